@@ -1,0 +1,265 @@
+"""The sayso daemon: binds hotkeys to the pipelines and keeps models warm.
+
+Data flow: key listener -> ChordMatcher -> action -> pipeline -> output.
+Every action is also reachable by name (``dictate.toggle``, ``speak.stop``,
+``rewrite.fix``...) for the control socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from typing import Callable, Optional
+
+from .audio import Recorder
+from .clipboard import Clipboard, detect_session
+from .config import Config, load_config
+from .dictation import Dictation, ModelSlot
+from .errors import SaysoError
+from .history import History, runtime_dir
+from .hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
+from .listener import choose_listener
+from .notify import Notifier
+from .output import Output
+from .stt import Transcriber
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Daemon:
+    def __init__(self, config: Config, config_path: Optional[str] = None, env=os.environ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.env = env
+        self.session = config.general.session if config.general.session != "auto" else detect_session(env)
+        self.stop_event = threading.Event()
+        self.history = History(config.general.history_size, runtime_dir(env) / "undelivered.jsonl")
+        self.notifier = self._make_notifier()
+        self.clipboard = self._make_clipboard()
+        self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
+        self.listener = None
+        self.actions: dict = {}
+        self._build(config)
+
+    # --- construction -------------------------------------------------------
+    def _make_notifier(self) -> Notifier:
+        try:
+            from .feedback import make_notifier
+
+            return make_notifier(self.config.notify, self.env)
+        except ImportError:
+            return Notifier(enabled=False)
+
+    def _make_clipboard(self) -> Optional[Clipboard]:
+        try:
+            return Clipboard.detect(self.session, self.env)
+        except SaysoError as err:
+            _LOGGER.warning("%s", err)
+            return None
+
+    @staticmethod
+    def _load_stt(config: Config) -> Transcriber:
+        model = Transcriber.load(config.stt)
+        model.warm_up()
+        _LOGGER.info("Speech model warm")
+        return model
+
+    def _build(self, config: Config) -> None:
+        self.output = Output(config.output, self.session, self.clipboard)
+        self.recorder = Recorder(config.audio, on_limit=self._on_limit)
+        streamer = self._make_streamer(config)
+        if streamer is not None:
+            self.recorder.on_audio = streamer.feed
+        self.dictation = Dictation(config, self.recorder, self.stt, self.output, self.notifier, self.history, streamer)
+        self.press_mode = PressMode(config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation)
+        self.actions = {
+            "dictate.start": self.dictation.start,
+            "dictate.stop": self._stop_dictation,
+            "dictate.toggle": self.press_mode.toggle,
+            "dictate.cancel": self._cancel,
+        }
+        self.speak = self._plug("speak", config)
+        self.rewrite = self._plug("rewrite", config)
+
+    def _make_streamer(self, config: Config):
+        if not config.dictate.streaming:
+            return None
+        try:
+            from .streaming import StreamingTranscriber
+        except ImportError:
+            return None
+        return StreamingTranscriber(self.stt, config)
+
+    def _plug(self, name: str, config: Config):
+        """Attach an optional pipeline module and register its actions."""
+        try:
+            module = __import__(f"sayso.pipelines_{name}", fromlist=["attach"])
+        except ImportError:
+            return None
+        try:
+            return module.attach(self, config)
+        except SaysoError as err:
+            _LOGGER.error("%s", err)
+            return None
+
+    def _bindings(self, config: Config) -> dict:
+        hk = config.hotkeys
+        bindings = {"dictate": parse_binding(hk.dictate)}
+        if hk.cancel:
+            bindings["cancel"] = parse_binding(hk.cancel)
+        for action, keys in hk.actions.items():
+            if keys:
+                bindings[action] = parse_binding(keys)
+        for name, action in config.rewrite.actions.items():
+            if action.hotkey:
+                bindings[f"rewrite.{name}"] = parse_binding(action.hotkey)
+        return bindings
+
+    # --- hotkey events ------------------------------------------------------
+    def on_binding(self, name: str, event: str) -> None:
+        if name == "dictate":
+            if event == PRESS:
+                self.press_mode.press()
+            elif event == RELEASE:
+                self.press_mode.release()
+            elif event == ABORT:
+                self._cancel()
+            return
+        if event != PRESS:
+            return
+        if name == "cancel":
+            self._escape()
+            return
+        self.run_action(name, background=True)
+
+    def run_action(self, name: str, background: bool = False):
+        fn: Optional[Callable] = self.actions.get(name)
+        if fn is None:
+            raise SaysoError(f"unknown action {name!r}")
+        if not background:
+            return fn()
+        threading.Thread(target=self._safe, args=(fn, name), daemon=True, name=name).start()
+        return None
+
+    @staticmethod
+    def _safe(fn: Callable, name: str) -> None:
+        try:
+            fn()
+        except SaysoError as err:
+            _LOGGER.error("%s", err)
+        except Exception as err:
+            _LOGGER.error("%s failed: %s", name, err)
+            _LOGGER.debug("Traceback", exc_info=True)
+
+    def _escape(self) -> None:
+        if self.dictation.recording:
+            self._cancel()
+        for pipeline in (self.speak, self.rewrite):
+            if pipeline is not None and hasattr(pipeline, "on_escape"):
+                self._safe(pipeline.on_escape, "escape")
+
+    def _cancel(self) -> None:
+        self.press_mode.abort()
+        self.dictation.cancel()
+
+    def _stop_dictation(self) -> None:
+        self.press_mode.abort()
+        self.dictation.stop()
+
+    def _on_limit(self) -> None:
+        _LOGGER.info("Maximum recording length reached (%.0f s)", self.config.audio.max_seconds)
+        self._stop_dictation()
+
+    # --- lifecycle ----------------------------------------------------------
+    def start(self) -> None:
+        if self.config.audio.preroll_ms > 0:
+            try:
+                self.recorder.open()
+            except SaysoError as err:  # no microphone yet: retried at the first dictation
+                _LOGGER.error("%s", err)
+        self._start_listener(self.config)
+        _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
+        _sd_notify("READY=1", self.env)
+
+    def _start_listener(self, config: Config) -> None:
+        cls = choose_listener(config.hotkeys.backend, self.session, self.env)
+        matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
+        self.listener = cls(matcher) if cls.__name__ != "EvdevListener" else cls(matcher, config.hotkeys.evdev_device)
+        self.listener.start()
+
+    def run(self) -> int:
+        installed = self._install_signals()
+        try:
+            self.start()
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+            for sig, old in installed.items():
+                signal.signal(sig, old)
+        return 0
+
+    def _install_signals(self) -> dict:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        old = {}
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            old[sig] = signal.signal(sig, lambda *_: self.stop_event.set())
+        if hasattr(signal, "SIGHUP"):
+            old[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=self.reload, daemon=True).start())
+        return old
+
+    def reload(self) -> bool:
+        """Re-read the config; a bad new config is reported and the old kept."""
+        try:
+            new = load_config(self.config_path, self.env)
+        except SaysoError as err:
+            _LOGGER.error("Reload failed, keeping the old config: %s", err)
+            self.notifier.notify("sayso: config not reloaded", str(err), urgency="critical")
+            return False
+        self.dictation.cancel()
+        if self.listener is not None:
+            self.listener.stop()
+        self.recorder.close()
+        if new.stt != self.config.stt:
+            self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
+        self.config = new
+        self._build(new)
+        self.start()
+        _LOGGER.info("Config reloaded")
+        return True
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+
+    def shutdown(self) -> None:
+        _sd_notify("STOPPING=1", self.env)
+        t0 = time.monotonic()
+        if self.listener is not None:
+            self.listener.stop()
+        self.dictation.shutdown()
+        for pipeline in (self.speak, self.rewrite):
+            if pipeline is not None and hasattr(pipeline, "shutdown"):
+                self._safe(pipeline.shutdown, "shutdown")
+        self.recorder.close()
+        _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
+
+
+def _sd_notify(state: str, env=os.environ) -> None:
+    """Tell systemd (Type=notify) about our state, when run under it."""
+    address = env.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    import socket
+
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.connect(address)
+            sock.sendall(state.encode())
+    except OSError as err:
+        _LOGGER.debug("sd_notify failed: %s", err)

@@ -1,0 +1,186 @@
+"""The dictation pipeline: trigger -> record -> transcribe -> compose -> insert.
+
+Hotkey callbacks only flip state; the slow work runs on one worker thread so
+the key listener never blocks.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .audio import Recorder, Recording
+from .config import Config
+from .errors import ModelError, SaysoError
+from .history import History
+from .notify import Notifier
+from .output import Output
+from .postprocess import Composer, Edit
+from .stt import Transcriber
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class DictationResult:
+    text: str  # what was inserted ("" when nothing)
+    status: str  # typed | empty | too_short | cancelled | failed
+    method: str = ""
+    error: str = ""
+
+
+class ModelSlot:
+    """A model loaded in the background; ``get()`` waits for it."""
+
+    def __init__(self, loader: Callable[[], object], name: str) -> None:
+        self.name = name
+        self._future: concurrent.futures.Future = concurrent.futures.Future()
+        threading.Thread(target=self._load, args=(loader,), daemon=True, name=f"load-{name}").start()
+
+    def _load(self, loader) -> None:
+        try:
+            self._future.set_result(loader())
+        except BaseException as err:  # reported by get()
+            self._future.set_exception(err)
+            _LOGGER.error("%s", err if isinstance(err, SaysoError) else f"cannot load the {self.name}: {err}")
+
+    @property
+    def ready(self) -> bool:
+        return self._future.done() and self._future.exception() is None
+
+    def get(self, timeout: Optional[float] = None):
+        try:
+            return self._future.result(timeout)
+        except SaysoError:
+            raise
+        except concurrent.futures.TimeoutError:
+            raise ModelError(f"the {self.name} is still loading") from None
+        except Exception as err:
+            raise ModelError(f"cannot load the {self.name}: {err}") from None
+
+
+class Dictation:
+    def __init__(self, config: Config, recorder: Recorder, model: ModelSlot, output: Output,
+                 notifier: Notifier, history: History, streamer=None) -> None:
+        self.config = config
+        self.recorder = recorder
+        self.model = model
+        self.output = output
+        self.notifier = notifier
+        self.history = history
+        self.streamer = streamer
+        self.composer = Composer(config.dictate)
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
+        self._state_lock = threading.Lock()
+        self.on_result: Optional[Callable[[DictationResult], None]] = None
+        self.last_error = ""
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder.recording
+
+    def start(self) -> None:
+        with self._state_lock:
+            if self.recorder.recording:
+                return
+            try:
+                if self.streamer is not None:
+                    self.streamer.begin()
+                self.recorder.start()
+            except SaysoError as err:
+                self._fail(str(err))
+                return
+        _LOGGER.info("Recording")
+
+    def stop(self) -> concurrent.futures.Future:
+        with self._state_lock:
+            if not self.recorder.recording:
+                return _done(DictationResult("", "idle"))
+            rec = self.recorder.stop()
+        _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
+        return self._worker.submit(self._finish, rec)
+
+    def cancel(self) -> None:
+        with self._state_lock:
+            if not self.recorder.recording:
+                return
+            self.recorder.cancel()
+            if self.streamer is not None:
+                self.streamer.abort()
+        _LOGGER.info("Dictation cancelled")
+        self._report(DictationResult("", "cancelled"))
+
+    def _finish(self, rec: Recording) -> DictationResult:
+        try:
+            result = self._process(rec)
+        except SaysoError as err:
+            result = self._fail(str(err))
+        except Exception as err:  # keep the daemon alive; details with --debug
+            _LOGGER.debug("Dictation failed", exc_info=True)
+            result = self._fail(f"internal error: {err}")
+        self._report(result)
+        return result
+
+    def _process(self, rec: Recording) -> DictationResult:
+        if rec.truncated:
+            self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
+        if rec.seconds < self.config.audio.min_seconds:
+            if self.streamer is not None:
+                self.streamer.abort()
+            _LOGGER.info("Recording too short (%.2f s): ignored", rec.seconds)
+            return DictationResult("", "too_short")
+        if self.streamer is not None:
+            transcript = self.streamer.finish(rec.audio)
+        else:
+            transcript = self.model.get().transcribe(rec.audio)
+        if transcript.empty:
+            _LOGGER.info("No speech heard")
+            self.notifier.notify("Nothing heard", urgency="low")
+            return DictationResult("", "empty")
+        _LOGGER.debug("Transcript: %s", transcript.text)
+        return self.deliver(transcript.text)
+
+    def deliver(self, text: str) -> DictationResult:
+        """Compose *text* and insert it; keep it if it cannot be inserted."""
+        edit: Edit = self.composer.compose(text, self.output.context())
+        if edit.empty:
+            return DictationResult("", "empty")
+        try:
+            method = self.output.insert(edit)
+        except SaysoError as err:
+            self.history.add(edit.text.strip(), delivered=False, error=str(err))
+            _LOGGER.error("%s", err)
+            _LOGGER.info("The dictated text (%d characters) is kept: see 'sayso history'", len(edit.text))
+            self.notifier.notify("Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical")
+            self.last_error = str(err)
+            return DictationResult("", "failed", error=str(err))
+        self.composer.committed(edit)
+        self.history.add(edit.text.strip(), delivered=True, method=method)
+        _LOGGER.info("Inserted %d characters (%s)", len(edit.text), method)
+        return DictationResult(edit.text, "typed", method)
+
+    def _fail(self, message: str) -> DictationResult:
+        _LOGGER.error("%s", message)
+        self.last_error = message
+        self.notifier.notify("Dictation failed", message, urgency="critical")
+        return DictationResult("", "failed", error=message)
+
+    def _report(self, result: DictationResult) -> None:
+        if self.on_result is not None:
+            try:
+                self.on_result(result)
+            except Exception:
+                _LOGGER.debug("on_result callback failed", exc_info=True)
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _done(value) -> concurrent.futures.Future:
+    fut: concurrent.futures.Future = concurrent.futures.Future()
+    fut.set_result(value)
+    return fut

@@ -1,0 +1,70 @@
+"""Error types and exit codes shared by every sayso stage.
+
+Every error a user can cause (bad config, no microphone, missing model,
+backend down...) is a :class:`SaysoError`: the CLI prints ``str(err)`` as one
+line and exits with ``err.exit_status``; the daemon logs it and keeps running.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    SUCCESS = 0
+    ERROR = 1
+    USAGE = 2
+    CONFIG = 3
+    MODEL = 4
+    AUDIO = 5
+    OUTPUT = 6
+    CLIPBOARD = 7
+    ENGINE = 8
+    INPUT = 9
+    NO_DAEMON = 10
+    CANCELLED = 11
+    INTERRUPTED = 130
+
+
+class SaysoError(Exception):
+    """An expected failure with a one-line, user-facing message."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class ConfigError(SaysoError):
+    exit_status = ExitStatus.CONFIG
+
+
+class ModelError(SaysoError):
+    exit_status = ExitStatus.MODEL
+
+
+class AudioError(SaysoError):
+    exit_status = ExitStatus.AUDIO
+
+
+class OutputError(SaysoError):
+    exit_status = ExitStatus.OUTPUT
+
+
+class ClipboardError(SaysoError):
+    exit_status = ExitStatus.CLIPBOARD
+
+
+class EngineError(SaysoError):
+    exit_status = ExitStatus.ENGINE
+
+
+class InputError(SaysoError):
+    """The text/audio given to a pipeline is unusable (empty, binary, too big)."""
+
+    exit_status = ExitStatus.INPUT
+
+
+class NoDaemonError(SaysoError):
+    exit_status = ExitStatus.NO_DAEMON
+
+
+class CancelledError(SaysoError):
+    exit_status = ExitStatus.CANCELLED

@@ -1,0 +1,138 @@
+"""Global key listeners: feed native key events into a :class:`ChordMatcher`.
+
+Backends: ``pynput`` (X11, XWayland, macOS, Windows), ``evdev`` (reads
+/dev/input; Wayland) and ``external`` (no listener: the compositor binds keys
+to ``sayso ctl``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from typing import Optional
+
+from .errors import SaysoError
+from .hotkeys import ChordMatcher
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class HotkeyError(SaysoError):
+    pass
+
+
+def pynput_key_name(key) -> Optional[str]:
+    """Name a pynput ``Key``/``KeyCode`` the way bindings spell it."""
+    name = getattr(key, "name", None)
+    if name:  # pynput.keyboard.Key member
+        return {"alt_gr": "alt_gr", "cmd": "cmd_l"}.get(name, name)
+    char = getattr(key, "char", None)
+    if char:
+        if len(char) == 1 and ord(char) < 32:  # ctrl+letter delivered as a control char
+            return chr(ord(char) + 96)
+        return char.lower()
+    vk = getattr(key, "vk", None)
+    return f"vk{vk}" if vk is not None else None
+
+
+class PynputListener:
+    """Runs pynput's keyboard listener in its own thread."""
+
+    name = "pynput"
+
+    def __init__(self, matcher: ChordMatcher) -> None:
+        self.matcher = matcher
+        self._listener = None
+
+    @staticmethod
+    def is_available(env=os.environ) -> Optional[str]:
+        """None when usable, else why not."""
+        if importlib.util.find_spec("pynput") is None:
+            return "pynput is not installed"
+        if os.name == "posix" and not os.uname().sysname == "Darwin" and not env.get("DISPLAY"):
+            return "no X display (DISPLAY is not set)"
+        return None
+
+    def start(self) -> None:
+        try:
+            from pynput import keyboard
+        except Exception as err:  # pynput raises ImportError subclasses with X errors inside
+            raise HotkeyError(f"cannot start the pynput hotkey listener: {err}") from err
+
+        def on_press(key):
+            name = pynput_key_name(key)
+            if name:
+                self._safe(self.matcher.key_down, name)
+
+        def on_release(key):
+            name = pynput_key_name(key)
+            if name:
+                self._safe(self.matcher.key_up, name)
+
+        self._listener = keyboard.Listener(on_press=on_press, on_release=on_release)
+        self._listener.daemon = True
+        self._listener.start()
+        self._listener.wait()
+        if not self._listener.running:
+            raise HotkeyError("the pynput hotkey listener stopped at once (is the X RECORD extension available?)")
+        _LOGGER.info("Hotkey listener: pynput")
+
+    @staticmethod
+    def _safe(fn, name: str) -> None:
+        try:
+            fn(name)
+        except Exception:  # a bug in a handler must not kill the listener thread
+            _LOGGER.exception("Error in hotkey handler")
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+
+class ExternalListener:
+    """No key listener: the desktop binds keys to ``sayso ctl`` commands."""
+
+    name = "external"
+
+    def __init__(self, matcher: ChordMatcher) -> None:
+        self.matcher = matcher
+
+    @staticmethod
+    def is_available(env=os.environ) -> Optional[str]:
+        return None
+
+    def start(self) -> None:
+        _LOGGER.info("Hotkey listener: external (bind keys to 'sayso ctl' in your desktop)")
+
+    def stop(self) -> None:
+        pass
+
+
+def choose_listener(backend: str, session: str, env=os.environ):
+    """Pick the listener class for *backend* ("auto" looks at the session)."""
+    classes = {"pynput": PynputListener, "external": ExternalListener}
+    if importlib.util.find_spec("sayso.listener_evdev") is not None:
+        from .listener_evdev import EvdevListener
+
+        classes["evdev"] = EvdevListener
+    if backend != "auto":
+        cls = classes.get(backend)
+        if cls is None:
+            raise HotkeyError(f"hotkey backend {backend!r} is not available")
+        why = cls.is_available(env)
+        if why:
+            raise HotkeyError(f"hotkey backend {backend}: {why}")
+        return cls
+    order = ["evdev", "pynput", "external"] if session == "wayland" else ["pynput", "evdev", "external"]
+    for name in order:
+        cls = classes.get(name)
+        if cls is None:
+            continue
+        why = cls.is_available(env)
+        if why is None:
+            _LOGGER.info("Hotkey backend auto: using %s (session %s)", name, session)
+            return cls
+        _LOGGER.info("Hotkey backend %s not usable: %s", name, why)
+    return ExternalListener

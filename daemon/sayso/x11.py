@@ -1,0 +1,189 @@
+"""X11 keyboard output through XTEST, with exact Unicode.
+
+Characters the keymap lacks are bound to spare keycodes on *both* shift
+levels before typing.  (Binding one keysym alone lets X apply its lower/upper
+rule: xdotool and pynput were seen typing "ü" or "ï" for "Ü" on Xvfb.)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Iterable, Optional
+
+from .errors import OutputError
+
+_LOGGER = logging.getLogger(__name__)
+
+_SPECIAL = {"\n": "Return", "\t": "Tab", "\b": "BackSpace"}
+_KEY_NAMES = {
+    "ctrl": "Control_L", "ctrl_l": "Control_L", "ctrl_r": "Control_R", "alt": "Alt_L", "alt_l": "Alt_L",
+    "alt_r": "Alt_R", "shift": "Shift_L", "shift_l": "Shift_L", "shift_r": "Shift_R", "cmd": "Super_L",
+    "cmd_l": "Super_L", "cmd_r": "Super_R", "space": "space", "enter": "Return", "esc": "Escape",
+    "tab": "Tab", "backspace": "BackSpace", "delete": "Delete", "insert": "Insert", "home": "Home",
+    "end": "End", "page_up": "Prior", "page_down": "Next", "up": "Up", "down": "Down", "left": "Left",
+    "right": "Right", "alt_gr": "ISO_Level3_Shift", "menu": "Menu",
+}
+
+
+def char_keysym(ch: str) -> int:
+    from Xlib import XK
+
+    if ch in _SPECIAL:
+        return XK.string_to_keysym(_SPECIAL[ch])
+    code = ord(ch)
+    if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF:
+        return code  # Latin-1 keysyms equal their code points
+    return 0x01000000 | code  # Unicode keysym
+
+
+class XKeyboard:
+    """Types text and key chords into the focused X window via XTEST."""
+
+    _lock = threading.Lock()  # one typist at a time in this process
+
+    def __init__(self, display_name: Optional[str] = None, delay_ms: int = 2) -> None:
+        try:
+            from Xlib import display as xdisplay
+            from Xlib.error import DisplayError
+
+            self.d = xdisplay.Display(display_name)
+        except Exception as err:  # DisplayError, ConnectionError...
+            raise OutputError(f"cannot open the X display: {err}") from None
+        if not self.d.has_extension("XTEST"):
+            raise OutputError("the X server has no XTEST extension: cannot type")
+        self.delay = delay_ms / 1000.0
+
+    def close(self) -> None:
+        self.d.close()
+
+    # --- queries ------------------------------------------------------------
+    def _mapping(self):
+        info = self.d.display.info
+        first = info.min_keycode
+        return first, self.d.get_keyboard_mapping(first, info.max_keycode - first + 1)
+
+    def held_modifiers(self) -> list:
+        """Keycodes of modifier keys that are physically down now."""
+        keys = self.d.query_keymap()
+        held = []
+        for codes in self.d.get_modifier_mapping():
+            for kc in codes:
+                if kc and keys[kc // 8] & (1 << (kc % 8)):
+                    held.append(kc)
+        return held
+
+    def wait_modifiers_released(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.held_modifiers():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def focused_window_class(self) -> str:
+        """WM_CLASS of the window with input focus (walking up to a named one)."""
+        win = self.d.get_input_focus().focus
+        for _ in range(10):
+            if not hasattr(win, "get_wm_class"):
+                return ""
+            cls = win.get_wm_class()
+            if cls:
+                return " ".join(cls).lower()
+            parent = win.query_tree().parent
+            if not parent or parent == self.d.screen().root:
+                return ""
+            win = parent
+        return ""
+
+    def focused_window_id(self) -> int:
+        focus = self.d.get_input_focus().focus
+        return getattr(focus, "id", 0) or 0
+
+    # --- typing -------------------------------------------------------------
+    def type_text(self, text: str) -> None:
+        with self._lock:
+            first, mapping = self._mapping()
+            plan, spare_used = self._plan(text, first, mapping)
+            try:
+                if spare_used:
+                    self.d.sync()
+                    time.sleep(0.05)  # clients refresh their keymap (MappingNotify)
+                for keycode, shift in plan:
+                    self._tap(keycode, shift)
+                self.d.sync()
+                time.sleep(0.05)
+            finally:
+                if spare_used:
+                    for kc in spare_used:
+                        self.d.change_keyboard_mapping(kc, [(0, 0)])
+                    self.d.sync()
+
+    def _plan(self, text: str, first: int, mapping) -> tuple:
+        """(keycode, needs_shift) per character; binds spare keycodes as needed."""
+        where = {}
+        for i, syms in enumerate(mapping):
+            for level, sym in enumerate(syms[:2]):
+                if sym and sym not in where:
+                    where[sym] = (first + i, level == 1)
+        spares = [first + i for i, syms in enumerate(mapping) if not any(syms)]
+        bound, used, plan = {}, [], []
+        for ch in text:
+            sym = char_keysym(ch)
+            if sym in where:
+                plan.append(where[sym])
+                continue
+            if sym not in bound:
+                if not spares:
+                    raise OutputError("too many different characters to type at once")
+                kc = spares.pop()
+                self.d.change_keyboard_mapping(kc, [(sym, sym)])
+                bound[sym] = kc
+                used.append(kc)
+            plan.append((bound[sym], False))
+        return plan, used
+
+    def _tap(self, keycode: int, shift: bool) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        shift_kc = self.d.keysym_to_keycode(0xFFE1) if shift else 0
+        if shift_kc:
+            xtest.fake_input(self.d, X.KeyPress, shift_kc)
+        xtest.fake_input(self.d, X.KeyPress, keycode)
+        xtest.fake_input(self.d, X.KeyRelease, keycode)
+        if shift_kc:
+            xtest.fake_input(self.d, X.KeyRelease, shift_kc)
+        self.d.sync()
+        if self.delay:
+            time.sleep(self.delay)
+
+    def chord(self, keys: Iterable[str]) -> None:
+        """Press a chord given as binding key names, e.g. ["ctrl", "v"]."""
+        from Xlib import X, XK
+        from Xlib.ext import xtest
+
+        codes = []
+        for name in keys:
+            sym = XK.string_to_keysym(_KEY_NAMES.get(name, name))
+            if not sym and len(name) == 1:
+                sym = char_keysym(name)
+            if not sym and name.startswith("f") and name[1:].isdigit():
+                sym = XK.string_to_keysym(name.upper())
+            kc = self.d.keysym_to_keycode(sym) if sym else 0
+            if not kc:
+                raise OutputError(f"key {name!r} is not on this keyboard")
+            codes.append(kc)
+        with self._lock:
+            for kc in codes:
+                xtest.fake_input(self.d, X.KeyPress, kc)
+            for kc in reversed(codes):
+                xtest.fake_input(self.d, X.KeyRelease, kc)
+            self.d.sync()
+
+    def backspace(self, count: int) -> None:
+        for _ in range(count):
+            self.chord(["backspace"])
+            if self.delay:
+                time.sleep(self.delay)
