@@ -162,9 +162,9 @@ class TextBox:
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8") if self.path.exists() else ""
 
-    def wait_stable(self, timeout: float = 60, settle: float = 1.0) -> str:
-        """Wait for text to appear and stop changing."""
-        wait_for(lambda: self.text().strip(), timeout, 0.05, "text in the window")
+    def wait_stable(self, timeout: float = 60, settle: float = 1.0, previous: str = "") -> str:
+        """Wait for text (other than *previous*) to appear and stop changing."""
+        wait_for(lambda: self.text().strip() and self.text() != previous, timeout, 0.05, "new text in the window")
         last, since = self.text(), time.monotonic()
         while time.monotonic() - since < settle:
             time.sleep(0.05)

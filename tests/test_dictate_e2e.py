@@ -27,7 +27,7 @@ def test_consecutive_dictations_are_spaced(desktop, textbox, daemon_factory):
     hold_and_play(desktop, KEYS, DATA / "lamp.wav")
     first = textbox.wait_stable(60)
     hold_and_play(desktop, KEYS, DATA / "lamp.wav")
-    both = textbox.wait_stable(60)
+    both = textbox.wait_stable(60, previous=first)
     assert both.startswith(first) and len(both) > len(first)
     assert both[len(first)] == " " and both[len(first) + 1] != " "
     assert wer("turn on the living room lamp turn on the living room lamp", both) <= 0.25, both

@@ -29,10 +29,16 @@ BLOCK_MS = 50
 class Recording:
     audio: np.ndarray  # float32 mono at SAMPLE_RATE
     truncated: bool = False  # hit max_seconds
+    preroll_samples: int = 0  # how much of the start came from before the key press
 
     @property
     def seconds(self) -> float:
         return len(self.audio) / SAMPLE_RATE
+
+    @property
+    def held_seconds(self) -> float:
+        """How long the key was held (the recording without its pre-roll)."""
+        return (len(self.audio) - self.preroll_samples) / SAMPLE_RATE
 
 
 def resolve_device(spec: str, kind: str) -> Optional[object]:
@@ -100,6 +106,7 @@ class Recorder:
         self._preroll_len = 0
         self._blocks: list = []
         self._samples = 0
+        self._preroll_samples = 0
         self._recording = False
         self._truncated = False
         self._status_error: Optional[str] = None
@@ -147,7 +154,7 @@ class Recorder:
             self.open()
         with self._lock:
             self._blocks = list(self._preroll) if self.cfg.preroll_ms > 0 else []
-            self._samples = sum(len(b) for b in self._blocks)
+            self._samples = self._preroll_samples = sum(len(b) for b in self._blocks)
             self._preroll.clear()
             self._preroll_len = 0
             self._truncated = False
@@ -163,7 +170,7 @@ class Recorder:
         if self.cfg.preroll_ms <= 0:
             self.close()
         audio = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
-        return Recording(audio, truncated)
+        return Recording(audio, truncated, self._preroll_samples)
 
     def cancel(self) -> None:
         self.stop()

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_type)
 
     p = sub.add_parser("history", help="show recent dictations that could not be typed")
+    p.add_argument("--json", action="store_true", help="as a JSON list")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("config", help="write, check or show the config")
@@ -168,10 +169,14 @@ def cmd_type(args, config: Config) -> int:
 
 def cmd_history(args, config: Config) -> int:
     import datetime
+    import json
 
     from .history import read_undelivered, runtime_dir
 
     entries = read_undelivered(runtime_dir() / "undelivered.jsonl")
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=1))
+        return 0
     if not entries:
         print("No undelivered dictations.")
     for e in entries:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
-import threading
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -153,44 +154,61 @@ class XclipClipboard(Clipboard):
         return proc.stdout
 
     def write_target(self, data: bytes, target: Optional[str], selection: str = "clipboard") -> None:
-        owner = self.serve(data, target, selection)
-        owner.detach()
+        self.serve(data, target, selection)
 
     def serve(self, data: bytes, target: Optional[str] = None, selection: str = "clipboard") -> "XclipOwner":
-        """Own the selection with *data*; the result tells when it was read."""
+        """Own the selection with *data*; returns once xclip owns it.
+
+        The owner serves until another client takes the selection, also after
+        this process exits; ``wait_read()`` tells when a paste has read it.
+        """
         cmd = ["xclip", "-selection", selection, "-i", "-verbose"] + (["-t", target] if target else [])
         return XclipOwner(cmd, data)
 
 
 class XclipOwner:
-    """A foreground ``xclip -i -verbose``: it counts the paste requests served."""
+    """A foreground ``xclip -i -verbose`` logging to an unlinked file.
+
+    xclip forks before it owns the selection, so its own exit says nothing;
+    its verbose log does ("Waiting for selection request number N" once it
+    owns the selection and after each request served). A file, not a pipe,
+    so the owner survives this process.
+    """
 
     def __init__(self, cmd: list, data: bytes) -> None:
+        fd, path = tempfile.mkstemp(prefix="sayso-xclip-")
         try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            log_w = os.open(path, os.O_WRONLY | os.O_APPEND)
+            self._log = open(path, "rb")
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log_w, stderr=log_w, start_new_session=True)
         except FileNotFoundError:
             raise ClipboardError("xclip is not installed") from None
+        finally:
+            os.close(log_w)
         self.proc.stdin.write(data)
         self.proc.stdin.close()
-        self.requests = 0
-        self._ready = threading.Event()
-        self._served = threading.Condition()
-        threading.Thread(target=self._watch, daemon=True, name="xclip-owner").start()
-        if not self._ready.wait(_TIMEOUT):
+        if not self._wait(lambda: self.requests >= 0, _TIMEOUT):
+            self.proc.kill()
             raise ClipboardError("xclip did not take the clipboard")
 
-    def _watch(self) -> None:
-        for raw in self.proc.stdout:
-            line = raw.decode(errors="replace")
-            if "Waiting for selection request number" in line:
-                number = int(line.rsplit(" ", 1)[1])
-                with self._served:
-                    self.requests = number - 1
-                    self._served.notify_all()
-                self._ready.set()
-        self._ready.set()
-        with self._served:
-            self._served.notify_all()
+    @property
+    def requests(self) -> int:
+        """Requests served so far (-1 until xclip owns the selection)."""
+        self._log.seek(0)
+        numbers = re.findall(rb"selection request number (\d+)", self._log.read())
+        return int(numbers[-1]) - 1 if numbers else -1
+
+    def _wait(self, done, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return done()
+            time.sleep(0.01)
+        return True
 
     def wait_read(self, timeout: float, settle: float = 0.3) -> bool:
         """Wait until a client has requested the data; False on timeout.
@@ -198,24 +216,11 @@ class XclipOwner:
         A paste is usually TARGETS then the data: after the first request,
         wait up to *settle* seconds for the next one.
         """
-        first = self._wait_requests(1, timeout)
+        first = self._wait(lambda: self.requests >= 1, timeout)
         if first:
-            self._wait_requests(2, settle)
+            self._wait(lambda: self.requests >= 2, settle)
             time.sleep(0.05)  # let the last transfer finish
         return first
-
-    def _wait_requests(self, count: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._served:
-            while self.requests < count and self.proc.poll() is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._served.wait(left)
-            return self.requests >= count
-
-    def detach(self) -> None:
-        """Leave xclip running as the owner (it exits when another takes it)."""
 
 
 class WaylandClipboard(Clipboard):

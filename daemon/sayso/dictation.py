@@ -127,10 +127,10 @@ class Dictation:
     def _process(self, rec: Recording) -> DictationResult:
         if rec.truncated:
             self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
-        if rec.seconds < self.config.audio.min_seconds:
+        if rec.held_seconds < self.config.audio.min_seconds:
             if self.streamer is not None:
                 self.streamer.abort()
-            _LOGGER.info("Recording too short (%.2f s): ignored", rec.seconds)
+            _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", "too_short")
         if self.streamer is not None:
             transcript = self.streamer.finish(rec.audio)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 from typing import Optional
 
 from .errors import SaysoError
@@ -41,9 +42,11 @@ class PynputListener:
 
     name = "pynput"
 
-    def __init__(self, matcher: ChordMatcher) -> None:
+    def __init__(self, matcher: ChordMatcher, grab: bool = True) -> None:
         self.matcher = matcher
+        self.grab = grab
         self._listener = None
+        self._grabber = None
 
     @staticmethod
     def is_available(env=os.environ) -> Optional[str]:
@@ -76,7 +79,22 @@ class PynputListener:
         self._listener.wait()
         if not self._listener.running:
             raise HotkeyError("the pynput hotkey listener stopped at once (is the X RECORD extension available?)")
+        if self.grab and os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+            self._start_grabs()
         _LOGGER.info("Hotkey listener: pynput")
+
+    def _start_grabs(self) -> None:
+        from .x11 import KeyGrabber
+
+        try:
+            self._grabber = KeyGrabber()
+        except Exception as err:
+            _LOGGER.warning("Cannot grab hotkeys (apps will also see them): %s", err)
+            return
+        grabbed = [str(b) for name, b in self.matcher.bindings.items()
+                   if name not in self.matcher.loose and self._grabber.grab(b)]  # never grab Escape
+        self._grabber.start()
+        _LOGGER.debug("Grabbed hotkeys: %s", ", ".join(grabbed))
 
     @staticmethod
     def _safe(fn, name: str) -> None:
@@ -89,6 +107,9 @@ class PynputListener:
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
+        if self._grabber is not None:
+            self._grabber.close()
+            self._grabber = None
 
 
 class ExternalListener:

@@ -187,3 +187,76 @@ class XKeyboard:
             self.chord(["backspace"])
             if self.delay:
                 time.sleep(self.delay)
+
+
+class KeyGrabber:
+    """Passive X grabs so the focused app never sees sayso's hotkeys.
+
+    Without it, holding Ctrl+Alt+Space lets the app receive autorepeated
+    Space presses, and one arrives bare if Ctrl is let go first. Key events
+    are still seen by the RECORD-based listener, which does the matching.
+    Only chords with a normal key and generic modifiers are grabbed.
+    """
+
+    _MASKS = {"ctrl": "ControlMask", "shift": "ShiftMask", "alt": "Mod1Mask", "cmd": "Mod4Mask"}
+
+    def __init__(self, display_name: Optional[str] = None) -> None:
+        from Xlib import display as xdisplay
+
+        self.d = xdisplay.Display(display_name)
+        self.root = self.d.screen().root
+        self.grabbed: list = []
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def grab(self, binding) -> bool:
+        """Grab *binding*; False when it cannot be grabbed (left to the app)."""
+        from Xlib import X, XK, error
+
+        if binding.lone_modifier or any(m not in self._MASKS for m in binding.modifiers):
+            return False
+        name = _KEY_NAMES.get(binding.key, binding.key)
+        sym = XK.string_to_keysym(name.upper() if name.startswith("f") and name[1:].isdigit() else name)
+        if not sym and len(binding.key) == 1:
+            sym = char_keysym(binding.key)
+        keycode = self.d.keysym_to_keycode(sym) if sym else 0
+        if not keycode:
+            return False
+        mask = 0
+        for mod in binding.modifiers:
+            mask |= getattr(X, self._MASKS[mod])
+        catcher = error.CatchError(error.BadAccess)
+        for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):  # CapsLock, NumLock
+            self.root.grab_key(keycode, mask | extra, False, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher)
+        self.d.sync()
+        if catcher.get_error():
+            _LOGGER.warning("Hotkey %s is taken by another program; apps will also see it", binding)
+            return False
+        self.grabbed.append((keycode, mask))
+        return True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._drain, daemon=True, name="x-grab")
+        self._thread.start()
+
+    def _drain(self) -> None:
+        """Read (and drop) the grabbed events so the connection never backs up."""
+        while not self._stop.is_set():
+            while self.d.pending_events():
+                self.d.next_event()
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        from Xlib import X
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(1)
+        try:
+            for keycode, mask in self.grabbed:
+                for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
+                    self.root.ungrab_key(keycode, mask | extra)
+            self.d.sync()
+            self.d.close()
+        except Exception as err:  # the X server may be gone already
+            _LOGGER.debug("Ungrab failed: %s", err)
