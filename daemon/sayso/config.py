@@ -84,6 +84,7 @@ class DictateConfig:
 class OutputConfig:
     method: Literal["auto", "type", "paste", "xdotool", "wtype", "ydotool"] = "auto"
     paste_keys: str = "<ctrl>+v"
+    copy_keys: str = "<ctrl>+c"
     terminal_paste_keys: str = "<shift>+<insert>"
     terminal_classes: list[str] = field(
         default_factory=lambda: ["xterm", "urxvt", "gnome-terminal", "konsole", "alacritty", "kitty", "foot", "terminator", "tilix", "st"]
@@ -104,6 +105,7 @@ class SpeakConfig:
     language_voices: dict[str, str] = field(default_factory=dict)
     selection_method: Literal["auto", "primary", "copy"] = "auto"
     first_chunk_chars: int = 120
+    output_latency_ms: int = 100
 
 
 @dataclass
@@ -366,7 +368,7 @@ def _check_hotkeys(cfg: Config, where: _Where) -> None:
         _parse_or_raise(parse_binding, value, hk.child("actions").child(action))
     for name, action in cfg.rewrite.actions.items():
         _parse_or_raise(parse_binding, action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey"))
-    for key in ("paste_keys", "terminal_paste_keys"):
+    for key in ("paste_keys", "copy_keys", "terminal_paste_keys"):
         _parse_or_raise(parse_binding, getattr(cfg.output, key), where.child("output").child(key))
 
 

@@ -24,6 +24,7 @@ from .hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_bindi
 from .listener import choose_listener
 from .notify import Notifier
 from .output import Output
+from .pipelines import attach_rewrite, attach_speak
 from .stt import Transcriber
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,8 +82,8 @@ class Daemon:
             "dictate.toggle": self.press_mode.toggle,
             "dictate.cancel": self._cancel,
         }
-        self.speak = self._plug("speak", config)
-        self.rewrite = self._plug("rewrite", config)
+        self.speak = self._attach(attach_speak, config)
+        self.rewrite = self._attach(attach_rewrite, config, self.speak)
 
     def _make_streamer(self, config: Config):
         if not config.dictate.streaming:
@@ -93,15 +94,11 @@ class Daemon:
             return None
         return StreamingTranscriber(self.stt, config)
 
-    def _plug(self, name: str, config: Config):
-        """Attach an optional pipeline module and register its actions."""
+    def _attach(self, attach, config: Config, *args):
+        """Build an optional pipeline; without it, dictation still works."""
         try:
-            module = __import__(f"sayso.pipelines_{name}", fromlist=["attach"])
-        except ImportError:
-            return None
-        try:
-            return module.attach(self, config)
-        except SaysoError as err:
+            return attach(self, config, *args)
+        except (SaysoError, ImportError) as err:
             _LOGGER.error("%s", err)
             return None
 
@@ -157,9 +154,10 @@ class Daemon:
     def _escape(self) -> None:
         if self.dictation.recording:
             self._cancel()
-        for pipeline in (self.speak, self.rewrite):
-            if pipeline is not None and hasattr(pipeline, "on_escape"):
-                self._safe(pipeline.on_escape, "escape")
+        if self.speak is not None:
+            self._safe(self.speak.on_escape, "escape")
+        if self.rewrite is not None:
+            self._safe(self.rewrite.cancel, "escape")
 
     def _cancel(self) -> None:
         self.press_mode.abort()
@@ -241,9 +239,10 @@ class Daemon:
         if self.listener is not None:
             self.listener.stop()
         self.dictation.shutdown()
-        for pipeline in (self.speak, self.rewrite):
-            if pipeline is not None and hasattr(pipeline, "shutdown"):
-                self._safe(pipeline.shutdown, "shutdown")
+        if self.speak is not None:
+            self._safe(self.speak.shutdown, "shutdown")
+        if self.rewrite is not None:
+            self._safe(self.rewrite.close, "shutdown")
         self.recorder.close()
         _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
 

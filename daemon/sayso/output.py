@@ -26,11 +26,14 @@ _LOGGER = logging.getLogger(__name__)
 class Output:
     """Inserts :class:`Edit` s through the configured method."""
 
-    def __init__(self, cfg: OutputConfig, session: str, clipboard: Optional[Clipboard] = None) -> None:
+    def __init__(self, cfg: OutputConfig, session: str, clipboard: Optional[Clipboard] = None, notifier=None) -> None:
         self.cfg = cfg
         self.session = session
         self.clipboard = clipboard
+        self.notifier = notifier  # told when typing falls back to another method
         self._xkb = None
+        self._unusable: dict = {}  # method -> why (e.g. no virtual keyboard protocol on GNOME)
+        self._warned: set = set()
 
     # --- helpers ------------------------------------------------------------
     @property
@@ -77,13 +80,31 @@ class Output:
         self.wait_modifiers_released()
         errors = []
         for method in self.methods():
+            if method in self._unusable:
+                errors.append(f"{method}: {self._unusable[method]}")
+                continue
             try:
                 getattr(self, f"_insert_{method}")(edit)
-                return method
             except SaysoError as err:
                 errors.append(f"{method}: {err}")
                 _LOGGER.warning("Output method %s failed: %s", method, err)
+                if _NO_VIRTUAL_KEYBOARD in str(err).lower():
+                    self._unusable[method] = "the compositor lacks the virtual keyboard protocol"
+                continue
+            if errors:
+                self._fell_back(method, errors)
+            return method
         raise OutputError("could not insert the text (" + "; ".join(errors) + ")")
+
+    def _fell_back(self, method: str, errors: list) -> None:
+        """Never fall back silently: log every time, notify once per cause."""
+        _LOGGER.warning("Text inserted with %s after: %s", method, "; ".join(errors))
+        key = (method, tuple(e.split(":", 1)[0] for e in errors))
+        if key in self._warned or self.notifier is None:
+            return
+        self._warned.add(key)
+        self.notifier.notify(f"sayso typed with {method} instead", "; ".join(errors) + ". Run 'sayso doctor'.",
+                             urgency="normal")
 
     def _insert_type(self, edit: Edit) -> None:
         if self.session != "x11":
@@ -98,9 +119,10 @@ class Output:
         _tool(["xdotool", "type", "--delay", str(max(1, self.cfg.type_delay_ms)), "--", edit.text])
 
     def _insert_wtype(self, edit: Edit) -> None:
+        # wtype uploads a keymap first; XWayland apps drop the first key sent right after it
         if edit.delete:
-            _tool(["wtype"] + ["-k", "BackSpace"] * edit.delete)
-        _tool(["wtype", "--", edit.text])
+            _tool(["wtype", "-s", _WTYPE_SETTLE_MS] + ["-k", "BackSpace"] * edit.delete)
+        _tool(["wtype", "-s", _WTYPE_SETTLE_MS, "--", edit.text])
 
     def _insert_ydotool(self, edit: Edit) -> None:
         if edit.delete:
@@ -120,7 +142,7 @@ class Output:
 
     def _insert_paste(self, edit: Edit) -> None:
         if edit.delete:
-            self._keys("backspace", repeat=edit.delete)
+            self.press_keys("backspace", repeat=edit.delete)
         self.paste_text(edit.text)
 
     def paste_text(self, text: str) -> None:
@@ -132,12 +154,12 @@ class Output:
         try:
             if isinstance(self.clipboard, XclipClipboard):
                 owner = self.clipboard.serve(text.encode("utf-8"), None, "clipboard")
-                self._keys(keys)
+                self.press_keys(keys)
                 if not owner.wait_read(timeout=max(1.0, self.cfg.restore_delay_ms / 1000 * 5)):
                     _LOGGER.warning("The target window did not read the pasted text")
             else:
                 self.clipboard.write_text(text, "clipboard")
-                self._keys(keys)
+                self.press_keys(keys)
                 time.sleep(self.cfg.restore_delay_ms / 1000)
         finally:
             self.clipboard.restore(snap)
@@ -151,18 +173,43 @@ class Output:
             return False
         return any(term in cls for term in self.cfg.terminal_classes)
 
-    def _keys(self, binding: str, repeat: int = 1) -> None:
+    def press_keys(self, binding: str, repeat: int = 1) -> None:
+        """Press a key chord such as ``<ctrl>+v`` in the focused window."""
         b = parse_binding(binding)
         keys = sorted(b.modifiers) + [b.key]
         for _ in range(repeat):
             if self.session == "x11":
                 self.xkb.chord(keys)
-            elif self.session == "wayland" and shutil.which("wtype"):
-                mods = [a for m in sorted(b.modifiers) for a in ("-M", m)]
-                rel = [a for m in sorted(b.modifiers) for a in ("-m", m)]
-                _tool(["wtype", *mods, "-k", _wtype_key(b.key), *rel])
+            elif self.session == "wayland":
+                self._wayland_chord(b.modifiers, b.key)
             else:
                 _pynput_chord(keys)
+
+    def _wayland_chord(self, modifiers, key: str) -> None:
+        """A key chord on Wayland: wtype, else ydotool (uinput, works on GNOME)."""
+        if shutil.which("wtype") and "wtype" not in self._unusable:
+            mods = [a for m in sorted(modifiers) for a in ("-M", m)]
+            rel = [a for m in sorted(modifiers) for a in ("-m", m)]
+            try:
+                _tool(["wtype", "-s", _WTYPE_SETTLE_MS, *mods, "-k", _wtype_key(key), *rel])
+                return
+            except OutputError as err:
+                if _NO_VIRTUAL_KEYBOARD not in str(err).lower() or not shutil.which("ydotool"):
+                    raise
+                self._unusable["wtype"] = "the compositor lacks the virtual keyboard protocol"
+                _LOGGER.warning("wtype cannot send keys here (%s); using ydotool", err)
+        codes = [_LINUX_KEYCODES[m.split("_")[0]] for m in sorted(modifiers)]
+        if key not in _LINUX_KEYCODES:
+            raise OutputError(f"ydotool: no key code for {key!r}")
+        codes.append(_LINUX_KEYCODES[key])
+        _tool(["ydotool", "key", *[f"{c}:1" for c in codes], *[f"{c}:0" for c in reversed(codes)]])
+
+
+_WTYPE_SETTLE_MS = "30"
+_NO_VIRTUAL_KEYBOARD = "virtual keyboard protocol"
+#: Linux input key codes (input-event-codes.h) for the chords sayso sends with ydotool
+_LINUX_KEYCODES = {"ctrl": 29, "shift": 42, "alt": 56, "cmd": 125, "v": 47, "c": 46, "insert": 110,
+                   "backspace": 14, "enter": 28, "space": 57}
 
 
 def _wtype_key(key: str) -> str:

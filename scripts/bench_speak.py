@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Benchmark read-aloud latency: streaming vs synthesise-everything-then-play.
+
+For a ~5,000-character text, in one run:
+
+* streaming time to first audio: from ``ReadAloud.speak_text`` to the first
+  non-silent sample handed to the audio callback (the production path:
+  normalisation, sentence/clause split, synthesis thread, player);
+* synthesise-all time to first audio: the same chunks synthesised one after
+  the other before anything plays (what a naive implementation does);
+* their ratio, and the real-time factor (synthesis seconds per second of
+  speech) over the whole text.
+
+By default the audio goes to a clocked null output (real-time callbacks, no
+sound card needed) so the numbers measure sayso, not the sound server; pass
+``--device`` to play through a real output device instead.
+
+    PYTHONPATH=daemon python scripts/bench_speak.py [--chars 5000] [--voice joe] [--device] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
+
+from sayso.config import Config  # noqa: E402
+from sayso.speak import ReadAloud  # noqa: E402
+
+PARAGRAPHS = [
+    "Listening to a text is a different way of reading it. When the words are spoken, the eyes can rest, "
+    "and mistakes that the eye skips over are often heard at once.",
+    "The meeting moved to 3:30 pm on 2024-05-14, and the budget grew by 12.5% to $4,200. Dr. Rivera asked "
+    "whether the new schedule, which starts next week, would work for everyone?",
+    "## Next steps\n\n- Send the draft to the team.\n- Check the figures in section 2.\n- Book a room for 8 people.",
+    "Some sentences are short. Others wander on for a long time, with commas, clauses and asides, before they "
+    "finally reach the point that the writer wanted to make in the first place!",
+]
+
+
+def bench_text(chars: int) -> str:
+    out, i = [], 0
+    while sum(len(p) + 2 for p in out) < chars:
+        out.append(PARAGRAPHS[i % len(PARAGRAPHS)])
+        i += 1
+    return "\n\n".join(out)[:chars]
+
+
+class ClockedNullOutput:
+    """Calls the player's callback in real time and throws the audio away."""
+
+    def __init__(self, samplerate, blocksize, callback, finished_callback, **_):
+        self.period = blocksize / samplerate
+        self.block, self.callback, self.finished = blocksize, callback, finished_callback
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def run(self):
+        import sounddevice as sd
+
+        tick = time.monotonic()
+        while not self.stop_flag.is_set():
+            try:
+                self.callback(np.zeros((self.block, 1), np.float32), self.block, None, None)
+            except sd.CallbackStop:
+                break
+            tick += self.period
+            time.sleep(max(0.0, tick - time.monotonic()))
+        self.finished()
+
+    def abort(self):
+        self.stop_flag.set()
+
+    def close(self):
+        pass
+
+
+def measure(text: str, voice: str, device: bool) -> dict:
+    config = Config()
+    config.speak.voice = voice
+    reader = ReadAloud(config, stream_factory=None if device else ClockedNullOutput,
+                       state_file=Path("/nonexistent/sayso-bench-state.json"))  # fmt: skip
+    reader.rate = 1.0
+    reader.load()
+    chosen = reader.voice(voice)
+    chosen.synthesize("Warm up.")  # first inference allocates; not part of either measurement
+
+    start = time.perf_counter()
+    reader.speak_text(text, voice=voice)
+    if not reader._session.player.first_audio.wait(120):
+        raise SystemExit("no audio within 120 s")
+    streaming_ttfa = time.perf_counter() - start
+    reader.stop()
+
+    start = time.perf_counter()
+    parts = list(reader._chunks(reader._prepare(text), chosen))
+    segments = [reader._segment(chosen, c, 1.0, last=i == len(parts) - 1) for i, c in enumerate(parts)]
+    synth_all = time.perf_counter() - start
+    speech = sum(s.speech_samples for s in segments) / chosen.sample_rate
+    total = sum(len(s.audio) for s in segments) / chosen.sample_rate
+    return {
+        "chars": len(text),
+        "chunks": len(parts),
+        "voice": voice,
+        "output": "device" if device else "clocked-null",
+        "streaming_first_audio_s": round(streaming_ttfa, 3),
+        "synthesize_all_first_audio_s": round(synth_all, 3),
+        "ratio": round(synth_all / streaming_ttfa, 1),
+        "speech_s": round(speech, 1),
+        "audio_with_pauses_s": round(total, 1),
+        "real_time_factor": round(synth_all / speech, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chars", type=int, default=5000)
+    parser.add_argument("--voice", default="joe")
+    parser.add_argument("--device", action="store_true", help="play through the default output device")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = measure(bench_text(args.chars), args.voice, args.device)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    r = result
+    print(f"text: {r['chars']} characters, {r['chunks']} chunks, voice {r['voice']} ({r['output']})")
+    print(f"time to first audio, streaming:              {result['streaming_first_audio_s'] * 1000:8.0f} ms")
+    print(f"time to first audio, synthesise all first:   {result['synthesize_all_first_audio_s'] * 1000:8.0f} ms")
+    print(f"ratio (synthesise-all / streaming):          {result['ratio']:8.1f} x")
+    print(f"real-time factor (synthesis / speech time):  {result['real_time_factor']:8.3f}"
+          f"  ({result['speech_s']} s of speech, {result['audio_with_pauses_s']} s with pauses)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Sentence and clause splitting, chunk marks for pauses and prosody."""
+
+import itertools
+
+from sayso.sentences import chunks, classify, split_clauses, split_sentences, windows
+
+
+def test_sentences_respect_abbreviations_and_decimals():
+    text = "Dr. Smith went to Washington on Jan. 5. He paid 3.50 dollars! Was it worth it? Yes."
+    assert split_sentences(text) == [
+        "Dr. Smith went to Washington on Jan. 5.",
+        "He paid 3.50 dollars!",
+        "Was it worth it?",
+        "Yes.",
+    ]
+
+
+def test_sentences_in_german():
+    assert split_sentences("Das ist z. B. gut. Wie geht es dir? Danke!", "de_DE") == [
+        "Das ist z. B. gut.",
+        "Wie geht es dir?",
+        "Danke!",
+    ]
+
+
+def test_clause_split_prefers_punctuation_then_conjunctions_then_spaces():
+    sentence = "When the long first sentence finally arrives, after many words and commas, it is cut at a clause."
+    parts = split_clauses(sentence, 80)
+    assert parts[0] == "When the long first sentence finally arrives, after many words and commas,"
+    assert " ".join(parts) == sentence
+    no_commas = "the cat sat on the mat and the dog slept by the door because it was tired of running"
+    parts = split_clauses(no_commas, 60)
+    assert parts[0] == "the cat sat on the mat and the dog slept by the door"
+    assert parts[1].startswith("because")
+    words = "word " * 60
+    parts = split_clauses(words, 50)
+    assert all(len(p) <= 50 for p in parts) and " ".join(parts) == words.strip()
+
+
+def test_first_long_sentence_is_cut_for_fast_first_audio():
+    text = (
+        "When the long first sentence of this document finally arrives, after many words and a few commas, "
+        "it should be cut at a clause boundary so that speech starts quickly. The second sentence is long too, "
+        "with a comma, but it is left whole because the first audio has already started by then."
+    )
+    out = list(chunks(text, first_chunk_chars=120))
+    assert out[0].text == "When the long first sentence of this document finally arrives, after many words and a few commas,"
+    assert out[0].end == "clause"
+    assert out[1].text.startswith("it should be cut") and out[1].end == "sentence"
+    assert out[2].text.startswith("The second sentence") and out[2].text.endswith("by then.")
+    assert out[2].end == "paragraph"
+    assert [c.index for c in out] == [0, 1, 2]
+
+
+def test_chunk_marks_for_expressive_reading():
+    text = "# Intro\n\nIs this working? It is! Good.\n\n- first item\n- second item\n\n```\ncode\n```\n\nThe end."
+    marks = [(c.text, c.kind, c.end) for c in chunks(text)]
+    assert marks == [
+        ("Intro", "heading", "paragraph"),
+        ("Is this working?", "question", "sentence"),
+        ("It is!", "exclamation", "sentence"),
+        ("Good.", "sentence", "paragraph"),
+        ("first item", "list_item", "paragraph"),
+        ("second item", "list_item", "paragraph"),
+        ("code block, one line", "code", "paragraph"),
+        ("The end.", "sentence", "paragraph"),
+    ]
+
+
+def test_classify():
+    assert classify("Really?") == "question"
+    assert classify('He said "stop!"') == "exclamation"
+    assert classify("Fine.") == "sentence"
+    assert classify("Anything", "heading") == "heading"
+
+
+def test_short_unpunctuated_lines_stay_apart_wrapped_lines_join():
+    letter = "Dear John\nThanks for the note.\nSee you soon"
+    assert [c.text for c in chunks(letter)] == ["Dear John", "Thanks for the note.", "See you soon"]
+    wrapped = ("This paragraph was hard wrapped by an email program at about seventy\n"
+               "characters so its lines must be joined back into one sentence.")
+    assert [c.text for c in chunks(wrapped, first_chunk_chars=0)] == [wrapped.replace("\n", " ")]
+
+
+def test_emoji_only_paragraphs_yield_nothing():
+    assert list(chunks("😀 🎉\n\n👍")) == []
+    assert [c.text for c in chunks("😀 🎉\n\n👍", emoji="name")] == ["grinning face party popper", "thumbs up"]
+
+
+def test_windows_cut_long_paragraphs_at_sentence_ends():
+    text = "This is one sentence. " * 300
+    pieces = list(windows(text, 2000))
+    assert "".join(pieces) == text
+    assert all(len(p) <= 2000 for p in pieces)
+    assert all(p.endswith(". ") for p in pieces)
+
+
+def test_chunking_is_lazy_on_long_input(monkeypatch):
+    import sayso.sentences as sentences
+
+    calls = []
+    real = sentences.normalize
+    monkeypatch.setattr(sentences, "normalize", lambda text, *a: calls.append(len(text)) or real(text, *a))
+    text = ("A sentence that goes on for a while to make the text long. " * 50 + "\n\n") * 40  # ~120k chars
+    first = list(itertools.islice(chunks(text), 2))
+    assert [c.index for c in first] == [0, 1]
+    assert len(calls) == 1 and calls[0] <= 2000  # only the first window was normalised
+    assert sum(1 for _ in chunks(text)) == 2000
