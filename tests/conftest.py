@@ -74,8 +74,11 @@ class Desktop:
         self.run("paplay", str(path), timeout=120)
 
     def set_clipboard(self, data: bytes, target: Optional[str] = None, selection: str = "clipboard") -> None:
+        """Set a selection with xclip and wait until it really owns it
+        (``xclip -i`` exits before its forked child has taken the selection)."""
         cmd = ["xclip", "-selection", selection, "-i"] + (["-t", target] if target else [])
         subprocess.run(cmd, input=data, env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        wait_for(lambda: self.get_clipboard(target or "UTF8_STRING", selection) == data, 10, 0.02, "xclip to own the selection")
 
     def get_clipboard(self, target: str = "UTF8_STRING", selection: str = "clipboard") -> bytes:
         proc = self.run("xclip", "-selection", selection, "-o", "-t", target, check=False)
@@ -262,6 +265,14 @@ def daemon_factory(desktop, tmp_path):
     yield start
     for proc in started:
         proc.stop()
+
+
+def dictate(desk: Desktop, daemon: "DaemonProc", textbox: "TextBox", audio: Path, keys: str = "ctrl+alt+space") -> str:
+    """One push-to-talk dictation; returns the window's text once it was inserted."""
+    previous, mark = textbox.text(), daemon.mark()
+    hold_and_play(desk, keys, audio)
+    daemon.wait_log(r"Inserted \d+ characters", 90, start=mark)
+    return textbox.wait_stable(30, previous=previous)
 
 
 def hold_and_play(desk: Desktop, keys: str, audio: Path, tail: float = 0.5) -> None:

@@ -45,6 +45,8 @@ def test_every_dataclass_field_is_documented_in_default_toml():
     ('[stt\nmodel = 1\n', r"^<t>:1: invalid TOML"),
     ('[hotkeys.actions]\n"speak.toggle" = "<ctrl>+<bogus>"\n', r'^<t>:2: hotkeys.actions.speak.toggle: unknown key name'),
     ('[rewrite.actions.pirate]\nprompt = "Arr"\nhotkey = "<ctrl>+x+y"\n', r"^<t>:3: rewrite.actions.pirate.hotkey: 'x' is not a modifier"),
+    ('[rewrite.actions.pirate]\nhotkey = "<f8>"\n', r"^<t>:1: rewrite.actions.pirate.prompt: a new action needs a prompt$"),
+    ('[rewrite]\ntemperature = 0.1\ntimeout_s = 0\n', r"^<t>:3: rewrite.timeout_s: must be more than 0, got 0.0$"),
 ])
 def test_validation_messages_name_file_line_and_key(text, message):
     with pytest.raises(ConfigError, match=message):

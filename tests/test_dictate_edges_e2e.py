@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, hold_and_play, wait_for, wer
+from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, hold_and_play, wer
 
 pytestmark = pytest.mark.e2e
 KEYS = "ctrl+alt+space"

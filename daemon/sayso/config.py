@@ -200,7 +200,7 @@ def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, s
     merged = _merge(defaults, user)
     cfg = from_dict(Config, merged, _Where(str(path), text))
     cfg.source = str(path)
-    _check_hotkeys(cfg, _Where(str(path), text))
+    _check_semantics(cfg, _Where(str(path), text))
     return cfg
 
 
@@ -208,7 +208,7 @@ def parse_config_text(text: str, name: str = "<config>") -> Config:
     """Validate *text* laid over the defaults (used by tests and ``reload``)."""
     merged = _merge(_parse_toml(default_toml_text(), "<default config>"), _parse_toml(text, name))
     cfg = from_dict(Config, merged, _Where(name, text))
-    _check_hotkeys(cfg, _Where(name, text))
+    _check_semantics(cfg, _Where(name, text))
     cfg.source = name
     return cfg
 
@@ -263,15 +263,15 @@ def find_key_line(text: str, keys: tuple) -> Optional[int]:
     if not keys:
         return None
     table: tuple = ()
-    best = None
+    best, best_depth = None, 0
     key_re = re.compile(r'^\s*("([^"]+)"|[A-Za-z0-9_.\-]+)\s*=')
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         m = re.match(r"^\[+\s*([^\]]+?)\s*\]+", line)
         if m:
             table = tuple(p.strip().strip('"') for p in m.group(1).split("."))
-            if table == tuple(keys) and best is None:
-                best = no
+            if table == tuple(keys[: len(table)]) and len(table) > best_depth:
+                best, best_depth = no, len(table)  # the table holding the key (it may be missing)
             continue
         m = key_re.match(raw)
         if m:
@@ -279,8 +279,8 @@ def find_key_line(text: str, keys: tuple) -> Optional[int]:
             full = table + (tuple([k]) if m.group(2) else tuple(k.split(".")))
             if full == tuple(keys):
                 return no
-            if best is None and len(keys) > len(table) and tuple(keys[: len(full)]) == full:
-                best = no
+            if len(keys) > len(full) and tuple(keys[: len(full)]) == full and len(full) > best_depth:
+                best, best_depth = no, len(full)
     return best
 
 
@@ -355,6 +355,18 @@ def _suggest(word: str, names: set) -> Optional[str]:
 
     match = difflib.get_close_matches(word, sorted(names), n=1)
     return match[0] if match else None
+
+
+def _check_semantics(cfg: Config, where: _Where) -> None:
+    """Checks beyond types (hotkeys parse, rewrite actions make sense)."""
+    from .actions import validate_rewrite_config
+
+    _check_hotkeys(cfg, where)
+    try:
+        validate_rewrite_config(cfg.rewrite)
+    except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
+        dotted, _, problem = str(err).partition(": ")
+        raise _Where(where.name, where.text, tuple(dotted.split("."))).error(problem) from None
 
 
 def _check_hotkeys(cfg: Config, where: _Where) -> None:

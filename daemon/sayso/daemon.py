@@ -69,7 +69,7 @@ class Daemon:
         return model
 
     def _build(self, config: Config) -> None:
-        self.output = Output(config.output, self.session, self.clipboard)
+        self.output = Output(config.output, self.session, self.clipboard, notifier=self.notifier)
         self.recorder = Recorder(config.audio, on_limit=self._on_limit)
         streamer = self._make_streamer(config)
         if streamer is not None:
@@ -179,6 +179,8 @@ class Daemon:
             except SaysoError as err:  # no microphone yet: retried at the first dictation
                 _LOGGER.error("%s", err)
         self._start_listener(self.config)
+        from .control import ensure_server  # the control socket; once (start() runs again on reload)
+        self.control = ensure_server(self)
         _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
         _sd_notify("READY=1", self.env)
 
@@ -236,6 +238,8 @@ class Daemon:
     def shutdown(self) -> None:
         _sd_notify("STOPPING=1", self.env)
         t0 = time.monotonic()
+        if getattr(self, "control", None) is not None:
+            self.control.close()
         if self.listener is not None:
             self.listener.stop()
         self.dictation.shutdown()
@@ -244,6 +248,7 @@ class Daemon:
         if self.rewrite is not None:
             self._safe(self.rewrite.close, "shutdown")
         self.recorder.close()
+        self.notifier.close()
         _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
 
 

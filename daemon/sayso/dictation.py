@@ -19,7 +19,6 @@ from .history import History
 from .notify import Notifier
 from .output import Output
 from .postprocess import Composer, Edit
-from .stt import Transcriber
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +74,7 @@ class Dictation:
         self.composer = Composer(config.dictate)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
         self._state_lock = threading.Lock()
+        self._pending = 0  # recordings handed to the worker, not finished yet
         self.on_result: Optional[Callable[[DictationResult], None]] = None
         self.last_error = ""
 
@@ -89,6 +89,7 @@ class Dictation:
             try:
                 if self.streamer is not None:
                     self.streamer.begin()
+                self.notifier.cue("start")
                 self.recorder.start()
             except SaysoError as err:
                 self._fail(str(err))
@@ -100,6 +101,8 @@ class Dictation:
             if not self.recorder.recording:
                 return _done(DictationResult("", "idle"))
             rec = self.recorder.stop()
+            self._pending += 1
+        self.notifier.cue("stop")
         _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
         return self._worker.submit(self._finish, rec)
 
@@ -113,6 +116,11 @@ class Dictation:
         _LOGGER.info("Dictation cancelled")
         self._report(DictationResult("", "cancelled"))
 
+    @property
+    def busy(self) -> bool:
+        """A recording is being transcribed or typed."""
+        return self._pending > 0
+
     def _finish(self, rec: Recording) -> DictationResult:
         try:
             result = self._process(rec)
@@ -121,6 +129,9 @@ class Dictation:
         except Exception as err:  # keep the daemon alive; details with --debug
             _LOGGER.debug("Dictation failed", exc_info=True)
             result = self._fail(f"internal error: {err}")
+        finally:
+            with self._state_lock:
+                self._pending -= 1
         self._report(result)
         return result
 
@@ -154,6 +165,7 @@ class Dictation:
             self.history.add(edit.text.strip(), delivered=False, error=str(err))
             _LOGGER.error("%s", err)
             _LOGGER.info("The dictated text (%d characters) is kept: see 'sayso history'", len(edit.text))
+            self.notifier.cue("error")
             self.notifier.notify("Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical")
             self.last_error = str(err)
             return DictationResult("", "failed", error=str(err))
@@ -165,6 +177,7 @@ class Dictation:
     def _fail(self, message: str) -> DictationResult:
         _LOGGER.error("%s", message)
         self.last_error = message
+        self.notifier.cue("error")
         self.notifier.notify("Dictation failed", message, urgency="critical")
         return DictationResult("", "failed", error=message)
 

@@ -100,8 +100,9 @@ class PynputListener:
     def _safe(fn, name: str) -> None:
         try:
             fn(name)
-        except Exception:  # a bug in a handler must not kill the listener thread
-            _LOGGER.exception("Error in hotkey handler")
+        except Exception as err:  # a bug in a handler must not kill the listener thread
+            _LOGGER.error("Error in hotkey handler: %s", err)
+            _LOGGER.debug("Traceback", exc_info=True)
 
     def stop(self) -> None:
         if self._listener is not None:

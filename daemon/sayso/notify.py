@@ -32,3 +32,9 @@ class Notifier:
 
     def _show(self, summary: str, body: str, urgency: str) -> None:
         """Show on the desktop; the base class only logs."""
+
+    def cue(self, name: str) -> None:
+        """A short sound for "start", "stop" or "error"; never blocks or raises."""
+
+    def close(self) -> None:
+        """Release the desktop connection (daemon shutdown)."""

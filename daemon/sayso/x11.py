@@ -46,7 +46,6 @@ class XKeyboard:
     def __init__(self, display_name: Optional[str] = None, delay_ms: int = 2) -> None:
         try:
             from Xlib import display as xdisplay
-            from Xlib.error import DisplayError
 
             self.d = xdisplay.Display(display_name)
         except Exception as err:  # DisplayError, ConnectionError...

@@ -1,0 +1,69 @@
+"""Rewrite end to end: Xvfb, the clipboard through xclip, the ``fix`` and
+``undo`` hotkeys pressed with xdotool, the daemon as a subprocess (Harper)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import BASE_CONFIG, wait_for
+
+pytestmark = pytest.mark.e2e
+FIX_KEYS = "ctrl+alt+f"
+UNDO_KEYS = "ctrl+alt+u"
+WRONG = "This is an test of the the linter.\n"
+RIGHT = "This is a test of the linter.\n"
+CONFIG = BASE_CONFIG + '[rewrite]\nmodel = "/nonexistent.gguf"\nbase_url = "http://127.0.0.1:9/v1"\n'
+
+
+@pytest.fixture
+def rewriting(desktop, daemon_factory):
+    return daemon_factory(CONFIG, wait_model=False)
+
+
+def test_fix_hotkey_then_undo_restores_the_original_exactly(desktop, rewriting):
+    original = WRONG.encode()
+    desktop.set_clipboard(original)
+    mark = rewriting.mark()
+    desktop.xdotool("key", FIX_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == RIGHT.encode(), 30, what="the fixed text on the clipboard")
+    assert "Rewrite fix by harper: changed" in rewriting.wait_log(r"Rewrite fix by harper", 5, mark)
+    desktop.xdotool("key", UNDO_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == original, 10, what="the original clipboard back")
+    assert "an test" not in rewriting.log and "linter" not in rewriting.log  # no clipboard text in the log
+
+
+def test_two_rewrites_undo_in_order(desktop, rewriting):
+    first, second = "I has alot of work.\r\n".encode(), "teh cat sat on teh mat 🐈".encode()
+    desktop.set_clipboard(first)
+    desktop.xdotool("key", FIX_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == "I have a lot of work.\r\n".encode(), 30, what="first fix")
+    desktop.set_clipboard(second)
+    desktop.xdotool("key", FIX_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == "The cat sat on the mat 🐈".encode(), 30, what="second fix")
+    desktop.xdotool("key", UNDO_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == second, 10, what="second original")
+    desktop.xdotool("key", UNDO_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == first, 10, what="first original")
+
+
+@pytest.mark.parametrize(
+    "data, target",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "image/png"),
+        (("This is an test. " * 300_000).encode(), None),  # 5 MB
+        (b"   \n\t", None),
+    ],
+    ids=["image", "5MB", "whitespace"],
+)
+def test_bad_clipboards_stay_untouched_and_the_daemon_lives(desktop, rewriting, data, target):
+    desktop.set_clipboard(data, target)
+    mark = rewriting.mark()
+    desktop.xdotool("key", FIX_KEYS)
+    rewriting.wait_log(r"Rewrite fix: ", 30, mark)
+    time.sleep(0.3)
+    assert desktop.get_clipboard(target or "UTF8_STRING") == data
+    assert rewriting.proc.poll() is None
+    desktop.set_clipboard(WRONG.encode())
+    desktop.xdotool("key", FIX_KEYS)
+    wait_for(lambda: desktop.get_clipboard() == RIGHT.encode(), 30, what="a fix after the bad input")
