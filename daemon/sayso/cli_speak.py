@@ -60,12 +60,9 @@ def _read_file(path: str) -> str:
         data = Path(path).expanduser().read_bytes()
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror or err}") from None
-    if b"\x00" in data:
-        raise InputError(f"{path} holds binary data, not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+    from .clipboard import decode_text
+
+    return decode_text(data, path)
 
 
 def _clipboard(config):

@@ -18,7 +18,7 @@ from .audio import Recorder
 from .clipboard import Clipboard, detect_session
 from .config import Config, load_config
 from .dictation import Dictation, ModelSlot
-from .errors import SaysoError
+from .errors import SaysoError, run_logged
 from .history import History, runtime_dir
 from .hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
 from .listener import choose_listener
@@ -138,26 +138,16 @@ class Daemon:
             raise SaysoError(f"unknown action {name!r}")
         if not background:
             return fn()
-        threading.Thread(target=self._safe, args=(fn, name), daemon=True, name=name).start()
+        threading.Thread(target=run_logged, args=(fn, name), daemon=True, name=name).start()
         return None
-
-    @staticmethod
-    def _safe(fn: Callable, name: str) -> None:
-        try:
-            fn()
-        except SaysoError as err:
-            _LOGGER.error("%s", err)
-        except Exception as err:
-            _LOGGER.error("%s failed: %s", name, err)
-            _LOGGER.debug("Traceback", exc_info=True)
 
     def _escape(self) -> None:
         if self.dictation.recording:
             self._cancel()
         if self.speak is not None:
-            self._safe(self.speak.on_escape, "escape")
+            run_logged(self.speak.on_escape, "escape")
         if self.rewrite is not None:
-            self._safe(self.rewrite.cancel, "escape")
+            run_logged(self.rewrite.cancel, "escape")
 
     def _cancel(self) -> None:
         self.press_mode.abort()
@@ -244,9 +234,9 @@ class Daemon:
             self.listener.stop()
         self.dictation.shutdown()
         if self.speak is not None:
-            self._safe(self.speak.shutdown, "shutdown")
+            run_logged(self.speak.shutdown, "shutdown")
         if self.rewrite is not None:
-            self._safe(self.rewrite.close, "shutdown")
+            run_logged(self.rewrite.close, "shutdown")
         self.recorder.close()
         self.notifier.close()
         _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)

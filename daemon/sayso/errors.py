@@ -8,6 +8,10 @@ line and exits with ``err.exit_status``; the daemon logs it and keeps running.
 from __future__ import annotations
 
 import enum
+import logging
+from typing import Callable
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class ExitStatus(enum.IntEnum):
@@ -68,3 +72,18 @@ class NoDaemonError(SaysoError):
 
 class CancelledError(SaysoError):
     exit_status = ExitStatus.CANCELLED
+
+
+def run_logged(fn: Callable[[], object], what: str) -> None:
+    """Run *fn* on a daemon thread: errors become one log line.
+
+    A SaysoError is logged as its message; anything else as "<what> failed"
+    with the traceback at debug level only (``--debug``).
+    """
+    try:
+        fn()
+    except SaysoError as err:
+        _LOGGER.error("%s", err)
+    except Exception as err:
+        _LOGGER.error("%s failed: %s", what, err)
+        _LOGGER.debug("Traceback", exc_info=True)

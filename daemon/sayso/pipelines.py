@@ -11,22 +11,13 @@ import threading
 from typing import Optional
 
 from .config import Config
-from .errors import SaysoError
+from .errors import SaysoError, run_logged
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def _warm(name: str, fn) -> None:
-    def run() -> None:
-        try:
-            fn()
-        except SaysoError as err:
-            _LOGGER.error("%s", err)
-        except Exception as err:
-            _LOGGER.error("Cannot prepare %s: %s", name, err)
-            _LOGGER.debug("Traceback", exc_info=True)
-
-    threading.Thread(target=run, daemon=True, name=f"warm-{name}").start()
+    threading.Thread(target=run_logged, args=(fn, f"preparing {name}"), daemon=True, name=f"warm-{name}").start()
 
 
 def attach_speak(daemon, config: Config):

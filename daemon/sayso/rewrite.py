@@ -162,15 +162,21 @@ class Rewriter:
         source = self.clipboard.read_text()
         self.check_input(source, "clipboard")
         result = self.transform(act, source, engine)
-        if act.explains:
-            self.deliver_explanation(result)
-            return result
-        if not result.changed:
-            result.message = "no changes needed"
-            self.notifier.notify(f"No changes needed ({act.name})")
+        if self.settled(act, result):
             return result
         self._write(act, source, result)
         return result
+
+    def settled(self, act: Action, result: RewriteResult) -> bool:
+        """An explanation is delivered, an unchanged text noted: nothing to write."""
+        if act.explains:
+            self.deliver_explanation(result)
+            return True
+        if not result.changed:
+            result.message = "no changes needed"
+            self.notifier.notify(f"No changes needed ({act.name})")
+            return True
+        return False
 
     def check_input(self, text: str, what: str) -> None:
         if not text:

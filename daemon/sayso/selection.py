@@ -29,12 +29,7 @@ def replace_selection(rw: "Rewriter", act: Action, engine: Optional[str]) -> "Re
         source = _copy_selection(rw)
         rw.check_input(source, "selection")
         result = rw.transform(act, source, engine)
-        if act.explains:
-            rw.deliver_explanation(result)
-            return result
-        if not result.changed:
-            result.message = "no changes needed"
-            rw.notifier.notify(f"No changes needed ({act.name})")
+        if rw.settled(act, result):
             return result
         _paste(rw, result.text)
         result.message = f"replaced the selection ({act.name}, {result.engine}); undo in the app"
