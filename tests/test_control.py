@@ -34,10 +34,14 @@ class CtlDaemon:
         self.config = self.runtime / "config.toml"
         self.config.write_text(config_text)
         self.proc = DaemonProc(self.desk, self.config)
-        self.proc.wait_log(r"Ready: hotkeys live", 120)
-        if wait_model:
-            self.proc.wait_log(r"Speech model warm", 120)
-            wait_for(lambda: self.json("status")["models"]["stt"] == "loaded", 30, 0.2, "the model in status")
+        try:
+            self.proc.wait_log(r"Ready: hotkeys live", 120)
+            if wait_model:
+                self.proc.wait_log(r"Speech model warm", 120)
+                wait_for(lambda: self.json("status")["models"]["stt"] == "loaded", 30, 0.2, "the model in status")
+        except BaseException:
+            self.stop()  # never leave a daemon running when the start fails
+            raise
 
     @property
     def sock(self) -> Path:
