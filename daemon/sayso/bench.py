@@ -1,0 +1,214 @@
+"""``sayso bench``: latency, accuracy and footprint on this machine, in one run.
+
+Parts: ``dictate`` (key release -> text, streaming vs record-then-transcribe,
+see :mod:`sayso.bench_dictate`), ``speak``, ``rewrite`` and ``idle`` (see
+:mod:`sayso.bench_system`).  Prints a table, and writes JSON and a PNG plot
+when asked.  Timing belongs here, never in asserting unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from . import __version__
+from .config import Config
+
+PARTS = ("dictate", "speak", "rewrite", "idle")
+
+#: the issue's targets on a 2-core x86 machine with the bundled tiny.en
+TARGETS = {
+    "dictate_11s_300ms_p50_ms": 300.0,
+    "dictate_11s_300ms_ratio": 0.25,
+    "speak_first_audio_ms": 200.0,
+    "idle_cpu_percent": 0.5,
+    "idle_rss_mb": 450.0,
+}
+
+
+def load_model(config: Config):
+    """The warm speech model, as the daemon holds it (a ModelSlot)."""
+    from .dictation import ModelSlot
+    from .stt import Transcriber
+
+    def load():
+        model = Transcriber.load(config.stt)
+        model.warm_up()
+        return model
+
+    slot = ModelSlot(load, "speech model")
+    slot.get()
+    return slot
+
+
+def run(config: Config, parts=PARTS, runs: int = 3, lengths=(3, 11, 30), config_path: Optional[str] = None,
+        idle_seconds: float = 30.0, log: Callable[[str], None] = print) -> dict:
+    """Run the chosen parts; the report as a dict (see :func:`targets`)."""
+    from . import bench_system
+
+    report: dict = {"sayso": __version__, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": bench_system.machine(),
+                    "runs": runs, "parts": list(parts)}
+    if "dictate" in parts:
+        from . import bench_dictate
+
+        log("dictate: loading the speech model")
+        report["dictate"] = bench_dictate.run(config, load_model(config), runs, lengths, log)
+    if "speak" in parts:
+        log("speak: reading a 5,000-character text")
+        report["speak"] = bench_system.speak(config)
+    if "rewrite" in parts:
+        log("rewrite: a 100-word paragraph per engine")
+        report["rewrite"] = bench_system.rewrite(config, runs)
+    if "idle" in parts:
+        log(f"idle: starting 'sayso run' ({idle_seconds:.0f} s of measurement)")
+        report["idle"] = bench_system.idle(config_path, idle_seconds, log)
+    report["machine"]["load_avg_end"] = bench_system.machine().get("load_avg")
+    report["targets"] = targets(report)
+    return report
+
+
+def _row(report: dict, utterance: str, release: str) -> Optional[dict]:
+    for row in report.get("dictate", {}).get("results", []):
+        if row["utterance"] == utterance and row["release"] == release:
+            return row
+    return None
+
+
+def targets(report: dict) -> list:
+    """Each target with the measured value and whether it is met (None: not measured)."""
+    row = _row(report, "11s", "300ms")
+    speak, idle = report.get("speak", {}), report.get("idle", {})
+    values = {
+        "dictate_11s_300ms_p50_ms": row["streaming"]["p50_ms"] if row else None,
+        "dictate_11s_300ms_ratio": row["ratio_p50"] if row else None,
+        "speak_first_audio_ms": speak.get("first_audio_ms"),
+        "idle_cpu_percent": idle.get("cpu_percent"),
+        "idle_rss_mb": idle.get("rss_mb"),
+    }
+    return [{"name": k, "value": values[k], "target": v, "met": None if values[k] is None else values[k] <= v}
+            for k, v in TARGETS.items()]
+
+
+# --- the table ----------------------------------------------------------------
+def _ms(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.0f} ms"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
+def format_table(report: dict) -> str:
+    m = report["machine"]
+    lines = [f"sayso {report['sayso']} bench, {report['time']}: {m.get('cpu_model', '?')}, {m.get('cpus')} CPUs, "
+             f"load {m.get('load_avg')} -> {m.get('load_avg_end')}"]
+    d = report.get("dictate")
+    if d is not None:
+        lines.append("")
+        if not d.get("available"):
+            lines.append(f"Dictation: not available ({d.get('reason')})")
+        else:
+            lines.append(f"Dictation, key release -> text ({d['model']}, {d['compute_type']}, beam {d['beam_size']}; "
+                         f"{report['runs']} runs each; streaming fed at real-time pace)")
+            head = f"{'utterance':<13}{'release':<11}{'stream p50':>11}{'p95':>10}{'batch p50':>11}{'p95':>10}{'ratio':>7}{'WER s':>8}{'WER b':>8}"
+            lines += [head, "-" * len(head)]
+            for r in d["results"]:
+                s, b = r["streaming"], r["baseline"]
+                ratio = "-" if r["ratio_p50"] is None else f"{r['ratio_p50']:.2f}x"
+                name = f"{r['utterance']} ({r['audio_s']:.1f}s)"
+                lines.append(f"{name:<13}{r['release']:<11}{_ms(s['p50_ms']):>11}{_ms(s['p95_ms']):>10}{_ms(b['p50_ms']):>11}"
+                             f"{_ms(b['p95_ms']):>10}{ratio:>7}{_pct(s['wer']):>8}{_pct(b['wer']):>8}")
+    lines += _speak_lines(report.get("speak")) + _rewrite_lines(report.get("rewrite")) + _idle_lines(report.get("idle"))
+    lines += ["", "Targets (issue #6):"]
+    for t in report["targets"]:
+        verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "MISSED")
+        lines.append(f"  {t['name']:<28} {'-' if t['value'] is None else t['value']:>10} <= {t['target']:<8} {verdict}")
+    return "\n".join(lines)
+
+
+def _speak_lines(s: Optional[dict]) -> list:
+    if s is None:
+        return []
+    if not s.get("available"):
+        return ["", f"Read aloud: not available ({s.get('reason')})"]
+    ratio = "-" if s.get("ratio") is None else f"{s['ratio']:.3f}x"
+    return ["", f"Read aloud ({s['chars']:,} characters, voice {s['voice']}, {s.get('output')} output):",
+            f"  time to first audio {_ms(s['first_audio_ms'])} vs synthesise-all-then-play {_ms(s['synthesize_all_first_audio_ms'])}"
+            f" ({ratio}); real-time factor {s['real_time_factor']}"]
+
+
+def _rewrite_lines(r: Optional[dict]) -> list:
+    if r is None:
+        return []
+    if "engines" not in r:
+        return ["", f"Rewrite: not available ({r.get('reason')})"]
+    out = ["", f"Rewrite ({r['action']}, {r['words']}-word paragraph):"]
+    for e in r["engines"]:
+        if not e["available"]:
+            out.append(f"  {e['engine']:<8} not available ({e.get('reason')})")
+        else:
+            note = "" if e.get("ok") else f" (refused: {e.get('message', '')})"
+            out.append(f"  {e['engine']:<8} p50 {_ms(e['p50_ms'])}, first call {_ms(e['first_ms'])}{note}")
+    return out
+
+
+def _idle_lines(i: Optional[dict]) -> list:
+    if i is None:
+        return []
+    if not i.get("available"):
+        return ["", f"Idle daemon: not available ({i.get('reason')})"]
+    voice = "speech model and voice" if i.get("voice_loaded") else "speech model (no voice loaded at start)"
+    return ["", f"Idle daemon over {i['seconds']} s with the {voice}: CPU {i['cpu_percent']:.2f} % of one core, "
+                f"RSS {i['rss_mb']:.0f} MB"]
+
+
+# --- the plot -----------------------------------------------------------------
+def plot(report: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report.get("dictate", {}).get("results", [])
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    if rows:
+        labels = [f"{r['utterance']}\n{r['release']}" for r in rows]
+        xs = range(len(rows))
+        for k, (mode, color) in enumerate((("streaming", "tab:green"), ("baseline", "tab:gray"))):
+            p50 = [r[mode]["p50_ms"] for r in rows]
+            p95 = [max(0.0, r[mode]["p95_ms"] - r[mode]["p50_ms"]) for r in rows]
+            ax.bar([x + (k - 0.5) * 0.38 for x in xs], p50, 0.38, yerr=[[0] * len(rows), p95], capsize=3, color=color,
+                   label=f"{mode} p50 (bar) / p95 (whisker)")
+        ax.set_xticks(list(xs), labels)
+        ax.axhline(TARGETS["dictate_11s_300ms_p50_ms"], color="tab:red", ls="--", lw=1,
+                   label="target: 11 s released 300 ms after the last word")
+        ax.set_ylabel("key release -> text (ms)")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "dictation not measured", ha="center", va="center")
+    m = report["machine"]
+    ax.set_title(f"sayso dictation latency: {m.get('cpu_model', '?')}, {m.get('cpus')} CPUs", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(config: Config, part: str = "all", runs: int = 3, json_path: Optional[str] = None,
+         plot_path: Optional[str] = None, lengths=(3, 11, 30), config_path: Optional[str] = None,
+         idle_seconds: float = 30.0) -> dict:
+    logging.getLogger("sayso").setLevel(logging.WARNING)  # the dictation log lines would drown the table
+    parts = PARTS if part == "all" else (part,)
+    report = run(config, parts, runs, lengths, config_path, idle_seconds)
+    print()
+    print(format_table(report))
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nJSON: {json_path}")
+    if plot_path:
+        plot(report, plot_path)
+        print(f"Plot: {plot_path}")
+    return report

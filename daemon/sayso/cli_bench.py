@@ -1,0 +1,43 @@
+"""``sayso bench``: the command line of :mod:`sayso.bench`."""
+
+from __future__ import annotations
+
+import argparse
+
+from .errors import InputError
+
+
+def add_commands(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="measure dictation, read-aloud and rewrite latency on this machine",
+                              description="Measure latency, accuracy and footprint on this machine, in one run.")
+    p.add_argument("part", nargs="?", default="all", choices=["dictate", "speak", "rewrite", "idle", "all"],
+                   help="what to measure (default: all)")
+    p.add_argument("--runs", type=int, default=3, metavar="N", help="runs per case (default 3)")
+    p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    p.add_argument("--plot", metavar="FILE.png", help="write a PNG plot of the dictation latencies")
+    p.add_argument("--utterances", default="3,11,30", metavar="S,S",
+                   help="dictation utterance lengths in seconds, from 3, 11, 30 (default: all three)")
+    p.add_argument("--idle-seconds", type=float, default=30.0, metavar="S", help="idle CPU measurement time (default 30)")
+    p.set_defaults(func=cmd_bench)
+
+
+def _lengths(text: str) -> tuple:
+    try:
+        values = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--utterances: expected numbers such as 3,11,30, got {text!r}") from None
+    bad = [v for v in values if v not in (3, 11, 30)]
+    if bad or not values:
+        raise InputError("--utterances: choose from 3, 11 and 30")
+    return values
+
+
+def cmd_bench(args: argparse.Namespace, config) -> int:
+    from . import bench
+
+    if args.runs < 1:
+        raise InputError("--runs must be at least 1")
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise InputError("--plot: the file name must end in .png")
+    bench.main(config, args.part, args.runs, args.json, args.plot, _lengths(args.utterances), args.config, args.idle_seconds)
+    return 0

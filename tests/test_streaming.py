@@ -1,0 +1,234 @@
+"""Streaming dictation (sayso.streaming) with the real bundled model.
+
+Audio is fed in 50 ms blocks as the recorder would, without real-time
+waits; ``drain()`` after each block lets the background worker do its work
+while "the key is held", so these tests check the work-ahead path itself.
+No timing is asserted here: timing is what ``sayso bench`` measures.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import DATA, TRANSCRIPTS, wer
+from sayso.config import Config
+from sayso.stt import SAMPLE_RATE, Transcriber, load_audio_file
+from sayso.streaming import StreamingTranscriber
+from sayso.vad import IncrementalVad
+
+pytestmark = pytest.mark.model
+
+BLOCK = SAMPLE_RATE // 20  # 50 ms, as the recorder delivers
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture(scope="module")
+def model(config) -> Transcriber:
+    m = Transcriber.load(config.stt)
+    m.warm_up()
+    return m
+
+
+def clip(name: str) -> np.ndarray:
+    return load_audio_file(str(DATA / name))
+
+
+def room(seconds: float, seed: int = 0) -> np.ndarray:
+    """Quiet background noise (about -70 dBFS)."""
+    return (np.random.default_rng(seed).standard_normal(int(seconds * SAMPLE_RATE)) * 3e-4).astype(np.float32)
+
+
+def ref(name: str) -> str:
+    return TRANSCRIPTS[name]["text"]
+
+
+def long_utterance() -> tuple:
+    """~30 s: the clips joined with pauses of different lengths."""
+    jfk, lamp = clip("jfk.flac"), clip("lamp.wav")
+    audio = np.concatenate([jfk, room(0.6, 1), lamp[:24000], room(0.4, 2), jfk, room(0.8, 3), lamp])
+    text = " ".join([ref("jfk.flac"), ref("lamp.wav"), ref("jfk.flac"), ref("lamp.wav")])
+    return audio, text
+
+
+def feed(st: StreamingTranscriber, audio: np.ndarray, drain: bool = True) -> None:
+    for i in range(0, len(audio), BLOCK):
+        st.feed(audio[i:i + BLOCK])
+        if drain:
+            assert st.drain(120), "the streaming worker did not catch up"
+
+
+def stream(model, config, audio: np.ndarray, drain: bool = True, **params) -> tuple:
+    st = StreamingTranscriber(model, config)
+    for key, value in params.items():
+        setattr(st, key, value)
+    st.begin()
+    feed(st, audio, drain)
+    transcript = st.finish(audio)
+    stats = st.last_stats
+    st.close()
+    return transcript, stats
+
+
+@pytest.mark.parametrize("name", ["jfk.flac", "lamp.wav"])
+def test_clip_as_accurate_as_batch(model, config, name):
+    audio = clip(name)
+    batch = model.transcribe(audio)
+    transcript, stats = stream(model, config, audio)
+    assert stats["passes"] >= 1, "no background pass ran while the key was held"
+    assert wer(ref(name), transcript.text) <= wer(ref(name), batch.text) + 0.02, transcript.text
+
+
+def test_long_utterance_as_accurate_as_batch(model, config):
+    audio, text = long_utterance()
+    batch = model.transcribe(audio)
+    transcript, stats = stream(model, config, audio)
+    assert stats["stretches"] >= 2, f"expected commits at the pauses: {stats}"
+    assert stats["how"] == "ready", f"the text should be ready at release (trailing silence): {stats}"
+    assert wer(text, transcript.text) <= wer(text, batch.text) + 0.02, transcript.text
+    assert transcript.segments and transcript.segments[-1].end <= len(audio) / SAMPLE_RATE + 0.5
+    assert transcript.duration == pytest.approx(len(audio) / SAMPLE_RATE)
+
+
+def test_released_at_the_last_word_transcribes_the_tail(model, config):
+    audio, text = long_utterance()
+    vad = IncrementalVad()
+    vad.extend(audio)
+    cut = audio[:vad.last_speech_end()]
+    transcript, stats = stream(model, config, cut)
+    assert stats["how"] == "tail"
+    assert wer(text, transcript.text) <= wer(text, model.transcribe(cut).text) + 0.02, transcript.text
+
+
+def test_fed_faster_than_the_worker(model, config):
+    """All audio arrives at once (the worker is behind): still the right text."""
+    audio, text = long_utterance()
+    transcript, _ = stream(model, config, audio, drain=False)
+    assert wer(text, transcript.text) <= wer(text, model.transcribe(audio).text) + 0.02, transcript.text
+
+
+def test_vocabulary_reaches_the_streaming_passes(model):
+    cfg = Config()
+    cfg.stt.vocabulary = ["ComfyUI"]
+    with_vocab = Transcriber(model.model, cfg.stt)
+    transcript, stats = stream(with_vocab, cfg, clip("hotwords.mp3"))
+    assert stats["passes"] >= 1
+    assert "ComfyUI" in transcript.text
+
+
+def test_silence_gives_empty(model, config):
+    transcript, stats = stream(model, config, room(3.0))
+    assert transcript.empty
+    assert stats["passes"] == 0
+
+
+def test_finish_without_feed_is_the_batch_call(model, config):
+    audio = clip("jfk.flac")
+    st = StreamingTranscriber(model, config)
+    st.begin()
+    transcript = st.finish(audio)
+    st.close()
+    assert st.last_stats["how"] == "batch"
+    assert wer(ref("jfk.flac"), transcript.text) <= wer(ref("jfk.flac"), model.transcribe(audio).text) + 0.02
+
+
+def test_abort_discards_the_recording(model, config):
+    st = StreamingTranscriber(model, config)
+    st.begin()
+    feed(st, clip("jfk.flac"))
+    st.abort()
+    st.feed(clip("jfk.flac")[:BLOCK])  # a late block after abort is ignored
+    lamp = clip("lamp.wav")
+    st.begin()
+    feed(st, lamp)
+    transcript = st.finish(lamp)
+    st.close()
+    assert "americans" not in transcript.text.lower()
+    assert wer(ref("lamp.wav"), transcript.text) <= 0.2, transcript.text
+
+
+def test_abort_while_a_pass_runs(model, config):
+    """abort() during a background pass: the stale result never leaks into the next recording."""
+    st = StreamingTranscriber(model, config)
+    st.begin()
+    feed(st, clip("jfk.flac"), drain=False)
+    st.abort()
+    lamp = clip("lamp.wav")
+    st.begin()
+    feed(st, lamp)
+    transcript = st.finish(lamp)
+    st.close()
+    assert "americans" not in transcript.text.lower()
+
+
+def test_live_mode_gives_committed_text_then_the_rest(model, config):
+    audio, text = long_utterance()
+    stable: list = []
+    st = StreamingTranscriber(model, config, on_stable_text=stable.append)
+    st.begin()
+    feed(st, audio)
+    rest = st.finish_live(audio)
+    st.close()
+    assert stable, "no stretch was committed while the key was held"
+    assert all(s.strip() for s in stable)
+    whole = " ".join(stable + [rest.text])
+    assert wer(text, whole) <= wer(text, model.transcribe(audio).text) + 0.02, whole
+
+
+def test_shares_the_model_with_batch_calls(model, config):
+    """Another thread transcribing at the same time (the Transcriber lock)."""
+    jfk = clip("jfk.flac")
+    other: dict = {}
+    thread = threading.Thread(target=lambda: other.setdefault("t", model.transcribe(jfk)))
+    st = StreamingTranscriber(model, config)
+    st.begin()
+    thread.start()
+    feed(st, clip("lamp.wav"))
+    transcript = st.finish(clip("lamp.wav"))
+    thread.join(120)
+    st.close()
+    assert wer(ref("lamp.wav"), transcript.text) <= 0.2
+    assert wer(ref("jfk.flac"), other["t"].text) <= 0.1
+
+
+def test_incremental_vad_equals_one_call():
+    from faster_whisper.vad import get_vad_model
+
+    audio = clip("jfk.flac")
+    vad = IncrementalVad()
+    for i in range(0, len(audio), BLOCK):
+        vad.extend(audio[:i + BLOCK])
+    n = len(audio) // 512 * 512
+    probs = np.asarray(get_vad_model()(audio[:n])).reshape(-1)
+    expected = np.zeros(len(probs), bool)
+    speech = False
+    for i, p in enumerate(probs):
+        speech = p >= 0.5 or (speech and p >= 0.35)
+        expected[i] = speech
+    assert np.array_equal(vad.flags, expected)
+    assert vad.last_speech_end() == pytest.approx(10.5 * SAMPLE_RATE, abs=0.2 * SAMPLE_RATE)
+
+
+def test_through_the_recorder_and_dictation(model, config):
+    """The daemon's path: Recorder callback -> streamer.feed -> Dictation -> output."""
+    from sayso.bench_dictate import Rig
+
+    class Slot:
+        ready = True
+
+        def get(self, timeout=None):
+            return model
+
+    rig = Rig(config, Slot(), streaming=True)
+    try:
+        result = rig.dictate(clip("jfk.flac"), realtime=False)
+    finally:
+        rig.close()
+    assert result["status"] == "typed"
+    assert wer(ref("jfk.flac"), result["text"]) <= 0.05, result["text"]
