@@ -20,19 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
 from sayso.actions import BUILTIN_PROMPTS  # noqa: E402
+from sayso.bench_system import PARAGRAPH  # noqa: E402  (the same text as `sayso bench rewrite`)
 from sayso.config import Config  # noqa: E402
 from sayso.errors import SaysoError  # noqa: E402
 from sayso.rewrite import Rewriter  # noqa: E402
-
-PARAGRAPH = (
-    "Their are many reasons why people choose to work from home, and most of them has to do with time. "
-    "Without a long commute, a worker can start the day earlier and finish it with more energy left for "
-    "family and friends. However, working alone can also feel isolating, and it is easy to lose track of "
-    "time when the office is also the kitchen. Many teams now meet in person once a week to keep in touch, "
-    "share ideas and solve problems together. The best arrangement depends on the job, the person and the "
-    "team, so it is worth trying different options before deciding what works for you."
-)
-
 
 class _Quiet:
     def notify(self, summary: str, body: str = "", *, urgency: str = "normal") -> None:
