@@ -65,19 +65,19 @@ class Output:
         except SaysoError:
             return None
 
-    def wait_modifiers_released(self) -> None:
+    def wait_keys_released(self) -> None:
         if self.session != "x11":
             time.sleep(0.05)
             return
-        if not self.xkb.wait_modifiers_released(self.cfg.modifier_timeout_s):
-            raise OutputError("modifier keys are still held down; not typing (the text is kept)")
+        if not self.xkb.wait_keys_released(self.cfg.modifier_timeout_s):
+            raise OutputError("keys are still held down; not typing (the text is kept)")
 
     # --- insertion ----------------------------------------------------------
     def insert(self, edit: Edit) -> str:
         """Insert *edit*; returns the method used. OutputError if all fail."""
         if edit.empty:
             return "none"
-        self.wait_modifiers_released()
+        self.wait_keys_released()
         errors = []
         for method in self.methods():
             if method in self._unusable:

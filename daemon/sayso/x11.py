@@ -63,19 +63,20 @@ class XKeyboard:
         first = info.min_keycode
         return first, self.d.get_keyboard_mapping(first, info.max_keycode - first + 1)
 
-    def held_modifiers(self) -> list:
-        """Keycodes of modifier keys that are physically down now."""
+    def held_keys(self) -> list:
+        """Keycodes of all keys that are down now (modifiers included)."""
         keys = self.d.query_keymap()
-        held = []
-        for codes in self.d.get_modifier_mapping():
-            for kc in codes:
-                if kc and keys[kc // 8] & (1 << (kc % 8)):
-                    held.append(kc)
-        return held
+        return [i * 8 + bit for i, byte in enumerate(keys) for bit in range(8) if byte & (1 << bit)]
 
-    def wait_modifiers_released(self, timeout: float) -> bool:
+    def wait_keys_released(self, timeout: float) -> bool:
+        """Wait until the user lets go of every key.
+
+        Held modifiers would turn typed text into shortcuts, and a key still
+        down (the Space of Ctrl+Alt+Space, released a moment after Ctrl)
+        would swallow the same key when we type it.
+        """
         deadline = time.monotonic() + timeout
-        while self.held_modifiers():
+        while self.held_keys():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
@@ -97,8 +98,18 @@ class XKeyboard:
         return ""
 
     def focused_window_id(self) -> int:
-        focus = self.d.get_input_focus().focus
-        return getattr(focus, "id", 0) or 0
+        """The top-level window holding the focus (apps move the X focus
+        between their own subwindows, which must not look like a new place)."""
+        win = self.d.get_input_focus().focus
+        root = self.d.screen().root
+        for _ in range(20):
+            if not hasattr(win, "query_tree"):
+                return 0
+            parent = win.query_tree().parent
+            if not parent or parent == root:
+                return win.id
+            win = parent
+        return win.id
 
     # --- typing -------------------------------------------------------------
     def type_text(self, text: str) -> None:
