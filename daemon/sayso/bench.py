@@ -114,14 +114,14 @@ def format_table(report: dict) -> str:
         else:
             lines.append(f"Dictation, key release -> text ({d['model']}, {d['compute_type']}, beam {d['beam_size']}; "
                          f"{report['runs']} runs each; streaming fed at real-time pace)")
-            head = f"{'utterance':<13}{'release':<11}{'stream p50':>11}{'p95':>10}{'batch p50':>11}{'p95':>10}{'ratio':>7}{'WER s':>8}{'WER b':>8}"
+            head = f"{'utterance':<13}{'release':<11}{'stream p50':>11}{'p95':>11}{'batch p50':>11}{'p95':>11}{'ratio':>7}{'WER s':>8}{'WER b':>8}"
             lines += [head, "-" * len(head)]
             for r in d["results"]:
                 s, b = r["streaming"], r["baseline"]
                 ratio = "-" if r["ratio_p50"] is None else f"{r['ratio_p50']:.2f}x"
                 name = f"{r['utterance']} ({r['audio_s']:.1f}s)"
-                lines.append(f"{name:<13}{r['release']:<11}{_ms(s['p50_ms']):>11}{_ms(s['p95_ms']):>10}{_ms(b['p50_ms']):>11}"
-                             f"{_ms(b['p95_ms']):>10}{ratio:>7}{_pct(s['wer']):>8}{_pct(b['wer']):>8}")
+                lines.append(f"{name:<13}{r['release']:<11}{_ms(s['p50_ms']):>11}{_ms(s['p95_ms']):>11}{_ms(b['p50_ms']):>11}"
+                             f"{_ms(b['p95_ms']):>11}{ratio:>7}{_pct(s['wer']):>8}{_pct(b['wer']):>8}")
     lines += _speak_lines(report.get("speak")) + _rewrite_lines(report.get("rewrite")) + _idle_lines(report.get("idle"))
     lines += ["", "Targets (issue #6):"]
     for t in report["targets"]:
@@ -179,14 +179,15 @@ def plot(report: dict, path: str) -> None:
         labels = [f"{r['utterance']}\n{r['release']}" for r in rows]
         xs = range(len(rows))
         for k, (mode, color) in enumerate((("streaming", "tab:green"), ("baseline", "tab:gray"))):
-            p50 = [r[mode]["p50_ms"] for r in rows]
+            p50 = [max(1.0, r[mode]["p50_ms"]) for r in rows]
             p95 = [max(0.0, r[mode]["p95_ms"] - r[mode]["p50_ms"]) for r in rows]
             ax.bar([x + (k - 0.5) * 0.38 for x in xs], p50, 0.38, yerr=[[0] * len(rows), p95], capsize=3, color=color,
                    label=f"{mode} p50 (bar) / p95 (whisker)")
         ax.set_xticks(list(xs), labels)
         ax.axhline(TARGETS["dictate_11s_300ms_p50_ms"], color="tab:red", ls="--", lw=1,
                    label="target: 11 s released 300 ms after the last word")
-        ax.set_ylabel("key release -> text (ms)")
+        ax.set_yscale("log")
+        ax.set_ylabel("key release -> text (ms, log scale)")
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "dictation not measured", ha="center", va="center")

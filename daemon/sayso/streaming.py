@@ -20,11 +20,14 @@ pause during the recording the final call is exactly the batch call.  Every
 call goes through :meth:`sayso.stt.Transcriber.transcribe` (same model,
 vocabulary and hallucination gate as batch; its lock serialises calls).
 
-Measured with tiny.en (see docs/latency.md): stretches shorter than ~6 s
-lose accuracy (no context), and the committed text as ``initial_prompt``
-made tiny.en drop repeated phrases and flip words, so by default stretches
-are long and not prompted (``use_prompt``), like batch
-(``condition_on_previous_text=False``).
+Choices measured with tiny.en (see docs/latency.md): stretches shorter than
+~6 s lose accuracy (no context); the committed text as ``initial_prompt``
+made tiny.en drop repeated phrases and flip words, so stretches are not
+prompted (``use_prompt``), like batch (``condition_on_previous_text=False``);
+a quick pass ends just after the speech, so before a stretch is committed it
+is redone with its pause (the worker is idle while the speaker goes on);
+speech ends where Silero's probability drops below 0.5 (no hysteresis),
+which starts the last pass ~50 ms sooner.
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ class StreamingTranscriber:
     force_commit_s = 12.0  # a stretch this long commits at any pause
     use_prompt = False  # committed text as the prompt of the next stretch (hurt tiny.en)
     pad_s = 0.4  # silence kept before the speech of a stretch (as faster-whisper's VAD pad)
-    vad_neg_threshold: Optional[float] = None  # Silero hysteresis (None: threshold - 0.15, as faster-whisper)
+    vad_neg_threshold: Optional[float] = 0.5  # no hysteresis: the end of speech is seen ~50 ms sooner
 
     def __init__(self, model, config=None, on_stable_text: Optional[Callable[[str], None]] = None) -> None:
         self._model = model
@@ -189,11 +192,14 @@ class StreamingTranscriber:
                 self._cond.wait(left)
         return True
 
-    def close(self) -> None:
-        """Stop the worker thread (daemon shutdown)."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker thread (daemon shutdown; waits for a pass in flight)."""
         with self._cond:
             self._closed, self._session, self._pending = True, None, []
             self._cond.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     # --- worker thread --------------------------------------------------------
     def _run(self) -> None:
@@ -299,6 +305,7 @@ class StreamingTranscriber:
         transcript = model.transcribe(session.audio[begin:end], prompt=prompt, vad=False)
         session.passes += 1
         session.last_pass = (started, time.perf_counter(), (end - begin) / SAMPLE_RATE)
+        _LOGGER.debug("Streaming pass %.1f-%.1f s: %.3f s", begin / SAMPLE_RATE, end / SAMPLE_RATE, session.last_pass[1] - started)
         return Stretch(start, end, min(speech_end, end), _shift(transcript, begin / SAMPLE_RATE))
 
     # --- release ----------------------------------------------------------------
@@ -337,6 +344,8 @@ class StreamingTranscriber:
         elif not session.vad.has_speech(session.commit):
             how = "ready"
         else:
+            if session.spec is not None and self._committable(session, session.spec):
+                session.do_commit(session.spec)  # the worker fell behind: keep the tail short
             session.do_commit(self._transcribe(model, session, session.commit, session.length))
             how = "tail"
         if not live:
