@@ -106,3 +106,74 @@ def test_chunking_is_lazy_on_long_input(monkeypatch):
     assert [c.index for c in first] == [0, 1]
     assert len(calls) == 1 and calls[0] <= 2000  # only the first window was normalised
     assert sum(1 for _ in chunks(text)) == 2000
+
+
+# --- a short first chunk for fast first audio ---------------------------------------
+
+from sayso.sentences import FIRST_MIN_CHARS, SECOND_CHUNK_CHARS, _lines, cut_first  # noqa: E402
+
+FIRST = "Listening to a text is a different way of reading it."
+
+
+def test_first_cut_is_a_phrase_before_a_phrase_word():
+    assert cut_first(FIRST, 30) == ("Listening to a text", "is a different way of reading it.", "phrase")
+    assert cut_first(FIRST, 45) == ("Listening to a text is a different way", "of reading it.", "phrase")
+    # a sentence that fits is not cut
+    assert cut_first(FIRST, len(FIRST)) == (FIRST, "", "sentence")
+
+
+def test_first_cut_prefers_clause_punctuation():
+    sentence = "When the words are spoken, the eyes can rest and mistakes are heard."
+    assert cut_first(sentence, 40) == ("When the words are spoken,", "the eyes can rest and mistakes are heard.", "clause")
+
+
+def test_first_cut_never_leaves_an_article_or_preposition_dangling():
+    # within 12 characters the only word boundary would leave "to" at the end: the next phrase boundary is used
+    assert cut_first(FIRST, 12)[0] == "Listening to a text"
+    sentence = "Dr. Rivera asked whether the new schedule would work for everyone?"
+    assert cut_first(sentence, 30) == ("Dr. Rivera asked", "whether the new schedule would work for everyone?", "phrase")
+
+
+def test_first_cut_keeps_both_sides_at_least_a_couple_of_words():
+    head, rest, end = cut_first("Reading by ear helps many people.", 25)
+    assert len(head) >= FIRST_MIN_CHARS and len(rest) >= FIRST_MIN_CHARS and end == "phrase"
+    assert f"{head} {rest}" == "Reading by ear helps many people."
+    # one long word and a short tail: nothing sensible to cut, the sentence stays whole
+    assert cut_first("Supercalifragilisticexpialidocious words follow", 12)[1] == ""
+
+
+def test_first_cut_other_languages():
+    head, rest, end = cut_first("Das ist ein sehr langer Satz mit vielen Wörtern ohne Kommas", 30, "de")
+    assert head == "Das ist ein sehr langer Satz" and rest.startswith("mit") and end == "phrase"
+
+
+def test_short_first_chunk_then_sentence_sized_chunks():
+    text = FIRST + " When the words are spoken, the eyes can rest. The end."
+    out = list(chunks(text, first_chunk_chars=30))
+    assert [(c.text, c.end) for c in out] == [
+        ("Listening to a text", "phrase"),
+        ("is a different way of reading it.", "sentence"),
+        ("When the words are spoken, the eyes can rest.", "sentence"),  # later sentences are not cut
+        ("The end.", "paragraph"),
+    ]
+    assert [c.index for c in out] == [0, 1, 2, 3]
+    assert {c.kind for c in out} == {"sentence"}
+
+
+def test_chunk_after_a_short_first_one_is_at_most_second_chunk_chars():
+    clause = "and then the sentence goes on, "
+    long_first = "Short opening words " + clause * 20 + "until it ends."
+    out = list(chunks(long_first, first_chunk_chars=25))
+    assert out[0].text == "Short opening words" and out[0].end == "phrase"
+    assert len(out[1].text) <= SECOND_CHUNK_CHARS and out[1].end == "clause"
+    assert " ".join(c.text for c in out) == long_first
+    # without a first-chunk limit (writing a WAV) the 400-character limit applies from the start
+    whole = list(chunks(long_first, first_chunk_chars=0))
+    assert len(whole[0].text) > SECOND_CHUNK_CHARS
+
+
+def test_lines_joins_a_long_hard_wrapped_paragraph():
+    words = ["word"] * 30_000
+    wrapped = "\n".join(" ".join(words[i : i + 12]) for i in range(0, len(words), 12))
+    assert _lines(wrapped) == [" ".join(words)]
+    assert _lines("Dear\njohn\nThanks for the note.") == ["Dear john", "Thanks for the note."]

@@ -310,3 +310,64 @@ def test_copy_method_restores_the_clipboard(env):
     assert pressed and reader.status()["chars"] == len("Text selected in some app.")
     assert clip.data["clipboard"] == "user's own clipboard"
     reader.stop()
+
+
+def _record_synthesis(voice):
+    """Wrap *voice*.synthesize: returns the list of texts synthesised and an event set after each."""
+    texts, done, real = [], threading.Event(), voice.synthesize
+
+    def synthesize(text, *args, **kwargs):
+        audio = real(text, *args, **kwargs)
+        texts.append(text)
+        done.set()
+        return audio
+
+    voice.synthesize = synthesize
+    return texts, done
+
+
+def test_load_warms_the_voice_and_synthesis_starts_while_the_output_opens(env):
+    reader = _reader(env, speed=1.0)
+    reader.load()
+    voice = reader.voice("joe")
+    assert len(voice.speed._samples) >= 3  # the warm-up measured this machine's synthesis speed
+    texts, synthesised = _record_synthesis(voice)
+    opened_after_synthesis = []
+    make = virtual(1.0)
+
+    def slow_output(**kw):  # an output that takes a while to open, like a sound server
+        synthesised.wait(20)  # opening first and synthesising after would wait here in vain
+        opened_after_synthesis.append(synthesised.is_set())
+        return make(**kw)
+
+    reader.stream_factory = slow_output
+    reader.speak_text(PARAGRAPH)
+    assert opened_after_synthesis == [True]
+    assert reader._session.player.first_audio.wait(10)
+    reader.stop(join_s=5)
+
+
+def test_first_chunk_is_a_short_phrase_on_a_slow_machine_and_nothing_is_lost(env, whisper):
+    reader = _reader(env, speed=4.0)
+    voice = reader.voice("joe")
+    for _ in range(voice.speed.window):
+        voice.speed.observe(95, 0.8)  # 8 ms per character: a slow or busy machine
+    texts, _ = _record_synthesis(voice)
+    sentence = "Listening to a text is a different way of reading it, and mistakes are heard at once."
+    reader.speak_text(sentence)
+    assert reader.wait(30)
+    assert texts[0] == "Listening to a text" and len(texts) >= 2
+    assert " ".join(texts) == sentence
+    played = VirtualOutput.instances[-1].audio()
+    at_16k = np.interp(np.arange(0, len(played), 22050 / 16000), np.arange(len(played)), played)
+    assert jiwer.wer(_words(sentence), _words(_transcribe(whisper, at_16k.astype(np.float32)))) <= 0.2
+
+
+def test_wav_output_keeps_the_first_sentence_whole(env):
+    reader = _reader(env)
+    voice = reader.voice("joe")
+    for _ in range(voice.speed.window):
+        voice.speed.observe(95, 0.8)
+    texts, _ = _record_synthesis(voice)
+    reader.synthesize_to_wav("Listening to a text is a different way of reading it. It is.", env / "out.wav")
+    assert texts == ["Listening to a text is a different way of reading it.", "It is."]

@@ -1,6 +1,6 @@
 """Streaming dictation (sayso.streaming) with the real bundled model.
 
-Audio is fed in 50 ms blocks as the recorder would, without real-time
+Audio is fed in blocks as the recorder delivers them, without real-time
 waits; ``drain()`` after each block lets the background worker do its work
 while "the key is held", so these tests check the work-ahead path itself.
 No timing is asserted here: timing is what ``sayso bench`` measures.
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, TRANSCRIPTS, wer
+from sayso.audio import BLOCK_MS
 from sayso.config import Config
 from sayso.stt import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.streaming import StreamingTranscriber
@@ -21,7 +22,7 @@ from sayso.vad import IncrementalVad
 
 pytestmark = pytest.mark.model
 
-BLOCK = SAMPLE_RATE // 20  # 50 ms, as the recorder delivers
+BLOCK = SAMPLE_RATE * BLOCK_MS // 1000  # as the recorder delivers
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """``sayso bench dictate``: key release -> final text, streaming vs batch.
 
 Speech clips are fed through the microphone code path: the
-:class:`~sayso.audio.Recorder`'s audio callback receives 50 ms blocks (the
-first 300 ms as pre-roll before the key goes down), at real-time pace for
-streaming; :class:`~sayso.dictation.Dictation` runs as in the daemon, with
+:class:`~sayso.audio.Recorder`'s audio callback receives blocks of
+``BLOCK_MS`` (the first 300 ms as pre-roll before the key goes down), at
+real-time pace for streaming, with the key released anywhere in a block; :class:`~sayso.dictation.Dictation` runs as in the daemon, with
 an output that records when the text arrives instead of typing it.  The
 latency is from ``Dictation.stop()`` (key release) to the text reaching the
 output.  The baseline is the same Dictation without the streamer
@@ -14,8 +14,10 @@ the key is held, so its audio is fed without waiting.
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,23 +169,35 @@ class Rig:
     def _block(self, block: np.ndarray) -> None:
         self.recorder._callback(block[:, None], len(block), None, None)
 
-    def dictate(self, audio: np.ndarray, realtime: bool) -> dict:
-        """Pre-roll, key down, audio, key up; the release -> text latency."""
+    def dictate(self, audio: np.ndarray, realtime: bool, phase: float = 1.0) -> dict:
+        """Pre-roll, key down, audio, key up; the release -> text latency.
+
+        Blocks end on a grid shifted by *phase* (0..1 of a block) from the
+        key press, as with a real stream, so the release falls anywhere in
+        a block: the audio between the last block and the release comes
+        with the next block, ``BLOCK_MS`` after that block's start.
+        """
         self.output.at, self.output.text = None, ""
         pre = self.config.audio.preroll_ms * SAMPLE_RATE // 1000
         for i in range(0, pre, BLOCK):
             self._block(audio[i:min(i + BLOCK, pre)])
         self.dictation.start()
         t0 = time.perf_counter()
-        for n, i in enumerate(range(pre, len(audio), BLOCK), 1):
+        ends = list(range(pre + max(1, int(phase * BLOCK)), len(audio) + 1, BLOCK))
+        start = pre
+        for end in ends:
             if realtime:
-                delay = t0 + n * BLOCK_MS / 1000 - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-            self._block(audio[i:i + BLOCK])
+                _sleep_until(t0 + (end - pre) / SAMPLE_RATE)
+            self._block(audio[start:end])
+            start = end
+        if realtime:
+            _sleep_until(t0 + (len(audio) - pre) / SAMPLE_RATE)
         released = time.perf_counter()
+        tail = threading.Timer((start + BLOCK - len(audio)) / SAMPLE_RATE, self._block, (audio[start:],))
+        tail.start()
         result = self.dictation.stop().result()
         done = self.output.at or time.perf_counter()
+        tail.join()
         stats = dict(self.streamer.last_stats) if self.streamer else {}
         return {"latency_s": done - released, "text": self.output.text, "status": result.status, "how": stats.get("how", "")}
 
@@ -191,6 +205,12 @@ class Rig:
         self.dictation.shutdown()
         if self.streamer is not None:
             self.streamer.close()
+
+
+def _sleep_until(when: float) -> None:
+    delay = when - time.perf_counter()
+    if delay > 0:
+        time.sleep(delay)
 
 
 def percentile(values: list, q: float) -> float:
@@ -224,6 +244,7 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11, 30), log: Callable[
         return {"available": False, "reason": "bench clips not found (sayso/data or tests/data)"}
     utterances = build_utterances(lengths, data)
     rigs = {"streaming": Rig(config, slot, True), "baseline": Rig(config, slot, False)}
+    phases = random.Random(6)
     try:
         rigs["streaming"].dictate(utterances[0].cut(0.3), realtime=False)  # warm both paths once
         rigs["baseline"].dictate(utterances[0].cut(0.3), realtime=False)
@@ -233,8 +254,9 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11, 30), log: Callable[
                 audio = utt.cut(offset)
                 raw = {"streaming": [], "baseline": []}
                 for i in range(runs):
+                    phase = phases.random()  # where in a block the key goes up: the same for both
                     for mode, rig in rigs.items():
-                        raw[mode].append(rig.dictate(audio, realtime=mode == "streaming"))
+                        raw[mode].append(rig.dictate(audio, realtime=mode == "streaming", phase=phase))
                     log(f"  dictate {utt.name} release {release}: run {i + 1}/{runs}: streaming "
                         f"{raw['streaming'][-1]['latency_s'] * 1000:.0f} ms, baseline {raw['baseline'][-1]['latency_s'] * 1000:.0f} ms")
                 row = {"utterance": utt.name, "release": release, "audio_s": round(len(audio) / SAMPLE_RATE, 2),

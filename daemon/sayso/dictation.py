@@ -12,13 +12,14 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .audio import Recorder, Recording
+from .audio import SAMPLE_RATE, Recorder, Recording
 from .config import Config
 from .errors import ModelError, SaysoError
 from .history import History
 from .notify import Notifier
 from .output import Output
 from .postprocess import Composer, Edit
+from .vad import ends_in_speech
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class Dictation:
             _LOGGER.debug("Dictation failed", exc_info=True)
             result = self._fail(f"internal error: {err}")
         finally:
+            self.recorder.drop_tail(rec)  # (a no-op once taken)
             with self._state_lock:
                 self._pending -= 1
         self._report(result)
@@ -139,10 +141,12 @@ class Dictation:
         if rec.truncated:
             self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
         if rec.held_seconds < self.config.audio.min_seconds:
+            self.recorder.drop_tail(rec)
             if self.streamer is not None:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", "too_short")
+        rec = self._with_tail(rec)
         if self.streamer is not None:
             transcript = self.streamer.finish(rec.audio)
         else:
@@ -153,6 +157,22 @@ class Dictation:
             return DictationResult("", "empty")
         _LOGGER.debug("Transcript: %s", transcript.text)
         return self.deliver(transcript.text)
+
+    def _with_tail(self, rec: Recording) -> Recording:
+        """Add the audio between the last block and the key release, which
+        comes with the next block, when it may hold the end of a word; after
+        a pause it is not waited for."""
+        try:
+            speaking = ends_in_speech(rec.audio)
+        except Exception as err:  # no VAD model: wait, to lose nothing
+            _LOGGER.debug("End-of-speech check failed: %s", err)
+            speaking = True
+        if not speaking:
+            self.recorder.drop_tail(rec)
+            return rec
+        tail = self.recorder.take_tail(rec)
+        _LOGGER.debug("Speech at the release: %d ms more from the block in flight", len(tail) * 1000 // SAMPLE_RATE)
+        return rec.extended(tail)
 
     def deliver(self, text: str) -> DictationResult:
         """Compose *text* and insert it; keep it if it cannot be inserted."""

@@ -74,6 +74,7 @@ class Player:
         self._pos = 0
         self._input_done = False
         self._stopped = threading.Event()
+        self._opened = threading.Event()  # the stream is open at its final rate (or the player stopped)
         self._done = threading.Event()
         self._paused = False
         self._skip = False
@@ -86,6 +87,13 @@ class Player:
 
     # --- control (any thread) ---------------------------------------------
     def start(self) -> None:
+        """Open and start the output; segments may be put before (they wait for it)."""
+        try:
+            self._start()
+        finally:
+            self._opened.set()
+
+    def _start(self) -> None:
         blocksize = max(64, self.sample_rate * BLOCK_MS // 1000)
         try:
             self._stream = self._open(self.sample_rate, blocksize)
@@ -121,7 +129,14 @@ class Player:
             return None
 
     def put(self, segment: Segment, timeout: Optional[float] = None) -> bool:
-        """Queue *segment* (blocks while the queue is full); False once stopped."""
+        """Queue *segment* (blocks while the queue is full); False once stopped.
+
+        Before the stream is open this waits for it: the stream's rate decides
+        whether the segment is resampled.
+        """
+        while not self._opened.wait(0.05):
+            if self._stopped.is_set():
+                return False
         if self.rate != self.sample_rate:
             segment.audio = resample(segment.audio, self.sample_rate, self.rate)
             segment.speech_samples = int(segment.speech_samples * self.rate / self.sample_rate)
@@ -143,6 +158,7 @@ class Player:
     def stop(self) -> None:
         """Silence now and release the device."""
         self._stopped.set()
+        self._opened.set()
         stream, self._stream = self._stream, None
         if stream is not None:
             try:

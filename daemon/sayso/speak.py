@@ -30,6 +30,7 @@ import numpy as np
 
 from .config import Config
 from .errors import ClipboardError, InputError, OutputError, SaysoError
+from .first_audio import first_chunk_limit, pause_after, warm_pipeline
 from .playback import Player, Segment
 from .sentences import Chunk, chunks
 from .tts import MAX_RATE, MIN_RATE, Voice, to_int16
@@ -106,8 +107,8 @@ class ReadAloud:
 
     # --- setup -----------------------------------------------------------
     def load(self) -> None:
-        """Warm the default voice (and the language detector when it is used)."""
-        self.voice(self.config.speak.voice)
+        """Warm the default voice, the text pipeline (and the language detector when it is used)."""
+        warm_pipeline(self.voice(self.config.speak.voice), self.config.speak)
         self._picker.warm()
 
     def voice(self, name: str) -> Voice:
@@ -156,40 +157,50 @@ class ReadAloud:
             self._notice(f"Text is long: reading the first {len(text):,} characters")
         return text
 
-    def _chunks(self, text: str, voice: Voice) -> Iterator[Chunk]:
+    def _chunks(self, text: str, voice: Voice, first_chars: int) -> Iterator[Chunk]:
         cfg = self.config.speak
-        gen = chunks(text, voice.profile.language, cfg.emoji, cfg.first_chunk_chars)
+        gen = chunks(text, voice.profile.language, cfg.emoji, first_chars)
         first = next(gen, None)
         if first is None:
             raise InputError("nothing to read: no words in the text (only emoji, symbols or markup)")
+        log.debug("First chunk: %d characters (limit %d)", len(first.text), first_chars)
         return itertools.chain([first], gen)
 
     def _segment(self, voice: Voice, chunk: Chunk, rate: float, last: bool) -> Segment:
         audio = voice.synthesize(chunk.text, rate, voice.profile.prosody_for(chunk.kind))
-        pause_ms = 0 if last else voice.profile.pause_ms(chunk.kind, chunk.end)
+        pause_ms = 0 if last else pause_after(voice.profile, chunk)
         pause = np.zeros(voice.sample_rate * pause_ms // 1000, dtype=np.float32)
         return Segment(np.concatenate([audio, pause]), chunk.index, len(audio))
 
     # --- speaking ------------------------------------------------------------
     def speak_text(self, text: str, voice: Optional[str] = None, rate: Optional[float] = None) -> None:
-        """Start reading *text* (returns at once; see :meth:`wait`)."""
+        """Start reading *text* (returns at once; see :meth:`wait`).
+
+        The synthesis thread starts before the audio output is opened, so the
+        first chunk is synthesised while the device opens.
+        """
         text = self._prepare(text)
         chosen = self._choose_voice(text, voice)
-        parts = self._chunks(text, chosen)
+        parts = self._chunks(text, chosen, first_chunk_limit(self.config.speak.first_chunk_chars, chosen.speed))
         self.stop(join_s=2.0)
-        from .audio import resolve_device
-
-        device = resolve_device(self.config.audio.output_device, "output") if self.stream_factory is None else None
         latency = max(0.02, self.config.speak.output_latency_ms / 1000)
-        player = Player(chosen.sample_rate, device, self.stream_factory, latency=latency)
+        player = Player(chosen.sample_rate, None, self.stream_factory, latency=latency)
         session = _Session(player, chosen, len(text))
-        player.start()
         session.thread = threading.Thread(
             target=self._produce, args=(session, parts, rate), name="sayso-speak", daemon=True
         )
+        session.thread.start()
+        try:
+            if self.stream_factory is None:
+                from .audio import resolve_device
+
+                player.device = resolve_device(self.config.audio.output_device, "output")
+            player.start()
+        except BaseException:
+            player.stop()  # the synthesis thread ends at its next chunk
+            raise
         with self._lock:
             self._session = session
-        session.thread.start()
         log.info("Reading %d characters with voice %s", len(text), chosen.name)
         log.debug("Text: %r", text[:200])
 
@@ -368,7 +379,7 @@ class ReadAloud:
                 wav.setnchannels(1)
                 wav.setsampwidth(2)
                 wav.setframerate(chosen.sample_rate)
-                parts = self._chunks(text, chosen)
+                parts = self._chunks(text, chosen, 0)  # no hurry for a first chunk: sentences only
                 nxt = next(parts, None)
                 while nxt is not None:
                     chunk, nxt = nxt, next(parts, None)

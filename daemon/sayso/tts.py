@@ -6,14 +6,24 @@ switching back to a voice costs nothing).  :meth:`Voice.synthesize` turns
 one chunk of normalised text into float32 mono samples, applying the
 profile's synthesis settings, the chunk kind's prosody and the user's rate
 through piper's ``SynthesisConfig``.
+
+Every synthesis is timed into the voice's :class:`SynthSpeed`, which tells
+the read-aloud pipeline how long a first chunk this machine can synthesise
+within the first-audio budget.  :meth:`Voice.warm` runs a few syntheses at
+load so that onnxruntime has allocated its buffers (the first inference of a
+longer input than any before is markedly slower) and the speed is known
+before the first reading.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import statistics
 import threading
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -25,6 +35,15 @@ from .voices import Prosody, VoiceProfile, model_files
 log = logging.getLogger(__name__)
 
 MIN_RATE, MAX_RATE = 0.3, 4.0
+
+# the longest warm-up input comes first: onnxruntime grows its buffers to the
+# largest input seen, so later (shorter) syntheses never allocate
+WARM_TEXTS = (
+    "Reading aloud starts with a short phrase, and while it plays, the rest of the sentence, "
+    "which may be much longer than the first few words, is synthesised in the background.",
+    "The first few words come out at once.",
+    "Then the rest follows.",
+)
 
 _CACHE: dict[tuple[str, str], object] = {}
 _CACHE_LOCK = threading.Lock()
@@ -58,10 +77,47 @@ def _short(err: Exception) -> str:
 
 
 @dataclass
+class SynthSpeed:
+    """How fast this machine synthesises with a voice, from the recent syntheses.
+
+    Synthesis time is modelled as ``ms_per_char * (chars + OVERHEAD_CHARS)``:
+    a cost per character plus a fixed cost per call worth a few characters.
+    The estimate is the median over the last *window* calls, so one slow call
+    (another process busy for a moment) does not change it, while a machine
+    that stays busy gets shorter first chunks.
+    """
+
+    OVERHEAD_CHARS = 5  # measured: about 10 ms per call at 2.2 ms per character (2-core x86, joe medium)
+    prior_ms_per_char: float = 3.0  # before anything was timed: a slow machine
+    window: int = 15
+    _samples: deque = field(default_factory=deque, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def observe(self, chars: int, seconds: float) -> None:
+        if chars <= 0 or seconds <= 0:
+            return
+        with self._lock:
+            self._samples.append(seconds * 1000 / (chars + self.OVERHEAD_CHARS))
+            while len(self._samples) > self.window:
+                self._samples.popleft()
+
+    @property
+    def ms_per_char(self) -> float:
+        with self._lock:
+            samples = list(self._samples)
+        return statistics.median(samples) if samples else self.prior_ms_per_char
+
+    def chars_within(self, budget_ms: float) -> int:
+        """How many characters are expected to synthesise within *budget_ms*."""
+        return max(0, int(budget_ms / self.ms_per_char) - self.OVERHEAD_CHARS)
+
+
+@dataclass
 class Voice:
     profile: VoiceProfile
     piper: object  # piper.PiperVoice
     model_path: Path
+    speed: SynthSpeed = field(default_factory=SynthSpeed)
 
     @classmethod
     def load(cls, profile: VoiceProfile, voices_dir: Optional[Path] = None) -> "Voice":
@@ -103,10 +159,24 @@ class Voice:
     def synthesize(self, text: str, rate: float = 1.0, prosody: Optional[Prosody] = None) -> np.ndarray:
         """float32 mono samples at :attr:`sample_rate` for *text* (empty if nothing to say)."""
         config = self.synthesis_config(rate, prosody)
+        start = time.perf_counter()
         parts = [chunk.audio_float_array for chunk in self.piper.synthesize(text, syn_config=config)]
+        # the time per character at rate 1: a faster rate makes less audio from the same text
+        self.speed.observe(len(text), (time.perf_counter() - start) * min(MAX_RATE, max(MIN_RATE, rate)))
         if not parts:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+    def warm(self) -> None:
+        """Synthesise the warm-up texts: buffers allocated, speed measured."""
+        start = time.perf_counter()
+        for text in WARM_TEXTS:
+            self.synthesize(text)
+        log.info(
+            "Voice %s warm in %.2f s (%.1f ms of synthesis per character)",
+            self.name, time.perf_counter() - start, self.speed.ms_per_char,
+        )  # fmt: skip
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:

@@ -71,3 +71,21 @@ class IncrementalVad:
 
     def has_speech(self, after: int, before: Optional[int] = None) -> bool:
         return self.first_speech(after, before) is not None
+
+
+def ends_in_speech(audio: np.ndarray, silence_s: float = 0.1, context_s: float = 0.8) -> bool:
+    """Whether *audio* (16 kHz) has speech within its last *silence_s*.
+
+    Runs Silero over the last *context_s* only (~2 ms), without hysteresis:
+    from a fresh state the probability falls ~100 ms late after the last
+    word, so "silent" here means the speaker stopped at least ~200 ms ago.
+    Used at key release to decide whether the moments after the last audio
+    block may hold the end of a word and are worth waiting for.
+    """
+    window = audio[-int(context_s * 16000):]
+    if len(window) < WINDOW:
+        return len(window) > 0
+    vad = IncrementalVad(neg_threshold=0.5)
+    vad.extend(np.ascontiguousarray(window, dtype=np.float32))
+    tail = max(1, int(round(silence_s * 16000 / WINDOW)))
+    return bool(vad.flags[-tail:].any())

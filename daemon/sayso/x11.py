@@ -8,6 +8,8 @@ rule: xdotool and pynput were seen typing "ü" or "ï" for "Ü" on Xvfb.)
 from __future__ import annotations
 
 import logging
+import os
+import select
 import threading
 import time
 from typing import Iterable, Optional
@@ -217,6 +219,7 @@ class KeyGrabber:
         self.root = self.d.screen().root
         self.grabbed: list = []
         self._stop = threading.Event()
+        self._wake = os.pipe()  # close() wakes the drain thread
         self._thread: Optional[threading.Thread] = None
 
     def grab(self, binding) -> bool:
@@ -250,18 +253,28 @@ class KeyGrabber:
         self._thread.start()
 
     def _drain(self) -> None:
-        """Read (and drop) the grabbed events so the connection never backs up."""
+        """Read (and drop) the grabbed events so the connection never backs up.
+
+        Sleeps in select() until the X server sends something (no polling:
+        an idle daemon must not wake up)."""
         while not self._stop.is_set():
             while self.d.pending_events():
                 self.d.next_event()
-            time.sleep(0.05)
+            ready, _, _ = select.select([self.d.fileno(), self._wake[0]], [], [])
+            if self._wake[0] in ready:
+                return
 
     def close(self) -> None:
         from Xlib import X
 
+        if self._stop.is_set():
+            return
         self._stop.set()
+        os.write(self._wake[1], b"x")
         if self._thread is not None:
             self._thread.join(1)
+        for fd in self._wake:
+            os.close(fd)
         try:
             for keycode, mask in self.grabbed:
                 for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
