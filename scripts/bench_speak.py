@@ -15,13 +15,20 @@ By default the audio goes to a clocked null output (real-time callbacks, no
 sound card needed) so the numbers measure sayso, not the sound server; pass
 ``--device`` to play through a real output device instead.
 
-    PYTHONPATH=daemon python scripts/bench_speak.py [--chars 5000] [--voice joe] [--device] [--json]
+With ``--runs N`` the streaming measurement is repeated N times (a fresh
+reader each time, loaded and warmed as the daemon does) and the median and
+the worst are reported; the synthesise-all baseline runs once.  The 1-minute
+load average is reported too: on a shared machine it explains outliers.
+
+    PYTHONPATH=daemon python scripts/bench_speak.py [--chars 5000] [--voice joe] [--runs 5] [--device] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import sys
 import threading
 import time
@@ -86,7 +93,7 @@ class ClockedNullOutput:
         pass
 
 
-def measure(text: str, voice: str, device: bool) -> dict:
+def measure(text: str, voice: str, device: bool, baseline: bool = True) -> dict:
     config = Config()
     config.speak.voice = voice
     reader = ReadAloud(config, stream_factory=None if device else ClockedNullOutput,
@@ -102,6 +109,11 @@ def measure(text: str, voice: str, device: bool) -> dict:
         raise SystemExit("no audio within 120 s")
     streaming_ttfa = time.perf_counter() - start
     reader.stop(join_s=10.0)
+    streaming = {"chars": len(text), "voice": voice, "output": "device" if device else "clocked-null",
+                 "first_chunk_limit": first_limit, "streaming_first_audio_s": round(streaming_ttfa, 3),
+                 "load_1min": round(os.getloadavg()[0], 2)}  # fmt: skip
+    if not baseline:
+        return streaming
 
     start = time.perf_counter()
     parts = list(reader._chunks(reader._prepare(text), chosen, first_limit))
@@ -110,12 +122,9 @@ def measure(text: str, voice: str, device: bool) -> dict:
     speech = sum(s.speech_samples for s in segments) / chosen.sample_rate
     total = sum(len(s.audio) for s in segments) / chosen.sample_rate
     return {
-        "chars": len(text),
+        **streaming,
         "chunks": len(parts),
         "first_chunk_chars": len(parts[0].text),
-        "voice": voice,
-        "output": "device" if device else "clocked-null",
-        "streaming_first_audio_s": round(streaming_ttfa, 3),
         "synthesize_all_first_audio_s": round(synth_all, 3),
         "ratio": round(synth_all / streaming_ttfa, 1),
         "speech_s": round(speech, 1),
@@ -128,22 +137,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=5000)
     parser.add_argument("--voice", default="joe")
+    parser.add_argument("--runs", type=int, default=1, help="streaming measurements (median and worst reported)")
     parser.add_argument("--device", action="store_true", help="play through the default output device")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    result = measure(bench_text(args.chars), args.voice, args.device)
+    text = bench_text(args.chars)
+    result = measure(text, args.voice, args.device)
+    runs = [result] + [measure(text, args.voice, args.device, baseline=False) for _ in range(args.runs - 1)]
+    firsts = [r["streaming_first_audio_s"] for r in runs]
+    result["runs"] = [{"first_audio_s": r["streaming_first_audio_s"], "load_1min": r["load_1min"]} for r in runs]
+    result["streaming_first_audio_median_s"] = round(statistics.median(firsts), 3)
+    result["streaming_first_audio_max_s"] = round(max(firsts), 3)
     if args.json:
         print(json.dumps(result))
         return 0
-    r = result
+    _print(result)
+    return 0
+
+
+def _print(r: dict) -> None:
     print(f"text: {r['chars']} characters, {r['chunks']} chunks (the first {r['first_chunk_chars']} characters),"
           f" voice {r['voice']} ({r['output']})")  # fmt: skip
-    print(f"time to first audio, streaming:              {result['streaming_first_audio_s'] * 1000:8.0f} ms")
-    print(f"time to first audio, synthesise all first:   {result['synthesize_all_first_audio_s'] * 1000:8.0f} ms")
-    print(f"ratio (synthesise-all / streaming):          {result['ratio']:8.1f} x")
-    print(f"real-time factor (synthesis / speech time):  {result['real_time_factor']:8.3f}"
-          f"  ({result['speech_s']} s of speech, {result['audio_with_pauses_s']} s with pauses)")  # fmt: skip
-    return 0
+    for i, run in enumerate(r["runs"], 1):
+        print(f"  run {i}: first audio {run['first_audio_s'] * 1000:5.0f} ms   (load average {run['load_1min']:.2f})")
+    label = "time to first audio, streaming" + (" (median)" if len(r["runs"]) > 1 else "") + ":"
+    print(f"{label:<45}{r['streaming_first_audio_median_s'] * 1000:8.0f} ms")
+    if len(r["runs"]) > 1:
+        print(f"{'time to first audio, streaming (worst):':<45}{r['streaming_first_audio_max_s'] * 1000:8.0f} ms")
+    print(f"time to first audio, synthesise all first:   {r['synthesize_all_first_audio_s'] * 1000:8.0f} ms")
+    print(f"ratio (synthesise-all / streaming):          {r['ratio']:8.1f} x")
+    print(f"real-time factor (synthesis / speech time):  {r['real_time_factor']:8.3f}"
+          f"  ({r['speech_s']} s of speech, {r['audio_with_pauses_s']} s with pauses)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -152,7 +152,8 @@ def _rewrite_lines(r: Optional[dict]) -> list:
             out.append(f"  {e['engine']:<8} not available ({e.get('reason')})")
         else:
             note = "" if e.get("ok") else f" (refused: {e.get('message', '')})"
-            out.append(f"  {e['engine']:<8} p50 {_ms(e['p50_ms'])}, first call {_ms(e['first_ms'])}{note}")
+            model = f" [{e['model']}]" if e.get("model") else ""
+            out.append(f"  {e['engine']:<8} p50 {_ms(e['p50_ms'])}, first call {_ms(e['first_ms'])}{note}{model}")
     return out
 
 

@@ -8,6 +8,7 @@ reported as not available, with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -94,21 +95,44 @@ def rewrite(config: Config, runs: int = 3, engines=("harper", "llama", "openai")
     except ImportError as err:
         return _not_available(f"rewrite is not installed: {_one_line(err)}")
     rows = []
-    rewriter = Rewriter(config, None, _Quiet())
-    try:
-        for name in engines:
-            rows.append(_rewrite_engine(rewriter, name, max(1, runs), SaysoError))
-    finally:
-        if hasattr(rewriter, "close"):
-            rewriter.close()
+    for name in engines:
+        cfg, note = _engine_config(config, name)
+        rewriter = Rewriter(cfg, None, _Quiet())
+        try:
+            row = _rewrite_engine(rewriter, name, max(1, runs), SaysoError)
+        finally:
+            if hasattr(rewriter, "close"):
+                rewriter.close()
+        if note and row["available"]:
+            row["model"] = note
+        rows.append(row)
     return {"available": any(r["available"] for r in rows), "words": len(PARAGRAPH.split()), "action": "fix", "engines": rows}
+
+
+def _engine_config(config: Config, name: str) -> tuple:
+    """The config to bench *name* with: for ``llama`` with no model pulled,
+    the bundled test model if installed (labelled as such)."""
+    from .models import BUNDLED, bundled_model, resolve_model
+
+    if name != "llama" or resolve_model(config.rewrite.model) is not None or bundled_model() is None:
+        return config, ""
+    rewrite_cfg = dataclasses.replace(config.rewrite, model=BUNDLED)
+    return dataclasses.replace(config, rewrite=rewrite_cfg), f"{BUNDLED} (bundled test model; no model pulled)"
+
+
+def _why_not(config: Config, name: str) -> str:
+    if name == "openai":
+        return f"no server answers at {config.rewrite.base_url}"
+    if name == "llama":
+        return "no model (sayso models pull NAME)"
+    return "not installed"
 
 
 def _rewrite_engine(rewriter, name: str, runs: int, error_type) -> dict:
     try:
         engine = rewriter.engines.get(name)
         if not engine.available():
-            return {"engine": name, "available": False, "reason": "not available here (no model / server)"}
+            return {"engine": name, "available": False, "reason": _why_not(rewriter.config, name)}
     except error_type as err:
         return {"engine": name, "available": False, "reason": str(err)}
     times, result = [], None
