@@ -233,3 +233,20 @@ def test_through_the_recorder_and_dictation(model, config):
         rig.close()
     assert result["status"] == "typed"
     assert wer(ref("jfk.flac"), result["text"]) <= 0.05, result["text"]
+
+
+def test_a_recording_overtaken_by_the_next_is_transcribed_whole(model, config):
+    """Pressed again before the previous recording was finished: each
+    recording's text comes from its own audio, never a mix of the two."""
+    jfk, lamp = clip("jfk.flac"), clip("lamp.wav")
+    st = StreamingTranscriber(model, config)
+    first = st.begin()
+    feed(st, jfk)
+    second = st.begin()  # the next recording starts before the first is finished
+    feed(st, lamp)
+    old = st.finish(jfk, first)
+    assert st.last_stats["how"] == "batch"
+    new = st.finish(lamp, second)
+    st.close()
+    assert wer(ref("jfk.flac"), old.text) <= 0.05, old.text
+    assert wer(ref("lamp.wav"), new.text) <= 0.2 and "americans" not in new.text.lower(), new.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .audio import SAMPLE_RATE, Recorder, Recording
@@ -30,6 +30,14 @@ class DictationResult:
     status: str  # typed | empty | too_short | cancelled | failed
     method: str = ""
     error: str = ""
+
+
+@dataclass
+class _Live:
+    """dictate.live: one recording's finished phrases."""
+
+    pending: list = field(default_factory=list)  # not typed yet
+    typed: int = 0  # phrases typed while recording
 
 
 class ModelSlot:
@@ -76,6 +84,10 @@ class Dictation:
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
         self._state_lock = threading.Lock()
         self._pending = 0  # recordings handed to the worker, not finished yet
+        self._live = _Live()  # dictate.live: the recording's finished phrases
+        self._token: Optional[object] = None  # the streamer's name for the recording
+        if streamer is not None and config.dictate.live:
+            streamer.on_stable_text = self._on_stable_text
         self.on_result: Optional[Callable[[DictationResult], None]] = None
         self.last_error = ""
 
@@ -88,8 +100,9 @@ class Dictation:
             if self.recorder.recording:
                 return
             try:
+                self._live = _Live()
                 if self.streamer is not None:
-                    self.streamer.begin()
+                    self._token = self.streamer.begin()
                 self.notifier.cue("start")
                 self.recorder.start()
             except SaysoError as err:
@@ -103,9 +116,10 @@ class Dictation:
                 return _done(DictationResult("", "idle"))
             rec = self.recorder.stop()
             self._pending += 1
+            token, live = self._token, self._live
         self.notifier.cue("stop")
         _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
-        return self._worker.submit(self._finish, rec)
+        return self._worker.submit(self._finish, rec, token, live)
 
     def cancel(self) -> None:
         with self._state_lock:
@@ -114,6 +128,7 @@ class Dictation:
             self.recorder.cancel()
             if self.streamer is not None:
                 self.streamer.abort()
+            self._live = _Live()
         _LOGGER.info("Dictation cancelled")
         self._report(DictationResult("", "cancelled"))
 
@@ -122,9 +137,9 @@ class Dictation:
         """A recording is being transcribed or typed."""
         return self._pending > 0
 
-    def _finish(self, rec: Recording) -> DictationResult:
+    def _finish(self, rec: Recording, token=None, live: Optional["_Live"] = None) -> DictationResult:
         try:
-            result = self._process(rec)
+            result = self._process(rec, token, live or _Live())
         except SaysoError as err:
             result = self._fail(str(err))
         except Exception as err:  # keep the daemon alive; details with --debug
@@ -137,7 +152,7 @@ class Dictation:
         self._report(result)
         return result
 
-    def _process(self, rec: Recording) -> DictationResult:
+    def _process(self, rec: Recording, token=None, live: Optional["_Live"] = None) -> DictationResult:
         if rec.truncated:
             self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
         if rec.held_seconds < self.config.audio.min_seconds:
@@ -147,16 +162,54 @@ class Dictation:
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", "too_short")
         rec = self._with_tail(rec)
-        if self.streamer is not None:
-            transcript = self.streamer.finish(rec.audio)
+        if self.streamer is not None and self.config.dictate.live:
+            text = self._live_rest(live, self.streamer.finish_live(rec.audio, token).text)
+        elif self.streamer is not None:
+            text = self.streamer.finish(rec.audio, token).text
         else:
-            transcript = self.model.get().transcribe(rec.audio)
-        if transcript.empty:
+            text = self.model.get().transcribe(rec.audio).text
+        if not text.strip() and live is not None and live.typed:
+            _LOGGER.info("All of it was typed while recording")
+            return DictationResult("", "typed", "live")
+        if not text.strip():
             _LOGGER.info("No speech heard")
             self.notifier.notify("Nothing heard", urgency="low")
             return DictationResult("", "empty")
-        _LOGGER.debug("Transcript: %s", transcript.text)
-        return self.deliver(transcript.text)
+        _LOGGER.debug("Transcript: %s", text)
+        return self.deliver(text)
+
+    # --- live mode: finished phrases typed while the recording goes on -------
+    def _on_stable_text(self, text: str) -> None:
+        """A phrase the streamer will not change (its worker thread)."""
+        with self._state_lock:
+            self._live.pending.append(text)
+            recording = self.recorder.recording
+        if recording:
+            self._worker.submit(self._type_live)
+
+    def _type_live(self) -> None:
+        """Type the finished phrases now, unless a key is down (a held
+        push-to-talk chord would turn them into shortcuts): those wait for
+        the release.  Only where key state is known (X11)."""
+        if self.output.keys_held() is not False:
+            return
+        with self._state_lock:
+            if not self.recorder.recording:
+                return
+            live = self._live
+            text = " ".join(live.pending)
+            live.pending.clear()
+        if text.strip():
+            _LOGGER.debug("Live: %s", text)
+            if self.deliver(text).status == "typed":
+                live.typed += 1
+
+    def _live_rest(self, live: "_Live", fresh: str) -> str:
+        """At the release: the recording's phrases not typed yet, then the rest."""
+        with self._state_lock:
+            held = list(live.pending)
+            live.pending.clear()
+        return " ".join(t for t in held + [fresh] if t.strip())
 
     def _with_tail(self, rec: Recording) -> Recording:
         """Add the audio between the last block and the key release, which

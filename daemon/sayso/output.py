@@ -65,6 +65,15 @@ class Output:
         except SaysoError:
             return None
 
+    def keys_held(self) -> Optional[bool]:
+        """Is any key down now? None when this session cannot tell."""
+        if self.session != "x11":
+            return None
+        try:
+            return bool(self.xkb.held_keys())
+        except SaysoError:
+            return None
+
     def wait_keys_released(self) -> None:
         if self.session != "x11":
             time.sleep(0.05)

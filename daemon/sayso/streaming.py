@@ -149,8 +149,8 @@ class StreamingTranscriber:
         return get()
 
     # --- interface used by Dictation ----------------------------------------
-    def begin(self) -> None:
-        """A recording starts."""
+    def begin(self) -> Optional[object]:
+        """A recording starts; returns its token for :meth:`finish`."""
         try:
             session: Optional[_Session] = _Session(IncrementalVad(neg_threshold=self.vad_neg_threshold))
         except Exception as err:  # no VAD: this recording is transcribed at release
@@ -159,6 +159,7 @@ class StreamingTranscriber:
         with self._cond:
             self._session, self._pending, self._finishing = session, [], False
             self._start_worker()
+        return session
 
     def feed(self, block: np.ndarray) -> None:
         """New audio (called on the audio thread: only queues it)."""
@@ -173,13 +174,16 @@ class StreamingTranscriber:
             self._session, self._pending, self._finishing = None, [], False
             self._cond.notify_all()
 
-    def finish(self, full_audio: np.ndarray) -> Transcript:
-        """The final transcript of the whole recording (dictation worker thread)."""
-        return self._finish(full_audio, live=False)
+    def finish(self, full_audio: np.ndarray, token: Optional[object] = None) -> Transcript:
+        """The final transcript of the whole recording (dictation worker thread).
 
-    def finish_live(self, full_audio: np.ndarray) -> Transcript:
+        *token* (from :meth:`begin`) names the recording: if a newer one has
+        begun since, this one is transcribed whole, as batch."""
+        return self._finish(full_audio, live=False, token=token)
+
+    def finish_live(self, full_audio: np.ndarray, token: Optional[object] = None) -> Transcript:
         """Like :meth:`finish`, without the text already given to ``on_stable_text``."""
-        return self._finish(full_audio, live=True)
+        return self._finish(full_audio, live=True, token=token)
 
     def drain(self, timeout: Optional[float] = None) -> bool:
         """Wait until the worker has processed everything fed (tests, bench)."""
@@ -284,6 +288,9 @@ class StreamingTranscriber:
             or span >= self.force_commit_s * SAMPLE_RATE
 
     def _emit(self, session: _Session) -> None:
+        with self._cond:
+            if session is not self._session:
+                return  # a newer recording has begun: this one's text comes from finish()
         callback = self.on_stable_text
         while session.emitted < len(session.committed):
             text = session.committed[session.emitted].text
@@ -309,14 +316,17 @@ class StreamingTranscriber:
         return Stretch(start, end, min(speech_end, end), _shift(transcript, begin / SAMPLE_RATE))
 
     # --- release ----------------------------------------------------------------
-    def _finish(self, full_audio: np.ndarray, live: bool) -> Transcript:
+    def _finish(self, full_audio: np.ndarray, live: bool, token: Optional[object] = None) -> Transcript:
         t0 = time.perf_counter()
         with self._cond:
-            self._finishing = True
-            while self._busy:
-                self._cond.wait()
-            session, blocks = self._session, self._pending
-            self._pending = []
+            mine = self._session if token is None else token
+            if mine is self._session:
+                self._finishing = True
+                while self._busy:
+                    self._cond.wait()
+            session, blocks = (self._session, self._pending) if mine is self._session else (None, [])
+            if session is not None:
+                self._pending = []
         waited = time.perf_counter() - t0
         try:
             transcript, how = self._final(session, blocks, full_audio, live)
