@@ -18,6 +18,7 @@ import numpy as np
 
 from .config import SttConfig
 from .errors import InputError, ModelError
+from .whisper_window import fit, window_seconds
 
 _LOGGER = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
@@ -109,7 +110,8 @@ class Transcriber:
             raise InputError("the audio contains invalid samples")
         cfg = self.cfg
         hotwords = ", ".join(cfg.vocabulary) if cfg.vocabulary else None
-        with self._lock:
+        window = window_seconds(len(audio) / SAMPLE_RATE, cfg.window)
+        with self._lock, fit(window):
             segments, info = self.model.transcribe(
                 audio,
                 language=cfg.language or None,
@@ -121,6 +123,7 @@ class Transcriber:
                 no_speech_threshold=cfg.no_speech_threshold,
                 log_prob_threshold=cfg.logprob_threshold,
                 without_timestamps=False,
+                chunk_length=window,
             )
             segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segments]
         kept = [s for s in segs if not is_hallucination(s, cfg) and s.text.strip()]
