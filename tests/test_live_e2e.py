@@ -38,15 +38,17 @@ def long_speech(path: Path) -> str:
     return " ".join([TRANSCRIPTS["jfk.flac"]["text"], TRANSCRIPTS["lamp.wav"]["text"], TRANSCRIPTS["jfk.flac"]["text"]])
 
 
-def live_config(mode: str) -> str:
-    return BASE_CONFIG.replace('dictate_mode = "hold"', f'dictate_mode = "{mode}"') + "[dictate]\nlive = true\n"
+def start_live(daemon_factory, textbox, tmp_path: Path, mode: str) -> tuple:
+    """(reference text, daemon, log mark) with dictate.live on in *mode*."""
+    reference = long_speech(tmp_path / "long.wav")
+    config = BASE_CONFIG.replace('dictate_mode = "hold"', f'dictate_mode = "{mode}"') + "[dictate]\nlive = true\n"
+    daemon = daemon_factory(config)
+    textbox.focus()
+    return reference, daemon, daemon.mark()
 
 
 def test_toggle_mode_types_phrases_while_recording(desktop, daemon_factory, textbox, tmp_path):
-    reference = long_speech(tmp_path / "long.wav")
-    daemon = daemon_factory(live_config("toggle"))
-    textbox.focus()
-    mark = daemon.mark()
+    reference, daemon, mark = start_live(daemon_factory, textbox, tmp_path, "toggle")
     desktop.xdotool("key", KEYS)
     daemon.wait_log(r"Recording$", 10, start=mark)
     player = subprocess.Popen(["paplay", str(tmp_path / "long.wav")], env=desktop.env)
@@ -70,10 +72,7 @@ def test_toggle_mode_types_phrases_while_recording(desktop, daemon_factory, text
 
 
 def test_held_chord_keeps_phrases_for_the_release(desktop, daemon_factory, textbox, tmp_path):
-    reference = long_speech(tmp_path / "long.wav")
-    daemon = daemon_factory(live_config("hold"))
-    textbox.focus()
-    mark = daemon.mark()
+    reference, daemon, mark = start_live(daemon_factory, textbox, tmp_path, "hold")
     desktop.xdotool("keydown", KEYS)
     try:
         time.sleep(0.3)
