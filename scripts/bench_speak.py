@@ -18,7 +18,9 @@ sound card needed) so the numbers measure sayso, not the sound server; pass
 With ``--runs N`` the streaming measurement is repeated N times (a fresh
 reader each time, loaded and warmed as the daemon does) and the median and
 the worst are reported; the synthesise-all baseline runs once.  The 1-minute
-load average is reported too: on a shared machine it explains outliers.
+load average is reported too, and the CPU that other processes used while
+each run waited for its first audio: on a shared machine they explain
+outliers.
 
     PYTHONPATH=daemon python scripts/bench_speak.py [--chars 5000] [--voice joe] [--runs 5] [--device] [--json]
 """
@@ -35,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import sounddevice as sd  # loaded before any measurement, as in the daemon (ReadAloud.load)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
@@ -74,8 +77,6 @@ class ClockedNullOutput:
         self.thread.start()
 
     def run(self):
-        import sounddevice as sd
-
         tick = time.monotonic()
         while not self.stop_flag.is_set():
             try:
@@ -93,6 +94,17 @@ class ClockedNullOutput:
         pass
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy ticks of the whole machine, ticks of this process); (0, 0) where /proc is missing."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields[:8]) - idle, int(own[11]) + int(own[12])  # utime + stime
+
+
 def measure(text: str, voice: str, device: bool, baseline: bool = True) -> dict:
     config = Config()
     config.speak.voice = voice
@@ -101,17 +113,21 @@ def measure(text: str, voice: str, device: bool, baseline: bool = True) -> dict:
     reader.rate = 1.0
     reader.load()  # as the daemon does at start: the voice and the text pipeline are warm
     chosen = reader.voice(voice)
-    first_limit = first_chunk_limit(config.speak.first_chunk_chars, chosen.speed)
+    first_limit = first_chunk_limit(config.speak.first_chunk_chars, chosen.speed, reader.rate)
 
+    ticks = _cpu_ticks()
     start = time.perf_counter()
     reader.speak_text(text, voice=voice)
     if not reader._session.player.first_audio.wait(120):
         raise SystemExit("no audio within 120 s")
     streaming_ttfa = time.perf_counter() - start
+    busy, own = (after - before for after, before in zip(_cpu_ticks(), ticks))
+    # CPU used by other processes while we waited for the first audio, in cores (10 ms ticks: coarse)
+    others = max(0, busy - own) / (os.sysconf("SC_CLK_TCK") * streaming_ttfa)
     reader.stop(join_s=10.0)
     streaming = {"chars": len(text), "voice": voice, "output": "device" if device else "clocked-null",
                  "first_chunk_limit": first_limit, "streaming_first_audio_s": round(streaming_ttfa, 3),
-                 "load_1min": round(os.getloadavg()[0], 2)}  # fmt: skip
+                 "load_1min": round(os.getloadavg()[0], 2), "other_cpu_cores": round(others, 2)}  # fmt: skip
     if not baseline:
         return streaming
 
@@ -138,14 +154,15 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=5000)
     parser.add_argument("--voice", default="joe")
     parser.add_argument("--runs", type=int, default=1, help="streaming measurements (median and worst reported)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip synthesise-all (long texts take minutes)")
     parser.add_argument("--device", action="store_true", help="play through the default output device")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     text = bench_text(args.chars)
-    result = measure(text, args.voice, args.device)
+    result = measure(text, args.voice, args.device, baseline=not args.no_baseline)
     runs = [result] + [measure(text, args.voice, args.device, baseline=False) for _ in range(args.runs - 1)]
     firsts = [r["streaming_first_audio_s"] for r in runs]
-    result["runs"] = [{"first_audio_s": r["streaming_first_audio_s"], "load_1min": r["load_1min"]} for r in runs]
+    result["runs"] = [{k: r[k] for k in ("streaming_first_audio_s", "load_1min", "other_cpu_cores")} for r in runs]
     result["streaming_first_audio_median_s"] = round(statistics.median(firsts), 3)
     result["streaming_first_audio_max_s"] = round(max(firsts), 3)
     if args.json:
@@ -156,14 +173,18 @@ def main() -> int:
 
 
 def _print(r: dict) -> None:
-    print(f"text: {r['chars']} characters, {r['chunks']} chunks (the first {r['first_chunk_chars']} characters),"
-          f" voice {r['voice']} ({r['output']})")  # fmt: skip
+    chunks = f"{r['chunks']} chunks (the first {r['first_chunk_chars']} characters)" if "chunks" in r else (
+        f"first chunk at most {r['first_chunk_limit']} characters")  # fmt: skip
+    print(f"text: {r['chars']} characters, {chunks}, voice {r['voice']} ({r['output']})")
     for i, run in enumerate(r["runs"], 1):
-        print(f"  run {i}: first audio {run['first_audio_s'] * 1000:5.0f} ms   (load average {run['load_1min']:.2f})")
+        print(f"  run {i}: first audio {run['streaming_first_audio_s'] * 1000:5.0f} ms   (load average"
+              f" {run['load_1min']:.2f}; other processes used {run['other_cpu_cores']:.1f} cores meanwhile)")
     label = "time to first audio, streaming" + (" (median)" if len(r["runs"]) > 1 else "") + ":"
     print(f"{label:<45}{r['streaming_first_audio_median_s'] * 1000:8.0f} ms")
     if len(r["runs"]) > 1:
         print(f"{'time to first audio, streaming (worst):':<45}{r['streaming_first_audio_max_s'] * 1000:8.0f} ms")
+    if "synthesize_all_first_audio_s" not in r:
+        return
     print(f"time to first audio, synthesise all first:   {r['synthesize_all_first_audio_s'] * 1000:8.0f} ms")
     print(f"ratio (synthesise-all / streaming):          {r['ratio']:8.1f} x")
     print(f"real-time factor (synthesis / speech time):  {r['real_time_factor']:8.3f}"

@@ -20,10 +20,10 @@ class FakeStream:
         self.started = True
 
     def abort(self):
-        pass
+        self.aborted = True
 
     def close(self):
-        pass
+        self.closed = True
 
 
 def _pull(stream, frames):
@@ -82,3 +82,24 @@ def test_put_gives_up_when_the_output_cannot_open():
     player.stop()  # what ReadAloud.speak_text does when start fails
     thread.join(5)
     assert result == [False]
+
+
+def test_stream_started_at_the_first_segment_plays_speech_from_its_first_block():
+    streams = []
+    player = Player(22050, stream_factory=lambda **kw: streams.append(FakeStream(**kw)) or streams[-1])
+    player.start(at_first_segment=True)
+    assert not streams[0].started  # open, but nothing to play yet: the device buffer is not filled with silence
+    assert player.put(Segment(np.full(441, 0.25, np.float32), 0, 441))
+    assert streams[0].started
+    assert np.all(_pull(streams[0], 441) == 0.25)
+    player.stop()
+
+
+def test_stopped_before_the_first_segment_the_stream_never_starts_and_is_closed():
+    streams = []
+    player = Player(22050, stream_factory=lambda **kw: streams.append(FakeStream(**kw)) or streams[-1])
+    player.start(at_first_segment=True)
+    player.stop()
+    assert not player.put(Segment(np.ones(10, np.float32)))
+    assert not streams[0].started and streams[0].closed
+    assert not player.active

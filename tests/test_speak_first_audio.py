@@ -18,6 +18,12 @@ def test_first_chunk_fits_the_synthesis_budget_of_this_machine():
     assert first_chunk_limit(120, _speed(20.0), budget_ms=100) == FIRST_MIN_CHARS  # never below two words
 
 
+def test_slower_speech_means_a_shorter_first_chunk():
+    # at half speed every character is twice the audio, so twice the synthesis
+    assert first_chunk_limit(120, _speed(2.0), rate=0.5, budget_ms=100) == 20
+    assert first_chunk_limit(120, _speed(2.0), rate=2.0, budget_ms=100) == 95
+
+
 def test_configured_limit_is_respected():
     assert first_chunk_limit(0, _speed(20.0)) == 0  # 0: the first sentence is never cut
     assert first_chunk_limit(30, _speed(0.5)) == 30

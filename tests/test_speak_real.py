@@ -371,3 +371,11 @@ def test_wav_output_keeps_the_first_sentence_whole(env):
     texts, _ = _record_synthesis(voice)
     reader.synthesize_to_wav("Listening to a text is a different way of reading it. It is.", env / "out.wav")
     assert texts == ["Listening to a text is a different way of reading it.", "It is."]
+
+
+def test_voice_session_threads_do_not_spin(env):
+    # spinning onnxruntime threads fight a busy process for the core: the first chunk took 3 times as long
+    voice = _reader(env).voice("joe")
+    options = voice.piper.session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert voice.synthesize("Still speaks.").size > voice.sample_rate // 4

@@ -122,3 +122,47 @@ def test_code_block_announced_in_the_text_language():
 def test_plain_text_with_indentation_is_not_code():
     blocks = list(parse_blocks("    An indented paragraph of prose.\n\n    Another one."))
     assert [b.kind for b in blocks] == ["paragraph", "paragraph"]
+
+
+# --- a long text is parsed a piece at a time --------------------------------------------
+
+from sayso import markup  # noqa: E402
+
+
+def _whole(text):
+    return list(markup._blocks(markup._MD.parse(text), "en"))
+
+
+def test_long_markdown_is_parsed_lazily(monkeypatch):
+    text = ("# Part\n\nA paragraph that goes on for a while. " * 10 + "\n\n- an item\n- another\n\n") * 400
+    parsed = []
+    real = markup._MD.parse
+    monkeypatch.setattr(markup._MD, "parse", lambda src, *a: parsed.append(len(src)) or real(src, *a))
+    first = next(parse_blocks(text))
+    assert (first.kind, first.text) == ("heading", "Part")
+    assert len(parsed) == 1 and parsed[0] < 2 * markup.PIECE_CHARS < len(text)
+
+
+def test_pieces_parse_like_the_whole_text():
+    filler = "Some words in a paragraph. " * 200
+    cases = [
+        (filler + "\n\n") * 10,
+        # a code block with blank lines inside is never cut
+        ("Intro.\n\n```\ncode\n\nmore code after a blank line\n```\n\n" + filler + "\n\n") * 10,
+        ("Intro.\n\n~~~\ncode\n\n```\n\nstill code\n~~~\n\n" + filler + "\n\n") * 10,
+        # a list item's indented continuation stays with its item
+        ("- item one\n\n  its second paragraph\n\n- item two\n\n" + filler + "\n\n") * 10,
+    ]
+    for text in cases:
+        assert len(list(markup.pieces(text))) > 1
+        assert list(parse_blocks(text)) == _whole(text)
+        assert "".join(markup.pieces(text)) == text
+
+
+def test_text_with_references_or_html_blocks_is_parsed_whole():
+    filler = "Some words in a paragraph. " * 200 + "\n\n"
+    refs = "See [the docs][d].\n\n" + filler * 10 + "[d]: https://example.com\n"
+    html = "<!-- a comment\n\nwith a blank line -->\n\n" + filler * 10
+    for text in (refs, html):
+        assert list(markup.pieces(text)) == [text]
+    assert next(parse_blocks(refs)).text == "See the docs."

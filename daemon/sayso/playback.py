@@ -11,6 +11,7 @@ buffer (``speak.output_latency_ms``, 100 ms by default) has played out.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import queue
 import threading
@@ -46,6 +47,14 @@ def _sounddevice_stream(**kwargs) -> object:
     return sd.OutputStream(**kwargs)
 
 
+def warm_output() -> None:
+    """Load sounddevice and PortAudio now: the first use probes the audio devices (tens of ms)."""
+    try:
+        importlib.import_module("sounddevice")
+    except OSError as err:  # PortAudio missing: reported when something plays
+        log.debug("audio output not available yet: %s", err)
+
+
 def resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:
     if src == dst or audio.size == 0:
         return audio
@@ -75,6 +84,8 @@ class Player:
         self._input_done = False
         self._stopped = threading.Event()
         self._opened = threading.Event()  # the stream is open at its final rate (or the player stopped)
+        self._start_pending = False  # start the stream when the first segment is queued
+        self._start_lock = threading.Lock()
         self._done = threading.Event()
         self._paused = False
         self._skip = False
@@ -86,17 +97,27 @@ class Player:
         self.rate = sample_rate  # the stream's rate (the device may refuse the voice's)
 
     # --- control (any thread) ---------------------------------------------
-    def start(self) -> None:
-        """Open and start the output; segments may be put before (they wait for it)."""
+    def start(self, at_first_segment: bool = False) -> None:
+        """Open the output and start it, now or when the first segment is queued.
+
+        Segments may be put before (they wait for the stream to be open).
+        Started at the first segment, the device's first buffer is speech: a
+        stream started early fills the device buffer with silence first, and
+        through ALSA's pulse plugin it then stalls for about 250 ms before
+        asking for more, so the speech would wait for both.
+        """
         try:
-            self._start()
+            self._stream = self._open_stream()
+            self._start_pending = at_first_segment
         finally:
             self._opened.set()
+        if not at_first_segment:
+            self._start_stream()
 
-    def _start(self) -> None:
+    def _open_stream(self) -> object:
         blocksize = max(64, self.sample_rate * BLOCK_MS // 1000)
         try:
-            self._stream = self._open(self.sample_rate, blocksize)
+            return self._open(self.sample_rate, blocksize)
         except AudioError:
             raise
         except Exception as err:
@@ -105,14 +126,22 @@ class Player:
                 raise AudioError(f"cannot open the audio output: {_short(err)}") from None
             log.info("Output refuses %d Hz, playing at %d Hz", self.sample_rate, fallback)
             try:
-                self._stream = self._open(fallback, max(64, fallback * BLOCK_MS // 1000))
+                stream = self._open(fallback, max(64, fallback * BLOCK_MS // 1000))
             except Exception as err2:
                 raise AudioError(f"cannot open the audio output: {_short(err2)}") from None
             self.rate = fallback
-        try:
-            self._stream.start()
-        except Exception as err:
-            raise AudioError(f"cannot start audio output: {_short(err)}") from None
+            return stream
+
+    def _start_stream(self) -> None:
+        with self._start_lock:
+            self._start_pending = False
+            stream = self._stream
+            if stream is None or self._stopped.is_set():
+                return
+            try:
+                stream.start()
+            except Exception as err:
+                raise AudioError(f"cannot start audio output: {_short(err)}") from None
 
     def _open(self, rate: int, blocksize: int) -> object:
         return self._factory(
@@ -143,6 +172,8 @@ class Player:
         while not self._stopped.is_set():
             try:
                 self._queue.put(segment, timeout=0.05)
+                if self._start_pending:
+                    self._start_stream()
                 return True
             except queue.Full:
                 if timeout is not None:
@@ -159,13 +190,14 @@ class Player:
         """Silence now and release the device."""
         self._stopped.set()
         self._opened.set()
-        stream, self._stream = self._stream, None
+        with self._start_lock:  # never abort a stream while another thread starts it
+            stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as err:
-                log.debug("closing the output stream: %s", err)
+            for action in (stream.abort, stream.close):
+                try:
+                    action()
+                except Exception as err:
+                    log.debug("closing the output stream: %s", err)
         self._done.set()
 
     def pause(self) -> None:

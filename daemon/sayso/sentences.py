@@ -89,7 +89,9 @@ def _word_cuts(window: str, lang: str) -> list[int]:
     return [m.start() for m in re.finditer(rf"\s(?:{words})(?=\s)", window, re.IGNORECASE)]
 
 
-def cut_first(sentence: str, max_chars: int, lang: str = "en", min_chars: int = FIRST_MIN_CHARS) -> tuple[str, str, ChunkEnd]:
+def cut_first(
+    sentence: str, max_chars: int, lang: str = "en", min_chars: int = FIRST_MIN_CHARS
+) -> tuple[str, str, ChunkEnd]:
     """(head, rest, end): *sentence* cut so that head is about *max_chars* at most.
 
     Clause punctuation wins; else the cut goes before a conjunction or a

@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 import uuid
 import wave
 from dataclasses import dataclass, field
@@ -31,7 +30,8 @@ import numpy as np
 from .config import Config
 from .errors import ClipboardError, InputError, OutputError, SaysoError
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
-from .playback import Player, Segment
+from .playback import Player, Segment, warm_output
+from .readable import cap_text, check_text
 from .sentences import Chunk, chunks
 from .tts import MAX_RATE, MIN_RATE, Voice, to_int16
 from .voices import LanguagePicker, VoiceRegistry
@@ -45,27 +45,6 @@ def state_path(env=None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "state")
     return Path(base) / "sayso" / "speak.json"
-
-
-def check_text(text: object) -> str:
-    """The text if it is readable; InputError (one line) otherwise."""
-    if isinstance(text, bytes):
-        raise InputError("the text is binary data, not text")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("nothing to read: the text is empty")
-    sample = text[:100_000]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
-    if "\x00" in sample or controls > max(3, len(sample) // 100) or sample.count("\ufffd") > len(sample) // 20 + 2:
-        raise InputError("the text is binary data, not text")
-    return text
-
-
-def cap_text(text: str, max_chars: int) -> tuple[str, bool]:
-    """*text* cut to *max_chars* at a word boundary; (text, was_cut)."""
-    if max_chars <= 0 or len(text) <= max_chars:
-        return text, False
-    cut = text.rfind(" ", max_chars // 2, max_chars)
-    return text[: cut if cut > 0 else max_chars], True
 
 
 @dataclass
@@ -107,8 +86,10 @@ class ReadAloud:
 
     # --- setup -----------------------------------------------------------
     def load(self) -> None:
-        """Warm the default voice, the text pipeline (and the language detector when it is used)."""
+        """Warm the default voice, the text pipeline, the audio output (and the language detector when used)."""
         warm_pipeline(self.voice(self.config.speak.voice), self.config.speak)
+        if self.stream_factory is None:
+            warm_output()
         self._picker.warm()
 
     def voice(self, name: str) -> Voice:
@@ -167,7 +148,10 @@ class ReadAloud:
         return itertools.chain([first], gen)
 
     def _segment(self, voice: Voice, chunk: Chunk, rate: float, last: bool) -> Segment:
-        audio = voice.synthesize(chunk.text, rate, voice.profile.prosody_for(chunk.kind))
+        return self._pad(voice, chunk, voice.synthesize(chunk.text, rate, voice.profile.prosody_for(chunk.kind)), last)
+
+    def _pad(self, voice: Voice, chunk: Chunk, audio: np.ndarray, last: bool) -> Segment:
+        """*chunk*'s audio with the pause after it (none after the last chunk)."""
         pause_ms = 0 if last else pause_after(voice.profile, chunk)
         pause = np.zeros(voice.sample_rate * pause_ms // 1000, dtype=np.float32)
         return Segment(np.concatenate([audio, pause]), chunk.index, len(audio))
@@ -177,11 +161,13 @@ class ReadAloud:
         """Start reading *text* (returns at once; see :meth:`wait`).
 
         The synthesis thread starts before the audio output is opened, so the
-        first chunk is synthesised while the device opens.
+        first chunk is synthesised while the device opens; the stream starts
+        with the first chunk's audio (see :meth:`Player.start`).
         """
         text = self._prepare(text)
         chosen = self._choose_voice(text, voice)
-        parts = self._chunks(text, chosen, first_chunk_limit(self.config.speak.first_chunk_chars, chosen.speed))
+        first_chars = first_chunk_limit(self.config.speak.first_chunk_chars, chosen.speed, rate or self.rate)
+        parts = self._chunks(text, chosen, first_chars)
         self.stop(join_s=2.0)
         latency = max(0.02, self.config.speak.output_latency_ms / 1000)
         player = Player(chosen.sample_rate, None, self.stream_factory, latency=latency)
@@ -195,7 +181,7 @@ class ReadAloud:
                 from .audio import resolve_device
 
                 player.device = resolve_device(self.config.audio.output_device, "output")
-            player.start()
+            player.start(at_first_segment=True)
         except BaseException:
             player.stop()  # the synthesis thread ends at its next chunk
             raise
@@ -206,12 +192,13 @@ class ReadAloud:
 
     def _produce(self, session: _Session, parts: Iterator[Chunk], rate: Optional[float]) -> None:
         try:
-            nxt = next(parts, None)
-            while nxt is not None and not session.player.stopped:
-                chunk, nxt = nxt, next(parts, None)
-                seg = self._segment(session.voice, chunk, rate or self.rate, last=nxt is None)
-                if not session.player.put(seg):
+            voice, chunk = session.voice, next(parts, None)
+            while chunk is not None and not session.player.stopped:
+                audio = voice.synthesize(chunk.text, rate or self.rate, voice.profile.prosody_for(chunk.kind))
+                nxt = next(parts, None)  # after the synthesis: the first audio never waits for the next text
+                if not session.player.put(self._pad(voice, chunk, audio, last=nxt is None)):
                     return
+                chunk = nxt
             session.player.finish()
             session.player.wait(None)
             natural = not session.player.stopped
