@@ -88,3 +88,31 @@ def test_silence_in_a_fitted_window_gives_nothing(models):
     fit, _ = models
     noise = (np.random.default_rng(1).standard_normal(2 * SAMPLE_RATE) * 1e-3).astype(np.float32)
     assert fit.transcribe(noise).empty
+
+
+def test_a_looping_decode_is_told_from_speech():
+    from types import SimpleNamespace as Seg
+
+    from sayso.whisper_window import looped, token_cap
+
+    cap = token_cap(1.0)
+    speech = [Seg(text=" Ask what you can do for your country.", tokens=[1] * 10, compression_ratio=1.3)]
+    assert not looped(speech, cap)
+    assert looped([Seg(text=" F. F. F. F. F. F.", tokens=[1] * 12, compression_ratio=1.4)], cap)  # seen with a 1 s fragment
+    assert looped([Seg(text=" A-S-B-S-B-S-B-S-B", tokens=[1] * 12, compression_ratio=1.4)], cap)  # seen too
+    assert looped([Seg(text=" and so", tokens=[1] * cap, compression_ratio=1.0)], cap)  # cut at the cap
+    assert looped([Seg(text=" la la", tokens=[1] * 5, compression_ratio=3.1)], cap)
+
+
+def test_short_fragments_never_give_loops(models):
+    """Speculative streaming passes see fragments of a second or two, where
+    tiny.en in a fitted window looped; the full window takes over then."""
+    from sayso.bench_dictate import build_utterances
+    from sayso.whisper_window import looped, token_cap
+
+    fit, _ = models
+    audio = build_utterances((3,), DATA)[0].audio  # "ask what you can do for your country": at 1.0 s it looped
+    for tenths in range(8, 16):
+        piece = audio[:tenths * SAMPLE_RATE // 10]
+        text = fit.transcribe(piece, vad=False).text
+        assert not looped([type("S", (), {"text": text, "tokens": (), "compression_ratio": 1.0})()], token_cap(1.0)), text

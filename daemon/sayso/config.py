@@ -69,7 +69,7 @@ class SttConfig:
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
     cpu_threads: int = 0
-    window: Literal["full", "fit"] = "full"
+    window: Literal["fit", "full"] = "fit"
 
 
 @dataclass

@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import SttConfig
 from .errors import InputError, ModelError
-from .whisper_window import fit, window_seconds
+from .whisper_window import FULL_S, fit, looped, token_cap, window_seconds
 
 _LOGGER = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
@@ -108,27 +108,38 @@ class Transcriber:
             return Transcript("", duration=0.0)
         if not np.isfinite(audio).all():
             raise InputError("the audio contains invalid samples")
+        window = window_seconds(len(audio) / SAMPLE_RATE, self.cfg.window)
+        with self._lock:
+            segs = self._decode(audio, window, prompt, vad)
+            if window < FULL_S and looped(segs, token_cap(len(audio) / SAMPLE_RATE)):
+                _LOGGER.debug("The fitted window looped; again with the full window")
+                segs = self._decode(audio, FULL_S, prompt, vad)
+        segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segs]
         cfg = self.cfg
-        hotwords = ", ".join(cfg.vocabulary) if cfg.vocabulary else None
-        window = window_seconds(len(audio) / SAMPLE_RATE, cfg.window)
-        with self._lock, fit(window):
-            segments, info = self.model.transcribe(
+        kept = [s for s in segs if not is_hallucination(s, cfg) and s.text.strip()]
+        text = " ".join(s.text.strip() for s in kept).strip()
+        return Transcript(text, kept, duration=len(audio) / SAMPLE_RATE, dropped=len(segs) - len(kept))
+
+
+    def _decode(self, audio: np.ndarray, window: int, prompt: Optional[str], vad: Optional[bool]) -> list:
+        """faster-whisper's segments for *audio* in windows of *window* seconds."""
+        cfg = self.cfg
+        with fit(window) as fitted:
+            segments, _info = self.model.transcribe(
                 audio,
                 language=cfg.language or None,
                 beam_size=cfg.beam_size,
                 vad_filter=cfg.vad_filter if vad is None else vad,
                 condition_on_previous_text=False,
                 initial_prompt=prompt,
-                hotwords=hotwords,
+                hotwords=", ".join(cfg.vocabulary) if cfg.vocabulary else None,
                 no_speech_threshold=cfg.no_speech_threshold,
                 log_prob_threshold=cfg.logprob_threshold,
                 without_timestamps=False,
                 chunk_length=window,
+                max_new_tokens=token_cap(len(audio) / SAMPLE_RATE) if fitted else None,
             )
-            segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segments]
-        kept = [s for s in segs if not is_hallucination(s, cfg) and s.text.strip()]
-        text = " ".join(s.text.strip() for s in kept).strip()
-        return Transcript(text, kept, duration=len(audio) / SAMPLE_RATE, dropped=len(segs) - len(kept))
+            return list(segments)
 
 
 def _looks_like_name(source: str) -> bool:

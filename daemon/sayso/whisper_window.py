@@ -8,10 +8,11 @@ Whisper encoder accepts fewer frames (the idea of whisper.cpp's
 
 Whisper was trained on full windows.  Measured with tiny.en
 (``scripts/eval_window.py``, docs/latency.md): with 2 s of margin the last
-word was sometimes dropped, with 6 s (and windows of at least 10 s) the
-words matched full windows as often as not; but on a ~1 s fragment the
-decoder looped for seconds before the fallback gave up.  So "fit" is an
-opt-in (``stt.window``), not the default.
+word was sometimes dropped; with 6 s (and windows of at least 10 s) the
+words matched full windows as often as not.  On fragments of about a
+second the decoder sometimes loops ("F. F. F. F."), so a fitted decode is
+capped (:func:`token_cap`) and redone with the full window when it looks
+looped (:func:`looped`).
 
 faster-whisper has no option for it: its ``generate_segments`` pads each
 window with the module-level ``pad_or_trim`` to 3,000 frames.  :func:`fit`
@@ -26,6 +27,7 @@ import contextlib
 import contextvars
 import logging
 import math
+import re
 from typing import Iterator, Optional
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ FULL_S = 30  # Whisper's window
 MARGIN_S = 6.0  # window beyond the audio, for the decoder to see the end
 MIN_S = 10  # shortest window
 FULL_FRAMES = 3000
+COMPRESSION_RATIO = 2.4  # faster-whisper's default compression_ratio_threshold
 
 _frames: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("sayso_whisper_frames", default=None)
 _installed: Optional[bool] = None
@@ -66,6 +69,28 @@ def _install() -> bool:
     ft.pad_or_trim = pad_or_trim
     _installed = True
     return True
+
+
+def token_cap(audio_seconds: float) -> int:
+    """New tokens a fitted window may decode: twice a fast speaker's ~5 per
+    second, so a decoder that does not stop is cut short."""
+    return int(24 + 10 * min(audio_seconds, FULL_S))
+
+
+def looped(segments: list, cap: int) -> bool:
+    """Did a fitted decode loop (hit the token cap, repeat itself past
+    Whisper's own compression-ratio threshold, or say the same word or two
+    words four times running)?  Then the full window is used."""
+    tokens = sum(len(getattr(s, "tokens", ())) for s in segments)
+    if tokens >= cap - 2 or any(getattr(s, "compression_ratio", 0.0) > COMPRESSION_RATIO for s in segments):
+        return True
+    words = re.findall(r"\w+", " ".join(s.text for s in segments).lower())
+    for n in (1, 2):
+        grams = [tuple(words[i:i + n]) for i in range(0, len(words) - n + 1)]
+        for i in range(len(grams) - 3 * n):
+            if grams[i] == grams[i + n] == grams[i + 2 * n] == grams[i + 3 * n]:
+                return True
+    return False
 
 
 @contextlib.contextmanager
