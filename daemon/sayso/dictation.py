@@ -16,6 +16,7 @@ from .audio import SAMPLE_RATE, Recorder, Recording
 from .config import Config
 from .errors import ModelError, SaysoError
 from .history import History
+from .memory import release_freed_memory
 from .notify import Notifier
 from .output import Output
 from .postprocess import Composer, Edit
@@ -51,6 +52,7 @@ class ModelSlot:
     def _load(self, loader) -> None:
         try:
             self._future.set_result(loader())
+            release_freed_memory()  # loading and warming left freed buffers behind
         except BaseException as err:  # reported by get()
             self._future.set_exception(err)
             _LOGGER.error("%s", err if isinstance(err, SaysoError) else f"cannot load the {self.name}: {err}")
@@ -150,6 +152,7 @@ class Dictation:
             with self._state_lock:
                 self._pending -= 1
         self._report(result)
+        release_freed_memory()  # after the text is out: the transcription's buffers
         return result
 
     def _process(self, rec: Recording, token=None, live: Optional["_Live"] = None) -> DictationResult:

@@ -12,12 +12,17 @@ from typing import Optional
 
 from .config import Config
 from .errors import SaysoError, run_logged
+from .memory import release_freed_memory
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def _warm(name: str, fn) -> None:
-    threading.Thread(target=run_logged, args=(fn, f"preparing {name}"), daemon=True, name=f"warm-{name}").start()
+    def warm() -> None:
+        run_logged(fn, f"preparing {name}")
+        release_freed_memory()  # the warm-up's transient buffers
+
+    threading.Thread(target=warm, daemon=True, name=f"warm-{name}").start()
 
 
 def attach_speak(daemon, config: Config):

@@ -30,6 +30,7 @@ import numpy as np
 from .config import Config
 from .errors import ClipboardError, InputError, OutputError, SaysoError
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
+from .memory import release_freed_memory
 from .playback import Player, Segment, warm_output
 from .readable import cap_text, check_text
 from .sentences import Chunk, chunks
@@ -215,6 +216,8 @@ class ReadAloud:
             session.error = f"read aloud failed: {err}"
             self._notice(session.error, urgency="critical")
             session.player.stop()
+        finally:
+            release_freed_memory()  # the reading's audio buffers
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the current reading ends; True if it did."""
