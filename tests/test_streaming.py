@@ -139,17 +139,23 @@ def test_finish_without_feed_is_the_batch_call(model, config):
     assert wer(ref("jfk.flac"), transcript.text) <= wer(ref("jfk.flac"), model.transcribe(audio).text) + 0.02
 
 
+def next_recording_is_lamp(st: StreamingTranscriber):
+    """After an aborted recording: lamp.wav as the next one, transcribed; the streamer closed."""
+    lamp = clip("lamp.wav")
+    st.begin()
+    feed(st, lamp)
+    transcript = st.finish(lamp)
+    st.close()
+    return transcript
+
+
 def test_abort_discards_the_recording(model, config):
     st = StreamingTranscriber(model, config)
     st.begin()
     feed(st, clip("jfk.flac"))
     st.abort()
     st.feed(clip("jfk.flac")[:BLOCK])  # a late block after abort is ignored
-    lamp = clip("lamp.wav")
-    st.begin()
-    feed(st, lamp)
-    transcript = st.finish(lamp)
-    st.close()
+    transcript = next_recording_is_lamp(st)
     assert "americans" not in transcript.text.lower()
     assert wer(ref("lamp.wav"), transcript.text) <= 0.2, transcript.text
 
@@ -160,11 +166,7 @@ def test_abort_while_a_pass_runs(model, config):
     st.begin()
     feed(st, clip("jfk.flac"), drain=False)
     st.abort()
-    lamp = clip("lamp.wav")
-    st.begin()
-    feed(st, lamp)
-    transcript = st.finish(lamp)
-    st.close()
+    transcript = next_recording_is_lamp(st)
     assert "americans" not in transcript.text.lower()
 
 

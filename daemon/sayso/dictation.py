@@ -139,9 +139,9 @@ class Dictation:
         """A recording is being transcribed or typed."""
         return self._pending > 0
 
-    def _finish(self, rec: Recording, token=None, live: Optional["_Live"] = None) -> DictationResult:
+    def _finish(self, rec: Recording, token: Optional[object], live: "_Live") -> DictationResult:
         try:
-            result = self._process(rec, token, live or _Live())
+            result = self._process(rec, token, live)
         except SaysoError as err:
             result = self._fail(str(err))
         except Exception as err:  # keep the daemon alive; details with --debug
@@ -155,7 +155,7 @@ class Dictation:
         release_freed_memory()  # after the text is out: the transcription's buffers
         return result
 
-    def _process(self, rec: Recording, token=None, live: Optional["_Live"] = None) -> DictationResult:
+    def _process(self, rec: Recording, token: Optional[object], live: "_Live") -> DictationResult:
         if rec.truncated:
             self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
         if rec.held_seconds < self.config.audio.min_seconds:
@@ -171,7 +171,7 @@ class Dictation:
             text = self.streamer.finish(rec.audio, token).text
         else:
             text = self.model.get().transcribe(rec.audio).text
-        if not text.strip() and live is not None and live.typed:
+        if not text.strip() and live.typed:
             _LOGGER.info("All of it was typed while recording")
             return DictationResult("", "typed", "live")
         if not text.strip():

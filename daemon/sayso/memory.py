@@ -10,27 +10,29 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import sys
-from typing import Optional
+from typing import Callable, Optional
 
 _LOGGER = logging.getLogger(__name__)
-_TRIM: Optional[object] = None
-_LOOKED = False
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and others
+        return None
 
 
 def release_freed_memory() -> None:
     """``malloc_trim(0)`` on glibc; nothing elsewhere."""
-    global _TRIM, _LOOKED
-    if not _LOOKED:
-        _LOOKED = True
-        if sys.platform.startswith("linux"):
-            try:
-                _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-            except (OSError, AttributeError):  # musl and others
-                _TRIM = None
-    if _TRIM is not None:
+    trim = _malloc_trim()
+    if trim is not None:
         try:
-            _TRIM(0)
+            trim(0)
         except Exception as err:  # never let housekeeping break the daemon
             _LOGGER.debug("malloc_trim failed: %s", err)

@@ -110,10 +110,10 @@ class Transcriber:
             raise InputError("the audio contains invalid samples")
         window = window_seconds(len(audio) / SAMPLE_RATE, self.cfg.window)
         with self._lock:
-            segs = self._decode(audio, window, prompt, vad)
-            if window < FULL_S and looped(segs, token_cap(len(audio) / SAMPLE_RATE)):
+            segs, cap = self._decode(audio, window, prompt, vad)
+            if cap is not None and looped(segs, cap):
                 _LOGGER.debug("The fitted window looped; again with the full window")
-                segs = self._decode(audio, FULL_S, prompt, vad)
+                segs, _ = self._decode(audio, FULL_S, prompt, vad)
         segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segs]
         cfg = self.cfg
         kept = [s for s in segs if not is_hallucination(s, cfg) and s.text.strip()]
@@ -121,10 +121,12 @@ class Transcriber:
         return Transcript(text, kept, duration=len(audio) / SAMPLE_RATE, dropped=len(segs) - len(kept))
 
 
-    def _decode(self, audio: np.ndarray, window: int, prompt: Optional[str], vad: Optional[bool]) -> list:
-        """faster-whisper's segments for *audio* in windows of *window* seconds."""
+    def _decode(self, audio: np.ndarray, window: int, prompt: Optional[str], vad: Optional[bool]) -> tuple:
+        """faster-whisper's segments for *audio* in windows of *window* seconds,
+        and the token cap when the window was fitted (else None)."""
         cfg = self.cfg
         with fit(window) as fitted:
+            cap = token_cap(len(audio) / SAMPLE_RATE) if fitted else None
             segments, _info = self.model.transcribe(
                 audio,
                 language=cfg.language or None,
@@ -137,9 +139,9 @@ class Transcriber:
                 log_prob_threshold=cfg.logprob_threshold,
                 without_timestamps=False,
                 chunk_length=window,
-                max_new_tokens=token_cap(len(audio) / SAMPLE_RATE) if fitted else None,
+                max_new_tokens=cap,
             )
-            return list(segments)
+            return list(segments), cap
 
 
 def _looks_like_name(source: str) -> bool:
