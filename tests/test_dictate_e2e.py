@@ -106,3 +106,16 @@ def test_sayso_type_paste_unicode_and_clipboard_restored(desktop, textbox):
     assert proc.returncode == 0, proc.stderr
     assert textbox.wait_stable(10) == text
     assert desktop.get_clipboard() == b"keep me"
+
+
+def test_vocabulary_reaches_the_live_path(desktop, textbox, daemon_factory, tmp_path):
+    """stt.vocabulary through the daemon: held hotkey, speech into the
+    microphone, the streamed passes and the final text ("comfy UI" without it)."""
+    import subprocess
+
+    wav = tmp_path / "hotwords.wav"  # 16-bit WAV for paplay, 0.3 s of silence first (tests/data/README.md)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(DATA / "hotwords.mp3"), "-af", "adelay=300:all=1",
+                    "-ar", "16000", "-ac", "1", "-sample_fmt", "s16", str(wav)], check=True)
+    daemon = daemon_factory(BASE_CONFIG + '[stt]\nvocabulary = ["ComfyUI"]\n')
+    text = dictate(desktop, daemon, textbox, wav)
+    assert "ComfyUI" in text, text

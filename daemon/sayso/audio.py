@@ -176,8 +176,8 @@ class Recorder:
             self._tail, self._tail_wanted = None, False  # a previous tail not taken is this pre-roll
             self._take += 1
             self._tail_ready.notify_all()
-        if self.on_audio and self._blocks:
-            self.on_audio(np.concatenate(self._blocks))
+            if self.on_audio and self._blocks:  # under the lock: before any block the audio thread adds
+                self.on_audio(np.concatenate(self._blocks))
 
     def stop(self) -> Recording:
         """End the recording at once with the audio received so far.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import statistics
 import threading
 import time
@@ -42,20 +41,11 @@ def data_dir() -> Optional[Path]:
     return None
 
 
-def normalize_words(text: str) -> list:
-    text = text.lower().replace("-", " ")
-    return re.sub(r"[^\w\s']", " ", text).split()
-
-
 def wer(reference: str, hypothesis: str) -> tuple:
-    """(word errors, reference words) after lower-casing and removing punctuation."""
-    ref, hyp = normalize_words(reference), normalize_words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1], len(ref)
+    """(word errors, reference words) after the standard normaliser."""
+    from .scoring import word_errors
+
+    return word_errors(reference, hypothesis)
 
 
 @dataclass
@@ -130,19 +120,46 @@ class _FakeInput:
         pass
 
 
+class _NoKeys:
+    """A key watch that never sees a key (the bench has no user)."""
+
+    touched = False
+
+    def stop(self) -> bool:
+        return False
+
+
 class _BenchOutput:
     """An Output that notes when and what text arrives instead of typing it."""
 
     def __init__(self) -> None:
-        self.at: Optional[float] = None
+        self.reset()
+
+    def reset(self) -> None:
+        self.first: Optional[float] = None  # the first piece after the release
+        self.at: Optional[float] = None  # the last piece
         self.text = ""
+        self.erased = 0  # characters taken back (the early words corrected)
+        self.armed = False  # set at the release: pieces typed while recording do not count
 
     def context(self):
         return None
 
+    def keys_held(self):
+        return False
+
+    can_watch_keys = True  # nobody types during a bench: corrections are allowed
+
+    def watch_keys(self, ignore=()):
+        return _NoKeys()
+
     def insert(self, edit) -> str:
-        self.at = time.perf_counter()
-        self.text = edit.text
+        now = time.perf_counter()
+        if self.armed and self.first is None:
+            self.first = now
+        self.at = now
+        self.text = self.text[:len(self.text) - edit.delete] + edit.text if edit.delete else self.text + edit.text
+        self.erased += edit.delete
         return "bench"
 
 
@@ -161,7 +178,7 @@ class Rig:
         if streaming:
             from .streaming import StreamingTranscriber
 
-            self.streamer = StreamingTranscriber(slot, config)
+            self.streamer = StreamingTranscriber(slot)
             self.recorder.on_audio = self.streamer.feed
         self.output = _BenchOutput()
         self.dictation = Dictation(config, self.recorder, slot, self.output, Notifier(enabled=False), History(5), self.streamer)
@@ -177,7 +194,7 @@ class Rig:
         a block: the audio between the last block and the release comes
         with the next block, ``BLOCK_MS`` after that block's start.
         """
-        self.output.at, self.output.text = None, ""
+        self.output.reset()
         pre = self.config.audio.preroll_ms * SAMPLE_RATE // 1000
         for i in range(0, pre, BLOCK):
             self._block(audio[i:min(i + BLOCK, pre)])
@@ -193,13 +210,19 @@ class Rig:
         if realtime:
             _sleep_until(t0 + (len(audio) - pre) / SAMPLE_RATE)
         released = time.perf_counter()
+        self.output.armed = True
         tail = threading.Timer((start + BLOCK - len(audio)) / SAMPLE_RATE, self._block, (audio[start:],))
         tail.start()
         result = self.dictation.stop().result()
         done = self.output.at or time.perf_counter()
+        first = self.output.first or done
         tail.join()
         stats = dict(self.streamer.last_stats) if self.streamer else {}
-        return {"latency_s": done - released, "text": self.output.text, "status": result.status, "how": stats.get("how", "")}
+        rec = self.dictation.last_recording
+        self.recorded = rec.audio if rec is not None else audio
+        return {"latency_s": done - released, "first_s": first - released, "text": self.output.text,
+                "erased": self.output.erased,
+                "status": result.status, "how": stats.get("how", ""), "stable_words": stats.get("stable_words", 0)}
 
     def close(self) -> None:
         self.dictation.shutdown()
@@ -224,6 +247,7 @@ def percentile(values: list, q: float) -> float:
 
 def _summary(runs: list, reference: str) -> dict:
     latencies = [r["latency_s"] * 1000 for r in runs]
+    firsts = [r["first_s"] * 1000 for r in runs]
     errors = words = 0
     for r in runs:
         e, n = wer(reference, r["text"])
@@ -231,6 +255,8 @@ def _summary(runs: list, reference: str) -> dict:
     hows = [r["how"] for r in runs if r["how"]]
     out = {"p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
            "mean_ms": round(statistics.fmean(latencies), 1), "samples_ms": [round(x, 1) for x in latencies],
+           "first_p50_ms": round(percentile(firsts, 0.5), 1), "first_p95_ms": round(percentile(firsts, 0.95), 1),
+           "erased_chars": sum(r.get("erased", 0) for r in runs),
            "wer": round(errors / words, 4) if words else None, "texts": sorted({r["text"] for r in runs})}
     if hows:
         out["release_work"] = {h: hows.count(h) for h in sorted(set(hows))}

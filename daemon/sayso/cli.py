@@ -121,7 +121,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def cmd_run(args, config: Config) -> int:
     from .daemon import Daemon
+    from .memory import limit_heaps
 
+    limit_heaps()  # before the daemon's threads make heaps of their own
     daemon = Daemon(config, args.config)
     code = daemon.run()
     logging.shutdown()

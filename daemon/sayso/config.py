@@ -8,6 +8,7 @@ problem is reported as one line naming the file, the line and the key.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 from .errors import ConfigError
+
+_LOGGER = logging.getLogger(__name__)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,13 +66,13 @@ class SttConfig:
     device: Literal["auto", "cpu", "cuda"] = "cpu"
     compute_type: str = "int8"
     language: str = "en"
-    beam_size: int = 1
+    beam_size: int = 5
     vocabulary: list[str] = field(default_factory=list)
-    vad_filter: bool = True
+    vad_filter: bool = False
+    condition_on_previous_text: bool = True
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
     cpu_threads: int = 0
-    window: Literal["fit", "full"] = "fit"
 
 
 @dataclass
@@ -79,6 +82,7 @@ class DictateConfig:
     voice_commands: bool = True
     live: bool = False
     streaming: bool = True
+    instant: bool = True
 
 
 @dataclass
@@ -291,6 +295,7 @@ def from_dict(cls: type, data: Any, where: _Where) -> Any:
         raise where.error(f"expected a table, got {_tname(data)}")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    data = _without_retired(data, where)
     unknown = sorted(set(data) - names)
     if unknown:
         close = _suggest(unknown[0], names)
@@ -300,6 +305,23 @@ def from_dict(cls: type, data: Any, where: _Where) -> Any:
         if name in data:
             kwargs[name] = _convert(hints[name], data[name], where.child(name))
     return cls(**kwargs)
+
+
+#: keys older versions had, accepted with a warning so an old file still loads
+RETIRED = {
+    "stt.window": "no longer used: every transcription uses Whisper's full 30 s window (docs/latency.md)",
+}
+
+
+def _without_retired(data: dict, where: _Where) -> dict:
+    kept = dict(data)
+    for key in data:
+        child = where.child(key)
+        if child.dotted in RETIRED:
+            line = child.line()
+            _LOGGER.warning("%s%s: %s: %s", where.name, f":{line}" if line else "", child.dotted, RETIRED[child.dotted])
+            del kept[key]
+    return kept
 
 
 def _convert(tp: Any, value: Any, where: _Where) -> Any:

@@ -92,7 +92,7 @@ class Daemon:
             from .streaming import StreamingTranscriber
         except ImportError:
             return None
-        return StreamingTranscriber(self.stt, config)
+        return StreamingTranscriber(self.stt)
 
     def _attach(self, attach, config: Config, *args):
         """Build an optional pipeline; without it, dictation still works."""

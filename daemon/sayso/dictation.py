@@ -16,6 +16,7 @@ from .audio import SAMPLE_RATE, Recorder, Recording
 from .config import Config
 from .errors import ModelError, SaysoError
 from .history import History
+from .hotkeys import parse_binding
 from .memory import release_freed_memory
 from .notify import Notifier
 from .output import Output
@@ -34,11 +35,20 @@ class DictationResult:
 
 
 @dataclass
-class _Live:
-    """dictate.live: one recording's finished phrases."""
+class _Take:
+    """One recording's text in the window.  It may be shown in steps: the
+    streamer's stable words (while recording in live mode, at once at the
+    release), then the final text; each step types only the difference
+    from what is shown, erasing what the final text corrects."""
 
-    pending: list = field(default_factory=list)  # not typed yet
-    typed: int = 0  # phrases typed while recording
+    shown: Optional[str] = None  # the composed text typed so far (None: nothing yet)
+    delete: int = 0  # characters of the previous dictation it erased ("scratch that")
+    context: Optional[object] = None  # the window it is typed into
+    method: str = ""
+    error: str = ""  # once set, nothing more is typed; the final text is kept instead
+    corrected: int = 0  # characters erased to correct what was shown early
+    watch: Optional[object] = None  # notices the user's key presses between steps (x11.KeyWatch)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # steps come from two threads
 
 
 class ModelSlot:
@@ -86,12 +96,14 @@ class Dictation:
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
         self._state_lock = threading.Lock()
         self._pending = 0  # recordings handed to the worker, not finished yet
-        self._live = _Live()  # dictate.live: the recording's finished phrases
+        self._take = _Take()  # the recording's text on its way out
         self._token: Optional[object] = None  # the streamer's name for the recording
         if streamer is not None and config.dictate.live:
             streamer.on_stable_text = self._on_stable_text
         self.on_result: Optional[Callable[[DictationResult], None]] = None
         self.last_error = ""
+        self.last_recording: Optional[Recording] = None  # in RAM only, replaced by the next
+        self._hotkey_keys = _binding_keys(config.hotkeys.dictate)  # pressing them is not typing
 
     @property
     def recording(self) -> bool:
@@ -102,7 +114,7 @@ class Dictation:
             if self.recorder.recording:
                 return
             try:
-                self._live = _Live()
+                self._take = _Take()
                 if self.streamer is not None:
                     self._token = self.streamer.begin()
                 self.notifier.cue("start")
@@ -118,10 +130,10 @@ class Dictation:
                 return _done(DictationResult("", "idle"))
             rec = self.recorder.stop()
             self._pending += 1
-            token, live = self._token, self._live
+            token, take = self._token, self._take
         self.notifier.cue("stop")
         _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
-        return self._worker.submit(self._finish, rec, token, live)
+        return self._worker.submit(self._finish, rec, token, take)
 
     def cancel(self) -> None:
         with self._state_lock:
@@ -130,7 +142,7 @@ class Dictation:
             self.recorder.cancel()
             if self.streamer is not None:
                 self.streamer.abort()
-            self._live = _Live()
+            self._take = _Take()
         _LOGGER.info("Dictation cancelled")
         self._report(DictationResult("", "cancelled"))
 
@@ -139,9 +151,9 @@ class Dictation:
         """A recording is being transcribed or typed."""
         return self._pending > 0
 
-    def _finish(self, rec: Recording, token: Optional[object], live: "_Live") -> DictationResult:
+    def _finish(self, rec: Recording, token: Optional[object], take: _Take) -> DictationResult:
         try:
-            result = self._process(rec, token, live)
+            result = self._process(rec, token, take)
         except SaysoError as err:
             result = self._fail(str(err))
         except Exception as err:  # keep the daemon alive; details with --debug
@@ -151,11 +163,13 @@ class Dictation:
             self.recorder.drop_tail(rec)  # (a no-op once taken)
             with self._state_lock:
                 self._pending -= 1
+        release_freed_memory()  # the transcription's buffers, before the dictation is reported done
+        if result.status == "typed":
+            _LOGGER.info("Inserted %d characters (%s)", len(result.text), result.method)
         self._report(result)
-        release_freed_memory()  # after the text is out: the transcription's buffers
         return result
 
-    def _process(self, rec: Recording, token: Optional[object], live: "_Live") -> DictationResult:
+    def _process(self, rec: Recording, token: Optional[object], take: _Take) -> DictationResult:
         if rec.truncated:
             self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
         if rec.held_seconds < self.config.audio.min_seconds:
@@ -164,55 +178,116 @@ class Dictation:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", "too_short")
+        early = self.streamer is not None and self.config.dictate.instant and self.output.can_watch_keys
+        if early:
+            self._show(take, self.streamer.stable_text(token), final=False)  # the words already decided, at once
         rec = self._with_tail(rec)
-        if self.streamer is not None and self.config.dictate.live:
-            text = self._live_rest(live, self.streamer.finish_live(rec.audio, token).text)
-        elif self.streamer is not None:
+        self.last_recording = rec
+        if self.streamer is not None:
             text = self.streamer.finish(rec.audio, token).text
+            stats = self.streamer.last_stats
+            ready = stats.get("how") == "ready" and not stats.get("trimmed_s")  # (a long one is final as it is)
         else:
-            text = self.model.get().transcribe(rec.audio).text
-        if not text.strip() and live.typed:
-            _LOGGER.info("All of it was typed while recording")
-            return DictationResult("", "typed", "live")
-        if not text.strip():
+            text, ready = self.model.get().transcribe(rec.audio).text, False
+        if not text.strip() and take.shown is None:
             _LOGGER.info("No speech heard")
             self.notifier.notify("Nothing heard", urgency="low")
             return DictationResult("", "empty")
         _LOGGER.debug("Transcript: %s", text)
-        return self.deliver(text)
+        before = take.shown
+        self._show(take, text, final=not (ready and early))
+        if ready and early:  # heard before the release: check it against one call over the recording
+            text = self.model.get().transcribe(rec.audio).text
+            self._show(take, text, final=True)
+        if take.shown == before and before:
+            _LOGGER.info("All of it was typed while recording")
+        return self._conclude(take, text)
 
-    # --- live mode: finished phrases typed while the recording goes on -------
+    # --- the text in the window, step by step ------------------------------------
     def _on_stable_text(self, text: str) -> None:
-        """A phrase the streamer will not change (its worker thread)."""
+        """The recording's stable words grew (the streamer's thread; live mode)."""
         with self._state_lock:
-            self._live.pending.append(text)
-            recording = self.recorder.recording
+            take, recording = self._take, self.recorder.recording
         if recording:
-            self._worker.submit(self._type_live)
+            self._worker.submit(self._type_live, take, text)
 
-    def _type_live(self) -> None:
-        """Type the finished phrases now, unless a key is down (a held
-        push-to-talk chord would turn them into shortcuts): those wait for
+    def _type_live(self, take: _Take, text: str) -> None:
+        """Show the stable words now, unless a key is down (a held
+        push-to-talk chord would turn them into shortcuts): they wait for
         the release.  Only where key state is known (X11)."""
         if self.output.keys_held() is not False:
             return
         with self._state_lock:
-            if not self.recorder.recording:
+            if not self.recorder.recording or take is not self._take:
                 return
-            live = self._live
-            text = " ".join(live.pending)
-            live.pending.clear()
-        if text.strip():
-            _LOGGER.debug("Live: %s", text)
-            if self.deliver(text).status == "typed":
-                live.typed += 1
+        self._show(take, text, final=False)
 
-    def _live_rest(self, live: "_Live", fresh: str) -> str:
-        """At the release: the recording's phrases not typed yet, then the rest."""
-        with self._state_lock:
-            held = list(live.pending)
-            live.pending.clear()
-        return " ".join(t for t in held + [fresh] if t.strip())
+    def _show(self, take: _Take, text: str, final: bool) -> None:
+        """Make the window show *text* as this dictation: type what differs
+        from what is shown, after erasing what no longer matches.  Until
+        the *final* step a key watch runs: once the user has pressed a key,
+        nothing more is typed (the final text is kept instead)."""
+        if not text.strip() and take.shown is None:
+            return
+        with take.lock:
+            if take.error:
+                return
+            context = self.output.context()
+            edit = self.composer.draft(text, context)
+            before = self.composer.last(context)  # the previous dictation, which "scratch that" erases
+            now = (before if not take.delete else "") + (take.shown or "")
+            wanted = (before if not edit.delete else "") + edit.text
+            same = _common_start(now, wanted)
+            step = Edit(len(now) - same, wanted[same:])
+            if take.shown is not None and not step.empty:
+                take.error = self._interrupted(take, context)
+            if take.error or step.empty:
+                return
+            if take.watch is not None:
+                take.watch.stop()
+            try:
+                take.method = self.output.insert(step)
+            except SaysoError as err:
+                take.error = str(err)
+                return
+            if take.shown is None:
+                take.context = context
+            take.corrected += step.delete if take.shown is not None else 0
+            take.delete, take.shown = edit.delete, edit.text
+            take.watch = None if final else self.output.watch_keys(self._hotkey_keys)
+        _LOGGER.debug("Typed %d characters after erasing %d (%s)", len(step.text), step.delete, take.method)
+
+    def _interrupted(self, take: _Take, context: Optional[object]) -> str:
+        """Why the window can no longer be trusted to hold what was typed ("" if it can)."""
+        if context != take.context:
+            return "the focus moved to another window during the dictation"
+        if take.watch is None:
+            return "cannot tell whether a key was pressed during the dictation"
+        if take.watch.stop():
+            return "a key was pressed while the dictation was finishing"
+        return ""
+
+    def _conclude(self, take: _Take, final: str) -> DictationResult:
+        """Remember the dictation; if it could not be typed, keep its text."""
+        if take.watch is not None:
+            take.watch.stop()
+        if take.corrected:
+            _LOGGER.info("Corrected %d characters of the early text", take.corrected)
+        if not take.error:
+            if take.shown is None:
+                return DictationResult("", "empty")
+            self.composer.committed(Edit(take.delete, take.shown), take.context)
+            self.history.add(take.shown.strip(), delivered=True, method=take.method)
+            return DictationResult(take.shown, "typed", take.method)
+        self.history.add(final.strip(), delivered=False, error=take.error)
+        if take.shown:  # part of it reached the window: later dictations space after it
+            self.composer.committed(Edit(take.delete, take.shown), take.context)
+        _LOGGER.error("%s", take.error)
+        _LOGGER.info("The dictated text (%d characters) is kept: see 'sayso history'", len(final))
+        self.notifier.cue("error")
+        self.notifier.notify("Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical")
+        self.last_error = take.error
+        return DictationResult(take.shown or "", "failed", take.method, error=take.error)
 
     def _with_tail(self, rec: Recording) -> Recording:
         """Add the audio between the last block and the key release, which
@@ -229,26 +304,6 @@ class Dictation:
         tail = self.recorder.take_tail(rec)
         _LOGGER.debug("Speech at the release: %d ms more from the block in flight", len(tail) * 1000 // SAMPLE_RATE)
         return rec.extended(tail)
-
-    def deliver(self, text: str) -> DictationResult:
-        """Compose *text* and insert it; keep it if it cannot be inserted."""
-        edit: Edit = self.composer.compose(text, self.output.context())
-        if edit.empty:
-            return DictationResult("", "empty")
-        try:
-            method = self.output.insert(edit)
-        except SaysoError as err:
-            self.history.add(edit.text.strip(), delivered=False, error=str(err))
-            _LOGGER.error("%s", err)
-            _LOGGER.info("The dictated text (%d characters) is kept: see 'sayso history'", len(edit.text))
-            self.notifier.cue("error")
-            self.notifier.notify("Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical")
-            self.last_error = str(err)
-            return DictationResult("", "failed", error=str(err))
-        self.composer.committed(edit)
-        self.history.add(edit.text.strip(), delivered=True, method=method)
-        _LOGGER.info("Inserted %d characters (%s)", len(edit.text), method)
-        return DictationResult(edit.text, "typed", method)
 
     def _fail(self, message: str) -> DictationResult:
         _LOGGER.error("%s", message)
@@ -267,6 +322,23 @@ class Dictation:
     def shutdown(self) -> None:
         self.cancel()
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _binding_keys(text: str) -> list:
+    try:
+        binding = parse_binding(text)
+    except ValueError:
+        return []
+    return [binding.key, *binding.modifiers]
+
+
+def _common_start(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _done(value) -> concurrent.futures.Future:

@@ -74,6 +74,12 @@ class CancelledError(SaysoError):
     exit_status = ExitStatus.CANCELLED
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message, or its type's name."""
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
 def run_logged(fn: Callable[[], object], what: str) -> None:
     """Run *fn* on a daemon thread: errors become one log line.
 

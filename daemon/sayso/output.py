@@ -74,6 +74,24 @@ class Output:
         except SaysoError:
             return None
 
+    @property
+    def can_watch_keys(self) -> bool:
+        """Can this session tell whether the user pressed a key (X11)?"""
+        return self.session == "x11"
+
+    def watch_keys(self, ignore=()) -> Optional[object]:
+        """Start noticing the user's key presses (:class:`sayso.x11.KeyWatch`),
+        or None where this session cannot (then nothing typed is corrected)."""
+        if self.session != "x11":
+            return None
+        try:
+            from .x11 import KeyWatch
+
+            return KeyWatch(ignore)
+        except SaysoError as err:
+            _LOGGER.debug("%s", err)
+            return None
+
     def wait_keys_released(self) -> None:
         if self.session != "x11":
             time.sleep(0.05)

@@ -62,10 +62,11 @@ class Composer:
     history: list = field(default_factory=list)  # texts inserted, newest last
     context: Optional[object] = None  # e.g. the focused window id
 
-    def compose(self, transcript: str, context: Optional[object] = None) -> Edit:
-        if context != self.context:
-            self.history.clear()
-            self.context = context
+    def draft(self, transcript: str, context: Optional[object] = None) -> Edit:
+        """The edit that puts *transcript* in the window as the next
+        dictation, changing nothing: a streamed dictation is drafted again
+        as it grows, then :meth:`committed` once."""
+        history = self.history if context == self.context else []
         text = transcript.strip()
         if self.cfg.remove_fillers:
             text = remove_fillers(text, self.cfg.fillers)
@@ -74,20 +75,36 @@ class Composer:
             parts = _SCRATCH.split(text)
             if len(parts) > 1:
                 before, text = parts[:-1], parts[-1].strip()
-                if not any(p.strip() for p in before) and self.history:
-                    delete = len(self.history.pop())
+                if not any(p.strip() for p in before) and history:
+                    delete = len(history[-1])
             text = apply_commands(text)
         if not text.strip("\n") and "\n" not in text:
             return Edit(delete, "")
-        if self.history and not self.history[-1].endswith(("\n", " ")) and not text.startswith(("\n", " ")):
+        previous = history[:-1] if delete else history
+        if previous and not previous[-1].endswith(("\n", " ")) and not text.startswith(("\n", " ")):
             text = " " + text
         return Edit(delete, text)
 
-    def committed(self, edit: Edit) -> None:
-        """The edit reached the window: remember it for spacing and scratch."""
+    compose = draft  # a one-shot dictation: the same edit
+
+    def last(self, context: Optional[object] = None) -> str:
+        """The text of the previous dictation in *context* ("" if none)."""
+        return self.history[-1] if self.history and context == self.context else ""
+
+    def committed(self, edit: Edit, context: Optional[object] = None) -> None:
+        """The edit reached the window (in *context*): remember it for
+        spacing and scratch; what it erased is forgotten."""
+        self._enter(context)
+        if edit.delete and self.history:
+            self.history.pop()
         if edit.text:
             self.history.append(edit.text)
             del self.history[:-50]
+
+    def _enter(self, context: Optional[object]) -> None:
+        if context != self.context:
+            self.history.clear()
+            self.context = context
 
     def reset(self) -> None:
         self.history.clear()

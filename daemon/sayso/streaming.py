@@ -1,33 +1,33 @@
-"""Streaming dictation: transcribe while the key is held, so release is instant.
+"""Streaming dictation: transcribe the recording while the key is held.
 
-Cost model (faster-whisper, CPU): every call pads the audio to a 30 s window,
-so one call costs about the same for 2 s as for 11 s.  Cutting the tail alone
-does not help; avoiding work at release does.  So a background worker
-watches the audio with Silero VAD (incremental, < 1 ms per block) and:
+Whisper is not a streaming model: one call over the whole recording gives
+its best text, and cutting the audio into stretches costs accuracy and
+leaves seams (a full stop and a capital in mid-sentence, lost commas).  So
+every pass here transcribes the *whole* recording so far, exactly as the
+final call would (:meth:`sayso.stt.Transcriber.transcribe`: full 30 s
+windows, same search, same vocabulary):
 
-* when the speaker pauses (``spec_silence_s`` of silence after speech), it
-  transcribes the uncommitted stretch, from the commit point up to now: a
-  *speculative* result;
-* when speech resumes after a pause of at least ``commit_silence_s`` and the
-  stretch is at least ``min_commit_s`` long (or longer than
-  ``force_commit_s``), that result becomes *committed*: final, never redone,
-  given to ``on_stable_text`` (live mode); the commit point moves to the pause.
+* a pass runs when the speaker pauses (Silero VAD sees ``pause_s`` of
+  silence after new speech) and, while the speech goes on, every
+  ``step_s`` of new audio;
+* at the release, if the latest pass heard all the speech, its text is the
+  final text at once; otherwise one more pass runs over the recording;
+* the words two consecutive passes agree on, from the start, with their
+  case and punctuation, and that end at least ``margin_s`` before the end
+  of the later pass's audio, are *stable* (LocalAgreement, as in Macháček
+  et al., "Turning Whisper into a Real-Time Transcription System", 2023).
+  Nothing is forced on the passes: stable words are only a forecast of the
+  final text, which :class:`sayso.dictation.Dictation` types at once at
+  the release (and while recording in live mode) and corrects if the
+  final text differs;
+* a long recording is cut behind a stable segment once it passes
+  ``trim_s``: the passes then transcribe only the audio after the cut, with
+  the text before it as the prompt, as faster-whisper does from one 30 s
+  window to the next.
 
-At release (:meth:`StreamingTranscriber.finish`) the worker's pass in flight
-is awaited; if VAD finds no speech after the last transcribed point the text
-is ready at once, else only the uncommitted tail is transcribed.  With no
-pause during the recording the final call is exactly the batch call.  Every
-call goes through :meth:`sayso.stt.Transcriber.transcribe` (same model,
-vocabulary and hallucination gate as batch; its lock serialises calls).
-
-Choices measured with tiny.en (see docs/latency.md): stretches shorter than
-~6 s lose accuracy (no context); the committed text as ``initial_prompt``
-made tiny.en drop repeated phrases and flip words, so stretches are not
-prompted (``use_prompt``), like batch (``condition_on_previous_text=False``);
-a quick pass ends just after the speech, so before a stretch is committed it
-is redone with its pause (the worker is idle while the speaker goes on);
-speech ends where Silero's probability drops below 0.5 (no hysteresis),
-which starts the last pass ~50 ms sooner.
+The streamer's copy of the recording is checked sample by sample against
+the recorder's at the release: if they differ, the recording is
+transcribed whole, as batch.
 """
 
 from __future__ import annotations
@@ -41,23 +41,19 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from .stt import SAMPLE_RATE, Segment, Transcript
-from .vad import IncrementalVad
+from .vad import WINDOW, IncrementalVad
 
 _LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
-class Stretch:
-    """One transcribed piece of the recording: samples [start, end)."""
+class Hypothesis:
+    """One pass's words for the buffer."""
 
-    start: int
-    end: int
-    speech_end: int  # last speech sample it covers
-    transcript: Transcript
-
-    @property
-    def text(self) -> str:
-        return self.transcript.text.strip()
+    words: List[str]  # with their case and punctuation
+    ends: List[float]  # when each word ends, seconds from the buffer start
+    end: int  # the recording's sample where the pass's audio ended
+    segments: List[Segment]  # times from the buffer start
 
 
 @dataclass
@@ -67,12 +63,12 @@ class _Session:
     vad: IncrementalVad
     buffer: np.ndarray = field(default_factory=lambda: np.zeros(SAMPLE_RATE * 8, np.float32))
     length: int = 0
-    commit: int = 0  # samples before this are committed
-    committed: List[Stretch] = field(default_factory=list)
-    spec: Optional[Stretch] = None  # speculative result for [commit, spec.end)
-    emitted: int = 0  # committed stretches given to on_stable_text
+    base: int = 0  # where the Whisper buffer starts (after a trim)
+    context: List[str] = field(default_factory=list)  # the words before `base`
+    stable: List[str] = field(default_factory=list)  # the buffer's stable words
+    hyp: Optional[Hypothesis] = None  # the latest pass
     passes: int = 0
-    last_pass: tuple = ()  # (started, ended) perf_counter of the latest pass, (audio s)
+    last_pass: tuple = ()  # (started, ended) perf_counter of the latest pass, and its audio seconds
 
     def append(self, blocks: list) -> None:
         add = sum(len(b) for b in blocks)
@@ -89,39 +85,36 @@ class _Session:
     def audio(self) -> np.ndarray:
         return self.buffer[:self.length]
 
-    def prompt(self) -> Optional[str]:
-        text = " ".join(s.text for s in self.committed if s.text)
-        return text[-600:] if text else None
+    def stable_text(self) -> str:
+        return " ".join(self.context + self.stable)
 
-    def do_commit(self, stretch: Stretch) -> None:
-        self.committed.append(stretch)
-        self.commit = stretch.end
-        self.spec = None
+    def prompt(self, chars: int) -> Optional[str]:
+        text = " ".join(self.context)
+        return text[-chars:].lstrip() if text else None
 
 
 class StreamingTranscriber:
     """Works ahead while the key is held; see the module docstring.
 
     *model* is the daemon's ``ModelSlot`` (``.get()`` returns the warm
-    :class:`~sayso.stt.Transcriber`) or a Transcriber itself.  The interface
-    used by :class:`sayso.dictation.Dictation`: :meth:`begin`, :meth:`feed`
-    (audio thread: only queues), :meth:`finish`, :meth:`abort`.
-    *on_stable_text* (live mode) is called on the worker thread with the text
-    of each committed stretch, in order; :meth:`finish_live` then returns
-    only the text not given to it yet.
+    :class:`~sayso.stt.Transcriber`) or a Transcriber itself.  Used by
+    :class:`sayso.dictation.Dictation`: :meth:`begin`, :meth:`feed` (audio
+    thread: only queues), :meth:`stable_text`, :meth:`finish`,
+    :meth:`abort`.  *on_stable_text* (live mode) is called on the worker
+    thread with the recording's stable text whenever it grows.
     """
 
-    spec_silence_s = 0.032  # pause after speech that starts a speculative pass
-    commit_silence_s = 0.3  # pause that can make a speculative result final...
-    min_commit_s = 6.0  # ...if its stretch is this long (shorter ones lack context)
-    force_commit_s = 12.0  # a stretch this long commits at any pause
-    use_prompt = False  # committed text as the prompt of the next stretch (hurt tiny.en)
-    pad_s = 0.4  # silence kept before the speech of a stretch (as faster-whisper's VAD pad)
-    vad_neg_threshold: Optional[float] = 0.5  # no hysteresis: the end of speech is seen ~50 ms sooner
+    pause_s = 0.032  # silence after speech that starts a pass (one VAD window)
+    step_s = 1.5  # while the speech goes on: a pass per this much new audio...
+    step_per_pass = 3.0  # ...or per this many times the last pass took (a busy machine: fewer passes)
+    first_s = 1.0  # no pass before this much audio, except at a pause
+    margin_s = 1.5  # stable words end this long before the end of the pass's audio
+    trim_s = 20.0  # a longer buffer is cut at a pause behind text two passes agree on...
+    keep_s = 3.0  # ...that ends at least this long before the buffer's end
+    prompt_chars = 200  # text before the buffer given as the prompt
 
-    def __init__(self, model, config=None, on_stable_text: Optional[Callable[[str], None]] = None) -> None:
+    def __init__(self, model, on_stable_text: Optional[Callable[[str], None]] = None) -> None:
         self._model = model
-        self.config = config
         self.on_stable_text = on_stable_text
         self._cond = threading.Condition()
         self._pending: list = []
@@ -152,7 +145,7 @@ class StreamingTranscriber:
     def begin(self) -> Optional[object]:
         """A recording starts; returns its token for :meth:`finish`."""
         try:
-            session: Optional[_Session] = _Session(IncrementalVad(neg_threshold=self.vad_neg_threshold))
+            session: Optional[_Session] = _Session(IncrementalVad(neg_threshold=0.5))
         except Exception as err:  # no VAD: this recording is transcribed at release
             _LOGGER.warning("Streaming dictation unavailable: %s", err)
             session = None
@@ -174,16 +167,38 @@ class StreamingTranscriber:
             self._session, self._pending, self._finishing = None, [], False
             self._cond.notify_all()
 
+    def stable_text(self, token: Optional[object] = None) -> str:
+        """The recording's stable words so far ("" if *token* is not the current recording)."""
+        with self._cond:
+            session = self._session
+            if session is None or (token is not None and token is not session):
+                return ""
+            return session.stable_text()
+
     def finish(self, full_audio: np.ndarray, token: Optional[object] = None) -> Transcript:
         """The final transcript of the whole recording (dictation worker thread).
 
         *token* (from :meth:`begin`) names the recording: if a newer one has
         begun since, this one is transcribed whole, as batch."""
-        return self._finish(full_audio, live=False, token=token)
-
-    def finish_live(self, full_audio: np.ndarray, token: Optional[object] = None) -> Transcript:
-        """Like :meth:`finish`, without the text already given to ``on_stable_text``."""
-        return self._finish(full_audio, live=True, token=token)
+        t0 = time.perf_counter()
+        with self._cond:
+            mine = self._session if token is None else token
+            if mine is self._session:
+                self._finishing = True
+                while self._busy:
+                    self._cond.wait()
+            session, blocks = (self._session, self._pending) if mine is self._session else (None, [])
+            if session is not None:
+                self._pending = []
+        waited = time.perf_counter() - t0
+        try:
+            transcript, how = self._final(session, blocks, full_audio)
+        finally:
+            with self._cond:
+                if self._session is session:
+                    self._session, self._finishing = None, False
+        self._note(session, how, t0, waited)
+        return transcript
 
     def drain(self, timeout: Optional[float] = None) -> bool:
         """Wait until the worker has processed everything fed (tests, bench)."""
@@ -208,7 +223,7 @@ class StreamingTranscriber:
     # --- worker thread --------------------------------------------------------
     def _run(self) -> None:
         try:
-            IncrementalVad().extend(np.zeros(4 * 512, np.float32))  # load and warm Silero
+            IncrementalVad().extend(np.zeros(4 * WINDOW, np.float32))  # load and warm Silero
         except Exception as err:
             _LOGGER.warning("Streaming dictation: cannot load the VAD model (%s)", err)
         while True:
@@ -221,7 +236,7 @@ class StreamingTranscriber:
                 self._busy = True
             try:
                 self._step(session, blocks)
-            except Exception:  # finish() falls back to transcribing what is left
+            except Exception:  # finish() transcribes what is left
                 _LOGGER.warning("Streaming transcription failed; continuing at release")
                 _LOGGER.debug("Traceback", exc_info=True)
             finally:
@@ -231,159 +246,163 @@ class StreamingTranscriber:
 
     def _step(self, session: _Session, blocks: list) -> None:
         session.append(blocks)
-        self._maybe_commit(session)
-        end = self._pass_end(session)
-        if end is None:
+        if not self._due(session):
             return
         model = self._transcriber(wait=False)
         if model is None:
             return
-        stretch = self._transcribe(model, session, session.commit, end)
+        hyp = self._pass(model, session, session.length)
         with self._cond:
             if session is not self._session:
                 return  # aborted while transcribing
-            session.spec = stretch
-        self._maybe_commit(session)
+            prev = session.hyp
+            grew = self._agree(session, hyp)
+            self._trim(session, prev)
+            text = session.stable_text() if grew and not self._finishing else ""
+        if text and self.on_stable_text is not None:
+            try:
+                self.on_stable_text(text)
+            except Exception:
+                _LOGGER.debug("on_stable_text callback failed", exc_info=True)
 
-    def _maybe_commit(self, session: _Session) -> None:
-        """Commit the speculative result if speech resumed after a long enough pause.
-
-        A quick pass ends just after the speech; before its text becomes final
-        it is redone with the pause behind it (up to ``pad_s``), as batch
-        would see it, while the speaker goes on (the worker is idle then).
-        """
-        spec = session.spec
-        if spec is None or not self._committable(session, spec):
-            return
-        resumed = session.vad.first_speech(spec.end)
-        end = min(spec.speech_end + int(self.pad_s * SAMPLE_RATE), resumed - int(0.1 * SAMPLE_RATE))
-        model = self._transcriber(wait=False)
-        if end - spec.end >= 0.1 * SAMPLE_RATE and model is not None:
-            refreshed = self._transcribe(model, session, session.commit, end)
-            with self._cond:
-                if session is not self._session:
-                    return
-            spec = refreshed
-        session.do_commit(spec)
-        self._emit(session)
-
-    def _pass_end(self, session: _Session) -> Optional[int]:
-        """Where a speculative pass should end now, or None (no pause, or done)."""
+    def _due(self, session: _Session) -> bool:
+        """Is there new speech to transcribe now (a pause, or enough of it)?"""
         speech_end = session.vad.last_speech_end()
-        if speech_end is None or speech_end <= session.commit:
-            return None
-        if session.spec is not None and speech_end <= session.spec.speech_end:
-            return None  # nothing new since the last pass
-        if session.length - speech_end < self.spec_silence_s * SAMPLE_RATE:
-            return None  # still speaking
-        return session.length
+        covered = session.hyp.end if session.hyp is not None else session.base
+        if speech_end is None or speech_end <= covered:
+            return False  # nothing heard since the last pass
+        if session.length - speech_end >= self.pause_s * SAMPLE_RATE:
+            return True  # the speaker paused: cover what was said
+        last = session.last_pass[1] - session.last_pass[0] if session.last_pass else 0.0
+        step = max(self.step_s, self.step_per_pass * last) * SAMPLE_RATE
+        return session.length - covered >= step and session.length - session.base >= self.first_s * SAMPLE_RATE
 
-    def _committable(self, session: _Session, spec: Stretch) -> bool:
-        """Speech resumed after *spec*: is its pause long enough to make it final?"""
-        resumed = session.vad.first_speech(spec.end)
-        if resumed is None:
-            return False
-        gap, span = resumed - spec.speech_end, spec.end - session.commit
-        return (gap >= self.commit_silence_s * SAMPLE_RATE and span >= self.min_commit_s * SAMPLE_RATE) \
-            or span >= self.force_commit_s * SAMPLE_RATE
-
-    def _emit(self, session: _Session) -> None:
-        with self._cond:
-            if session is not self._session:
-                return  # a newer recording has begun: this one's text comes from finish()
-        callback = self.on_stable_text
-        while session.emitted < len(session.committed):
-            text = session.committed[session.emitted].text
-            session.emitted += 1
-            if callback is not None and text:
-                try:
-                    callback(text)
-                except Exception:
-                    _LOGGER.debug("on_stable_text callback failed", exc_info=True)
-
-    def _transcribe(self, model, session: _Session, start: int, end: int) -> Stretch:
-        """Transcribe [start, end) of the recording, leading silence trimmed."""
-        vad = session.vad
-        first = vad.first_speech(start, end)
-        begin = start if first is None else max(start, first - int(self.pad_s * SAMPLE_RATE))
-        speech_end = vad.last_speech_end(end) or end
-        prompt = session.prompt() if self.use_prompt else None
+    def _pass(self, model, session: _Session, end: int) -> Hypothesis:
+        """Transcribe the buffer up to *end*, as the final call would."""
         started = time.perf_counter()
-        transcript = model.transcribe(session.audio[begin:end], prompt=prompt, vad=False)
+        transcript = model.transcribe(session.audio[session.base:end], context=session.prompt(self.prompt_chars),
+                                      check_speech=False)
         session.passes += 1
-        session.last_pass = (started, time.perf_counter(), (end - begin) / SAMPLE_RATE)
-        _LOGGER.debug("Streaming pass %.1f-%.1f s: %.3f s", begin / SAMPLE_RATE, end / SAMPLE_RATE, session.last_pass[1] - started)
-        return Stretch(start, end, min(speech_end, end), _shift(transcript, begin / SAMPLE_RATE))
+        session.last_pass = (started, time.perf_counter(), (end - session.base) / SAMPLE_RATE)
+        _LOGGER.debug("Streaming pass %.1f-%.1f s: %.3f s", session.base / SAMPLE_RATE, end / SAMPLE_RATE,
+                      session.last_pass[1] - started)
+        words, ends = _timed_words(transcript.segments)
+        return Hypothesis(words, ends, end, transcript.segments)
+
+    def _agree(self, session: _Session, hyp: Hypothesis) -> bool:
+        """The words this pass and the previous one agree on become stable,
+        but for each pass's last word and the words near its end.  True if
+        the stable text grew."""
+        prev, session.hyp = session.hyp, hyp
+        if prev is None:
+            return False
+        n = min(_common_prefix(prev.words, hyp.words), len(prev.words) - 1, len(hyp.words) - 1)
+        horizon = (hyp.end - session.base) / SAMPLE_RATE - self.margin_s
+        while n > 0 and hyp.ends[n - 1] > horizon:
+            n -= 1
+        if n <= len(session.stable) or hyp.words[:len(session.stable)] != session.stable:
+            return False
+        session.stable = hyp.words[:n]
+        return True
+
+    def _trim(self, session: _Session, prev: Optional[Hypothesis]) -> None:
+        """Cut a long buffer at a pause behind text the last two passes agree
+        on (words, whatever their case and punctuation); that text becomes
+        final, in the form already shown where it was (the stable words)."""
+        hyp = session.hyp
+        if hyp is None or prev is None or session.length - session.base < self.trim_s * SAMPLE_RATE:
+            return
+        agreed = _common_prefix([_bare(w) for w in prev.words], [_bare(w) for w in hyp.words])
+        horizon = (hyp.end - session.base) / SAMPLE_RATE - self.keep_s
+        cut, count, words = None, 0, 0
+        for seg in hyp.segments:
+            words += len(seg.text.split())
+            if words > agreed or seg.end > horizon:
+                break
+            end = session.base + int(seg.end * SAMPLE_RATE)
+            if not session.vad.has_speech(end, end + WINDOW):
+                cut, count = end, words
+        if cut is None:
+            return
+        kept = min(count, _common_prefix([_bare(w) for w in session.stable], [_bare(w) for w in hyp.words]))
+        frozen = session.stable[:kept] + hyp.words[kept:count]
+        offset = (cut - session.base) / SAMPLE_RATE
+        session.context += frozen
+        session.stable = session.stable[count:] if len(session.stable) > count else []
+        session.hyp = Hypothesis(hyp.words[count:], [e - offset for e in hyp.ends[count:]], hyp.end, [])
+        session.base = cut
+        _LOGGER.debug("Streaming buffer now starts at %.1f s", cut / SAMPLE_RATE)
 
     # --- release ----------------------------------------------------------------
-    def _finish(self, full_audio: np.ndarray, live: bool, token: Optional[object] = None) -> Transcript:
-        t0 = time.perf_counter()
-        with self._cond:
-            mine = self._session if token is None else token
-            if mine is self._session:
-                self._finishing = True
-                while self._busy:
-                    self._cond.wait()
-            session, blocks = (self._session, self._pending) if mine is self._session else (None, [])
-            if session is not None:
-                self._pending = []
-        waited = time.perf_counter() - t0
-        try:
-            transcript, how = self._final(session, blocks, full_audio, live)
-        finally:
-            with self._cond:
-                if self._session is session:
-                    self._session, self._finishing = None, False
+    def _final(self, session: Optional[_Session], blocks: list, full: np.ndarray) -> tuple:
+        model = self._transcriber(wait=True)
+        if session is None or not _sync(session, blocks, full):
+            return model.transcribe(full), "batch"  # nothing usable worked ahead: exactly the batch call
+        speech_end = session.vad.last_speech_end()
+        if speech_end is None:
+            return Transcript("", duration=len(full) / SAMPLE_RATE), "silence"
+        hyp = session.hyp
+        how = "ready"  # the latest pass heard all the speech
+        if hyp is None or speech_end > hyp.end:
+            hyp, how = self._pass(model, session, session.length), "tail" if session.hyp is not None else "batch"
+        text = " ".join(session.context + hyp.words)
+        return Transcript(text, _shift(hyp.segments, session.base / SAMPLE_RATE), duration=len(full) / SAMPLE_RATE), how
+
+    def _note(self, session: Optional[_Session], how: str, t0: float, waited: float) -> None:
         self.last_stats = {"how": how, "waited_s": round(waited, 4), "total_s": round(time.perf_counter() - t0, 4),
                            "passes": session.passes if session else 0,
-                           "stretches": len(session.committed) if session else 0}
+                           "stable_words": len(session.context + session.stable) if session else 0,
+                           "trimmed_s": round(session.base / SAMPLE_RATE, 2) if session else 0.0}
         if session is not None and session.last_pass:  # the last pass relative to the release
             started, ended, seconds = session.last_pass
             self.last_stats.update(last_pass_start_s=round(started - t0, 4), last_pass_s=round(ended - started, 4),
                                    last_pass_audio_s=round(seconds, 2))
         _LOGGER.debug("Streaming finish: %s", self.last_stats)
-        return transcript
-
-    def _final(self, session: Optional[_Session], blocks: list, full: np.ndarray, live: bool):
-        model = self._transcriber(wait=True)
-        if session is None or not self._sync(session, blocks, full) or (not session.committed and session.spec is None):
-            return model.transcribe(full), "batch"  # nothing worked ahead: exactly the batch call
-        if session.spec is not None and not session.vad.has_speech(session.spec.end):
-            session.do_commit(session.spec)
-            how = "ready"
-        elif not session.vad.has_speech(session.commit):
-            how = "ready"
-        else:
-            if session.spec is not None and self._committable(session, session.spec):
-                session.do_commit(session.spec)  # the worker fell behind: keep the tail short
-            session.do_commit(self._transcribe(model, session, session.commit, session.length))
-            how = "tail"
-        if not live:
-            session.emitted = len(session.committed)
-            return _join(session.committed, full), how
-        fresh = session.committed[session.emitted:]
-        session.emitted = len(session.committed)
-        return _join(fresh, full), how
-
-    @staticmethod
-    def _sync(session: _Session, blocks: list, full: np.ndarray) -> bool:
-        """Bring the session's audio to the recorder's; False if they disagree."""
-        if blocks:
-            session.append(blocks)
-        if session.length > len(full):
-            return False
-        if session.length < len(full):
-            session.append([np.asarray(full[session.length:], dtype=np.float32)])
-        return True
 
 
-def _shift(transcript: Transcript, offset: float) -> Transcript:
-    segs = [Segment(s.start + offset, s.end + offset, s.text, s.no_speech_prob, s.avg_logprob) for s in transcript.segments]
-    return Transcript(transcript.text, segs, transcript.duration, transcript.dropped)
+def _sync(session: _Session, blocks: list, full: np.ndarray) -> bool:
+    """Bring the session's audio to the recorder's; False if they differ
+    (then nothing the worker did may be used)."""
+    if blocks:
+        session.append(blocks)
+    if session.length > len(full) or not np.array_equal(session.audio, full[:session.length]):
+        _LOGGER.warning("The streamed audio differs from the recording; transcribing it whole")
+        return False
+    if session.length < len(full):
+        session.append([np.asarray(full[session.length:], dtype=np.float32)])
+    return True
 
 
-def _join(stretches: List[Stretch], full: np.ndarray) -> Transcript:
-    text = " ".join(s.text for s in stretches if s.text).strip()
-    segments = [seg for s in stretches for seg in s.transcript.segments]
-    dropped = sum(s.transcript.dropped for s in stretches)
-    return Transcript(text, segments, duration=len(full) / SAMPLE_RATE, dropped=dropped)
+def _timed_words(segments: List[Segment]) -> tuple:
+    """The segments' words and about when each ends: spread over its
+    segment by length (word timestamps would change how faster-whisper
+    decodes, so the passes would no longer equal the final call)."""
+    words: List[str] = []
+    ends: List[float] = []
+    for seg in segments:
+        pieces = seg.text.split()
+        total = sum(len(p) + 1 for p in pieces) or 1
+        done = 0
+        for piece in pieces:
+            done += len(piece) + 1
+            words.append(piece)
+            ends.append(seg.start + (seg.end - seg.start) * done / total)
+    return words, ends
+
+
+def _bare(word: str) -> str:
+    """A word without its case and punctuation, for comparing passes."""
+    return "".join(ch for ch in word.lower() if ch.isalnum() or ch == "'")
+
+
+def _common_prefix(a: List[str], b: List[str]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _shift(segments: List[Segment], offset: float) -> list:
+    return [Segment(s.start + offset, s.end + offset, s.text, s.no_speech_prob, s.avg_logprob) for s in segments]

@@ -17,8 +17,7 @@ from typing import Optional
 import numpy as np
 
 from .config import SttConfig
-from .errors import InputError, ModelError
-from .whisper_window import FULL_S, fit, looped, token_cap, window_seconds
+from .errors import InputError, ModelError, first_line
 
 _LOGGER = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
@@ -43,6 +42,11 @@ class Transcript:
     @property
     def empty(self) -> bool:
         return not self.text.strip()
+
+    @property
+    def words(self) -> list:
+        """The text's words, with their case and punctuation."""
+        return self.text.split()
 
 
 def resolve_model(spec: str) -> str:
@@ -76,7 +80,13 @@ def is_hallucination(seg: Segment, cfg: SttConfig) -> bool:
 
 
 class Transcriber:
-    """A warm faster-whisper model; thread-safe (one call at a time)."""
+    """A warm faster-whisper model; thread-safe (one call at a time).
+
+    Every call decodes as plain faster-whisper does (Whisper's full 30 s
+    windows, faster-whisper's default search: ``stt.beam_size = 5``,
+    temperature fallback), so ``sayso dictate --file`` gives what
+    faster-whisper gives.  The vocabulary goes in as hotwords.
+    """
 
     def __init__(self, model, cfg: SttConfig) -> None:
         self.model = model
@@ -93,55 +103,72 @@ class Transcriber:
             model = WhisperModel(source, device=cfg.device, compute_type=cfg.compute_type, cpu_threads=threads,
                                  local_files_only=not _looks_like_name(source))
         except Exception as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ModelError(f"cannot load speech model {cfg.model!r}: {first}") from None
+            raise ModelError(f"cannot load speech model {cfg.model!r}: {first_line(err)}") from None
         _LOGGER.info("Speech model loaded: %s (%s, %s)", cfg.model, cfg.device, cfg.compute_type)
         return Transcriber(model, cfg)
 
     def warm_up(self) -> None:
-        """Run one tiny inference so the first dictation is as fast as the tenth."""
+        """Run one inference so the first dictation is as fast as the tenth."""
         noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 1e-3).astype(np.float32)
-        self.transcribe(noise, vad=False)
+        self.transcribe(noise, check_speech=False)
 
-    def transcribe(self, audio: np.ndarray, prompt: Optional[str] = None, vad: Optional[bool] = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, context: Optional[str] = None, check_speech: bool = True) -> Transcript:
+        """The transcript of *audio* (16 kHz mono float32).
+
+        *context*: the text said before *audio*, given as the prompt.
+        *check_speech*: return nothing at once when Silero VAD hears no
+        speech (Whisper invents words in silence).
+        """
+        duration = len(audio) / SAMPLE_RATE
         if audio.size == 0:
             return Transcript("", duration=0.0)
         if not np.isfinite(audio).all():
             raise InputError("the audio contains invalid samples")
-        window = window_seconds(len(audio) / SAMPLE_RATE, self.cfg.window)
+        if check_speech and not has_speech(audio):
+            return Transcript("", duration=duration)
         with self._lock:
-            segs, cap = self._decode(audio, window, prompt, vad)
-            if cap is not None and looped(segs, cap):
-                _LOGGER.debug("The fitted window looped; again with the full window")
-                segs, _ = self._decode(audio, FULL_S, prompt, vad)
+            segs = self._decode(audio, context)
         segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segs]
-        cfg = self.cfg
-        kept = [s for s in segs if not is_hallucination(s, cfg) and s.text.strip()]
+        kept = [s for s in segs if s.text.strip() and not is_hallucination(s, self.cfg)]
         text = " ".join(s.text.strip() for s in kept).strip()
-        return Transcript(text, kept, duration=len(audio) / SAMPLE_RATE, dropped=len(segs) - len(kept))
+        return Transcript(text, kept, duration=duration, dropped=len(segs) - len(kept))
 
-
-    def _decode(self, audio: np.ndarray, window: int, prompt: Optional[str], vad: Optional[bool]) -> tuple:
-        """faster-whisper's segments for *audio* in windows of *window* seconds,
-        and the token cap when the window was fitted (else None)."""
+    def _decode(self, audio: np.ndarray, context: Optional[str]) -> list:
         cfg = self.cfg
-        with fit(window) as fitted:
-            cap = token_cap(len(audio) / SAMPLE_RATE) if fitted else None
-            segments, _info = self.model.transcribe(
-                audio,
-                language=cfg.language or None,
-                beam_size=cfg.beam_size,
-                vad_filter=cfg.vad_filter if vad is None else vad,
-                condition_on_previous_text=False,
-                initial_prompt=prompt,
-                hotwords=", ".join(cfg.vocabulary) if cfg.vocabulary else None,
-                no_speech_threshold=cfg.no_speech_threshold,
-                log_prob_threshold=cfg.logprob_threshold,
-                without_timestamps=False,
-                chunk_length=window,
-                max_new_tokens=cap,
-            )
-            return list(segments), cap
+        hotwords = ", ".join(cfg.vocabulary) if cfg.vocabulary else None
+        _seed_sampling()
+        segments, _info = self.model.transcribe(
+            audio,
+            language=cfg.language or None,
+            beam_size=cfg.beam_size,
+            vad_filter=cfg.vad_filter,
+            condition_on_previous_text=cfg.condition_on_previous_text,
+            initial_prompt=context or None,
+            hotwords=hotwords,
+            no_speech_threshold=cfg.no_speech_threshold,
+            log_prob_threshold=cfg.logprob_threshold,
+        )
+        return list(segments)
+
+
+def _seed_sampling() -> None:
+    """Whisper retries a doubtful window at higher temperatures, by sampling:
+    a fixed seed makes a recording give the same text every time."""
+    try:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(0)
+    except (ImportError, AttributeError):  # pragma: no cover - other backends
+        pass
+
+
+def has_speech(audio: np.ndarray) -> bool:
+    """Does Silero VAD hear speech anywhere in *audio*?  (~1 ms per second.)"""
+    from .vad import IncrementalVad
+
+    vad = IncrementalVad()
+    vad.extend(np.ascontiguousarray(audio, dtype=np.float32))
+    return bool(vad.flags.any()) or len(audio) < 512
 
 
 def _looks_like_name(source: str) -> bool:
@@ -157,4 +184,4 @@ def load_audio_file(path: str) -> np.ndarray:
     try:
         return decode_audio(path, sampling_rate=SAMPLE_RATE)
     except Exception as err:
-        raise InputError(f"cannot decode audio file {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+        raise InputError(f"cannot decode audio file {path}: {first_line(err)}") from None

@@ -201,6 +201,62 @@ class XKeyboard:
                 time.sleep(self.delay)
 
 
+
+class KeyWatch:
+    """Notices whether the user presses a key while it runs: polls the key
+    state (XQueryKeymap) every *interval* on a connection of its own.
+    Modifiers and the keys named in *ignore* (the dictation hotkey) do not
+    count: pressing them types nothing."""
+
+    def __init__(self, ignore: Iterable[str] = (), interval: float = 0.015) -> None:
+        from Xlib import display
+
+        try:
+            self._d = display.Display()
+        except Exception as err:
+            raise OutputError(f"cannot open the X display: {err}") from None
+        self._ignore = self._modifier_codes() | self._codes(ignore)
+        self.touched = False
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="sayso-keywatch")
+        self._thread.start()
+
+    def _modifier_codes(self) -> set:
+        return {kc for row in self._d.get_modifier_mapping() for kc in row if kc}
+
+    def _codes(self, names: Iterable[str]) -> set:
+        from Xlib import XK
+
+        codes = set()
+        for name in names:
+            sym = XK.string_to_keysym(_KEY_NAMES.get(name, name)) or (char_keysym(name) if len(name) == 1 else 0)
+            if sym:
+                codes.add(self._d.keysym_to_keycode(sym))
+        return codes
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self._interval):
+                keys = self._d.query_keymap()
+                down = {i * 8 + bit for i, byte in enumerate(keys) for bit in range(8) if byte & (1 << bit)}
+                if down - self._ignore:
+                    self.touched = True
+                    return
+        except Exception as err:  # the display went away: assume the worst
+            _LOGGER.debug("Key watch stopped: %s", err)
+            self.touched = True
+
+    def stop(self) -> bool:
+        """Stop watching; whether a key was pressed meanwhile."""
+        self._stop.set()
+        self._thread.join(1.0)
+        try:
+            self._d.close()
+        except Exception:
+            pass
+        return self.touched
+
 class KeyGrabber:
     """Passive X grabs so the focused app never sees sayso's hotkeys.
 

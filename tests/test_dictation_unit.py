@@ -1,0 +1,242 @@
+"""The dictation pipeline in-process with stand-ins (no model, no desktop).
+
+A stand-in streamer gives the stable words at the release and the final
+text; a stand-in output keeps the window's text (backspaces included), its
+focus and a key watch the test can trip.  What is checked: the window
+always ends with the final text, early words are corrected in place, and a
+dictation that cannot be finished safely is kept in the history.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sayso.audio import Recorder
+from sayso.config import Config
+from sayso.dictation import Dictation
+from sayso.errors import OutputError
+from sayso.history import History
+from sayso.notify import Notifier
+from sayso.stt import Transcript
+
+
+class Watch:
+    def __init__(self, window: "Window") -> None:
+        self.window = window
+
+    def stop(self) -> bool:
+        return self.window.typed_by_user
+
+
+class Window:
+    """A stand-in Output: the focused window's text."""
+
+    def __init__(self, can_watch: bool = True) -> None:
+        self.text = ""
+        self.steps: list = []
+        self.context_id = 1
+        self.can_watch_keys = can_watch
+        self.typed_by_user = False
+        self.fail = False
+
+    def context(self):
+        return self.context_id
+
+    def keys_held(self):
+        return False
+
+    def watch_keys(self, ignore=()):
+        return Watch(self) if self.can_watch_keys else None
+
+    def insert(self, edit) -> str:
+        if self.fail:
+            raise OutputError("cannot type here")
+        self.steps.append(edit)
+        self.text = (self.text[:len(self.text) - edit.delete] if edit.delete else self.text) + edit.text
+        return "stand-in"
+
+
+class Streamer:
+    """A stand-in StreamingTranscriber: scripted stable and final texts."""
+
+    def __init__(self, stable: str, final: str, how: str = "tail", on_stable=None) -> None:
+        self.stable, self.final, self.how = stable, final, how
+        self.on_stable_text = None
+        self.last_stats: dict = {}
+        self.during = on_stable  # called between stable_text() and finish(): the user's doings
+
+    def begin(self):
+        return object()
+
+    def feed(self, block) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def stable_text(self, token=None) -> str:
+        return self.stable
+
+    def finish(self, audio, token=None) -> Transcript:
+        if self.during:
+            self.during()
+        self.last_stats = {"how": self.how}
+        return Transcript(self.final, duration=len(audio) / 16000)
+
+
+class Model:
+    """The speech model's whole-recording call (the check of a ready text)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def get(self, timeout=None):
+        return self
+
+    def transcribe(self, audio, **kw) -> Transcript:
+        self.calls += 1
+        return Transcript(self.text, duration=len(audio) / 16000)
+
+
+class FakeStream:
+    active = True
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def rig(streamer, window: Window, model: Model = None, history: History = None, **dictate) -> Dictation:
+    config = Config()
+    for key, value in dictate.items():
+        setattr(config.dictate, key, value)
+    recorder = Recorder(config.audio)
+    recorder._stream = FakeStream()
+    return Dictation(config, recorder, model or Model(streamer.final if streamer else ""), window,
+                     Notifier(enabled=False), history or History(10), streamer)
+
+
+def dictate(d: Dictation, seconds: float = 1.0):
+    d.start()
+    block = np.full(1600, 0.01, np.float32)
+    for _ in range(int(seconds * 10)):
+        d.recorder._callback(block[:, None], len(block), None, None)
+    return d.stop().result(10)
+
+
+def test_early_words_then_the_rest():
+    window = Window()
+    d = rig(Streamer("And so my fellow", "And so my fellow Americans."), window)
+    result = dictate(d)
+    assert result.status == "typed" and window.text == "And so my fellow Americans."
+    assert [s.text for s in window.steps] == ["And so my fellow", " Americans."]
+    assert all(s.delete == 0 for s in window.steps)
+
+
+def test_early_words_the_final_text_changes_are_corrected_in_place():
+    window = Window()
+    d = rig(Streamer("And so my", "And so, my fellow Americans."), window)
+    dictate(d)
+    assert window.text == "And so, my fellow Americans."
+    assert window.steps[1].delete == len(" my") and window.steps[1].text == ", my fellow Americans."
+
+
+def test_a_ready_text_is_checked_against_one_call_over_the_recording():
+    window = Window()
+    model = Model("And so, my fellow Americans.")
+    d = rig(Streamer("And so", "and so my fellow Americans", how="ready"), window, model)
+    dictate(d)
+    assert model.calls == 1 and window.text == "And so, my fellow Americans."
+    assert d.history.last().text == "And so, my fellow Americans." and d.history.last().delivered
+
+
+def test_a_key_pressed_during_the_dictation_stops_the_typing_and_keeps_the_text():
+    window = Window()
+
+    def user_types():
+        window.text += "x"
+        window.typed_by_user = True
+
+    d = rig(Streamer("Dear Sam,", "Dear Sam, thank you.", on_stable=user_types), window)
+    result = dictate(d)
+    assert result.status == "failed" and "a key was pressed" in result.error
+    assert window.text == "Dear Sam,x"  # nothing typed over the user's key
+    entry = d.history.last()
+    assert not entry.delivered and entry.text == "Dear Sam, thank you."
+
+
+def test_the_focus_moving_stops_the_typing_and_keeps_the_text():
+    window = Window()
+
+    def focus_moves():
+        window.context_id = 2
+
+    d = rig(Streamer("Dear Sam,", "Dear Sam, thank you.", on_stable=focus_moves), window)
+    result = dictate(d)
+    assert result.status == "failed" and "focus moved" in result.error
+    assert not d.history.last().delivered and d.history.last().text == "Dear Sam, thank you."
+
+
+def test_without_key_state_nothing_is_typed_early():
+    """Wayland: no way to tell whether the user typed, so one insert at the end."""
+    window = Window(can_watch=False)
+    d = rig(Streamer("And so my", "And so, my fellow Americans.", how="ready"), window)
+    dictate(d)
+    assert [s.text for s in window.steps] == ["And so, my fellow Americans."] or window.text.endswith("Americans.")
+    assert len(window.steps) == 1
+
+
+def test_a_voice_command_split_by_the_early_words_still_works():
+    window = Window()
+    d = rig(Streamer("Dear Sam, new", "Dear Sam, new line. Thanks."), window)
+    dictate(d)
+    assert window.text == "Dear Sam,\nThanks."
+
+
+def test_scratch_that_removes_the_previous_dictation():
+    window = Window()
+    d = rig(Streamer("", "One two."), window)
+    dictate(d)
+    d.streamer.stable, d.streamer.final = "Scratch", "Scratch that."
+    dictate(d)
+    assert window.text == ""
+    d.streamer.stable, d.streamer.final = "", "Three."
+    dictate(d)
+    assert window.text == "Three."
+
+
+def test_consecutive_dictations_are_spaced():
+    window = Window()
+    d = rig(Streamer("Hello", "Hello there."), window)
+    dictate(d)
+    dictate(d)
+    assert window.text == "Hello there. Hello there."
+
+
+def test_an_output_that_fails_keeps_the_dictation():
+    window = Window()
+    window.fail = True
+    history = History(10)
+    d = rig(Streamer("Hello", "Hello there."), window, history=history)
+    result = dictate(d)
+    assert result.status == "failed" and "cannot type here" in result.error
+    assert history.last().text == "Hello there." and not history.last().delivered
+
+
+def test_nothing_heard():
+    window = Window()
+    d = rig(Streamer("", ""), window)
+    assert dictate(d).status == "empty" and window.text == ""
+
+
+@pytest.mark.parametrize("instant", [True, False])
+def test_instant_off_types_once(instant):
+    window = Window()
+    d = rig(Streamer("And so", "And so my fellow Americans."), window, instant=instant)
+    dictate(d)
+    assert window.text == "And so my fellow Americans."
+    assert len(window.steps) == (2 if instant else 1)
