@@ -30,13 +30,12 @@ def test_consecutive_dictations_are_spaced(desktop, textbox, daemon_factory):
 
 
 def test_paste_mode_restores_the_clipboard_exactly(desktop, textbox, daemon_factory):
-    daemon_factory(BASE_CONFIG + '[output]\nmethod = "paste"\n')
+    daemon = daemon_factory(BASE_CONFIG + '[output]\nmethod = "paste"\n')
     original = "précieux\tclipboard  ✓\n\n".encode()
     desktop.set_clipboard(original)
-    hold_and_play(desktop, KEYS, DATA / "jfk.wav")
-    text = textbox.wait_stable(60)
+    text = dictate(desktop, daemon, textbox, DATA / "jfk.wav")  # (returns once the dictation is done, restore included)
     assert wer(JFK, text) <= 0.25, text
-    time.sleep(0.5)
+    assert "précieux" not in text, text
     assert desktop.get_clipboard() == original
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, TRANSCRIPTS, wer
 from sayso.config import SttConfig
 from sayso.errors import ExitStatus, ModelError
-from sayso.stt import Transcriber
+from sayso.stt import Transcriber, spell_vocabulary
 
 pytestmark = pytest.mark.model
 
@@ -36,6 +36,24 @@ def test_vocabulary_brings_comfyui(tmp_path):
     proc = dictate("--file", str(DATA / "hotwords.mp3"), config='[stt]\nvocabulary = ["ComfyUI"]\n', tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "ComfyUI" in proc.stdout
+
+
+def test_without_vocabulary_the_model_splits_comfyui():
+    """The control for the test above: the hotword, not the spelling step, makes the word."""
+    proc = dictate("--file", str(DATA / "hotwords.mp3"))
+    assert proc.returncode == 0, proc.stderr
+    assert "comfyui" not in proc.stdout.lower(), proc.stdout
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("in your comfyUI folder.", "in your ComfyUI folder."),
+    ("COMFYUI, then", "ComfyUI, then"),
+    ("comfyuis and xcomfyui stay", "comfyuis and xcomfyui stay"),
+    ("comfy UI stays two words", "comfy UI stays two words"),
+    ("use c++ here", "use C++ here"),
+])
+def test_vocabulary_terms_keep_the_users_spelling(text, expected):
+    assert spell_vocabulary(text, ["ComfyUI", "C++", " "]) == expected
 
 
 def test_no_transcript_in_default_logs():

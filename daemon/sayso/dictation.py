@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -237,7 +238,7 @@ class Dictation:
             before = self.composer.last(context)  # the previous dictation, which "scratch that" erases
             now = (before if not take.delete else "") + (take.shown or "")
             wanted = (before if not edit.delete else "") + edit.text
-            same = _common_start(now, wanted)
+            same = len(os.path.commonprefix([now, wanted]))
             step = Edit(len(now) - same, wanted[same:])
             if take.shown is not None and not step.empty:
                 take.error = self._interrupted(take, context)
@@ -330,15 +331,6 @@ def _binding_keys(text: str) -> list:
     except ValueError:
         return []
     return [binding.key, *binding.modifiers]
-
-
-def _common_start(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _done(value) -> concurrent.futures.Future:

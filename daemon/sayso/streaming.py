@@ -33,6 +33,7 @@ transcribed whole, as batch.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -396,12 +397,8 @@ def _bare(word: str) -> str:
 
 
 def _common_prefix(a: List[str], b: List[str]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+    """How many words *a* and *b* share at their start."""
+    return len(os.path.commonprefix([a, b]))
 
 
 def _shift(segments: List[Segment], offset: float) -> list:

@@ -7,8 +7,10 @@ directory or any faster-whisper size name (downloaded when online).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +130,8 @@ class Transcriber:
             return Transcript("", duration=duration)
         with self._lock:
             segs = self._decode(audio, context)
-        segs = [Segment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob) for s in segs]
+        spell = self.cfg.vocabulary
+        segs = [Segment(s.start, s.end, spell_vocabulary(s.text, spell), s.no_speech_prob, s.avg_logprob) for s in segs]
         kept = [s for s in segs if s.text.strip() and not is_hallucination(s, self.cfg)]
         text = " ".join(s.text.strip() for s in kept).strip()
         return Transcript(text, kept, duration=duration, dropped=len(segs) - len(kept))
@@ -149,6 +152,21 @@ class Transcriber:
             log_prob_threshold=cfg.logprob_threshold,
         )
         return list(segments)
+
+
+def spell_vocabulary(text: str, vocabulary: list) -> str:
+    """Each vocabulary term as the user spells it: hotwords make Whisper say
+    the word, but its case still varies with the audio ("comfyUI" for
+    "ComfyUI").  Whole words only, case-insensitively."""
+    for term in vocabulary:
+        if term.strip():
+            text = _term_pattern(term).sub(lambda _match, term=term: term, text)
+    return text
+
+
+@functools.lru_cache(maxsize=256)
+def _term_pattern(term: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
 
 
 def _seed_sampling() -> None:
