@@ -4,6 +4,7 @@ prints what happened as one JSON line.  Used by test_portal_kde_e2e.py.
   portal_kde_probe.py hold SECONDS      bind shortcuts, hold Ctrl+Alt+Space through the
                                         RemoteDesktop keyboard, release, tap Ctrl+Alt+S
   portal_kde_probe.py type EDITS_JSON   type [[delete, text], ...] through RemoteDesktop
+  portal_kde_probe.py chord SECONDS     hold Ctrl+Alt+Space that long (the daemon's shortcut), release
 """
 
 import json
@@ -62,9 +63,27 @@ def type_edits(edits: list) -> dict:
         keyboard.stop()
 
 
+def hold_chord(seconds: float) -> dict:
+    keyboard = PortalKeyboard(timeout=30)
+    keyboard.start()
+    chord = chord_keysyms("<ctrl>+<alt>+space")
+    try:
+        for keysym in chord:
+            keyboard._key(keysym, PRESSED)
+        print(json.dumps({"pressed": True}), flush=True)
+        time.sleep(seconds)
+        for keysym in reversed(chord):
+            keyboard._key(keysym, RELEASED)
+        return {"released": True}
+    finally:
+        keyboard.stop()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "hold":
         result = hold(float(sys.argv[2]))
+    elif sys.argv[1] == "chord":
+        result = hold_chord(float(sys.argv[2]))
     else:
         result = type_edits(json.loads(sys.argv[2]))
     print(json.dumps(result, ensure_ascii=False), flush=True)

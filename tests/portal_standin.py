@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "daemon"))
 
 from jeepney import HeaderFields  # noqa: E402
@@ -90,6 +92,14 @@ class PrivateBus:
         self.proc.stdout.close()
         if os.path.exists(self.config):
             os.unlink(self.config)
+
+
+@pytest.fixture
+def bus():
+    """A private bus for one test (import this fixture by name)."""
+    private = PrivateBus()
+    yield private
+    private.close()
 
 
 @dataclass

@@ -5,7 +5,9 @@ Real: KWin (``kwin_wayland --virtual --xwayland``, its kglobalaccel inside),
 own session bus, and an XWayland Tk window.  The only thing that is not a
 person is the keyboard: the keys are pressed through the RemoteDesktop
 portal (KWin's fake input), which KWin handles like real key events, so the
-GlobalShortcuts portal sees real presses and releases.
+GlobalShortcuts portal sees real presses and releases.  The last test runs
+the real daemon (``sayso run``) there: hold-to-talk through the portal,
+typing through the portal, ``sayso doctor`` listing what KDE bound.
 
 The KDE packages come from scripts/setup.sh's test list (``xdg-desktop-portal
 xdg-desktop-portal-kde kwin-wayland qtwayland5``); without them the test fails
@@ -21,11 +23,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, wait_for
+from conftest import DATA, REPO, TRANSCRIPTS, wait_for, wer
 from test_wayland_e2e import CAPS, ensure_user
 
 KWIN = shutil.which("kwin_wayland")
@@ -187,3 +191,73 @@ def test_typing_unicode_through_the_real_portal(kde, window):
         pytest.xfail(f"Plasma 5.27's portal turns keysyms into keycodes of the current layout and drops the rest "
                      f"(typed {typed!r}); paste is the way for such text there")
     assert typed == UNICODE
+
+
+DAEMON_CONFIG = """
+[hotkeys]
+backend = "auto"
+dictate = "<ctrl>+<alt>+space"
+dictate_mode = "hold"
+[output]
+method = "portal"
+[notify]
+desktop = false
+sounds = false
+"""
+
+
+@pytest.mark.model
+def test_the_real_daemon_dictates_with_kde_portals_only(kde, window, desktop):
+    """``sayso run`` with hotkeys (``auto`` picks the portal) and typing through KDE's portals: hold the bound
+    keys (pressed through KWin's fake input), speak, release, the words arrive in
+    the XWayland window. No input group, no wtype, no compositor config."""
+    env = dict(kde.env, PULSE_SERVER=desktop.env["PULSE_SERVER"], HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1",
+               XDG_STATE_HOME=str(kde.home / "state"), XDG_CONFIG_HOME=str(kde.home / "config"))
+    config = kde.root / "sayso.toml"
+    config.write_text(DAEMON_CONFIG)
+    lines: list = []
+    daemon = subprocess.Popen(kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "run"],
+                              env=env, cwd=str(kde.root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    kde.procs.append(daemon)
+    threading.Thread(target=lambda: [lines.append(line.rstrip()) for line in daemon.stderr], daemon=True).start()
+
+    def wait_log(pattern: str, timeout: float = 120, start: int = 0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(pattern in line for line in lines[start:]):
+            assert daemon.poll() is None and time.monotonic() < deadline, \
+                f"no {pattern!r} in the daemon's log:\n" + "\n".join(lines) + kde.logs()
+            time.sleep(0.05)
+
+    try:
+        wait_log("Hotkey listener: portal (")
+        bound = next(line for line in lines if "Hotkey listener: portal (" in line)
+        assert "dictate Ctrl+Alt+Space" in bound, bound  # what KDE bound (its spelling)
+        assert any("Hotkey backend auto: using portal (session wayland)" in line for line in lines), "\n".join(lines)
+        wait_log("Speech model warm")
+        doctor = subprocess.run(kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "doctor",
+                                                     "--skip-models"], env=env, cwd=str(kde.root), capture_output=True,
+                                text=True, timeout=120)
+        report = {line.split()[1]: line for line in doctor.stdout.splitlines() if len(line.split()) > 1}
+        assert report["hotkeys"].startswith("OK    hotkeys      portal (GlobalShortcuts)"), doctor.stdout
+        assert "hotkeys portal: " in report["daemon"] and "dictate Ctrl+Alt+Space" in report["daemon"], doctor.stdout
+        assert report["typing"].startswith("OK    typing       portal (RemoteDesktop"), doctor.stdout
+        mark = len(lines)
+        keys = subprocess.Popen(kde._prefix(True) + [sys.executable, str(REPO / "tests" / "portal_kde_probe.py"),
+                                                     "chord", "4.5"], env=env, cwd=str(kde.root),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert json.loads(keys.stdout.readline()) == {"pressed": True}, keys.stderr.read()
+        wait_log("Recording", 20, mark)
+        desktop.play(DATA / "lamp.wav")
+        assert keys.wait(30) == 0, keys.stderr.read()
+        wait_log("Inserted", 90, mark)
+        wait_for(lambda: window.read_text(encoding="utf-8").strip(), 20, 0.1, "the dictated text in the window")
+        time.sleep(1.0)  # the rest of the keysyms
+        typed = window.read_text(encoding="utf-8")
+        print(f"\nKDE portals, the real daemon: {bound.split(': ', 2)[-1]}; typed {typed!r}")
+        assert wer(TRANSCRIPTS["lamp.wav"]["text"], typed) <= 0.25, typed
+        assert any("Typing through the RemoteDesktop portal" in line for line in lines), "\n".join(lines)
+    finally:
+        daemon.terminate()
+        daemon.wait(20)
+    assert daemon.returncode == 0, "\n".join(lines)

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from portal_standin import PrivateBus, StandinPortal, keysyms_to_text
+from portal_standin import StandinPortal, bus, keysyms_to_text  # noqa: F401  (bus: a fixture)
 
 from sayso.portal.remote import PortalKeyboard, TokenStore
 from sayso.portal.shortcuts import PortalShortcuts
@@ -25,13 +25,6 @@ from sayso.portal.xdp import PortalCancelled, PortalError
 from sayso.postprocess import Edit
 
 UNICODE = "Ünïcödé Straße — naïve café ✓ 日本語"
-
-
-@pytest.fixture
-def bus():
-    private = PrivateBus()
-    yield private
-    private.close()
 
 
 @pytest.fixture

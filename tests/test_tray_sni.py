@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from portal_standin import PrivateBus
+from portal_standin import bus  # noqa: F401  (a fixture)
 from sni_standin import Host, StandinWatcher
 
 from sayso.portal.state import State, StatePublisher
@@ -30,13 +30,6 @@ class Actions:
         with self.cond:
             assert self.cond.wait_for(lambda: len(self.names) >= count, timeout), self.names
             return list(self.names)
-
-
-@pytest.fixture
-def bus():
-    private = PrivateBus()
-    yield private
-    private.close()
 
 
 @pytest.fixture
