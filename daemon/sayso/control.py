@@ -3,6 +3,9 @@
 One JSON object per line each way.  A request is
 ``{"cmd": "dictate", "args": ["start"], "wait": false}``; a reply is
 ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line", "code": N}``.
+``{"cmd": "status", "args": ["watch"]}`` is the one request answered with a
+stream: a line now and one per change of state until the client leaves
+(:mod:`sayso.portal.statusline`); watchers have slots of their own.
 
 The directory is 0700 and the socket 0600; a connection from another user is
 refused after a SO_PEERCRED check anyway.  Lines longer than
@@ -165,6 +168,7 @@ class ControlServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True, name="control-client").start()
 
     def _serve(self, conn: socket.socket) -> None:
+        holds_slot = True  # a watcher gives its slot back
         try:
             with conn:
                 if not _peer_allowed(conn):
@@ -186,6 +190,8 @@ class ControlServer:
                         continue
                     request, reply = self._handle(line)
                     if reply.stream is not None:
+                        self._slots.release()  # a bar may watch for days: not at the cost of 'sayso ctl'
+                        holds_slot = False
                         self._stream(conn, reply.stream)
                         return
                     conn.sendall(reply.encode())
@@ -195,14 +201,14 @@ class ControlServer:
         except OSError as err:  # client went away or idled out
             _LOGGER.debug("Control connection closed: %s", err)
         finally:
-            self._slots.release()
+            if holds_slot:
+                self._slots.release()
 
     def _stream(self, conn: socket.socket, stream: Callable) -> None:
-        """Write *stream*'s lines until the client leaves or the daemon stops; frees the client slot."""
+        """Write *stream*'s lines until the client leaves or the daemon stops."""
         if not self._watchers.acquire(blocking=False):
             _send_quietly(conn, Reply(False, f"too many status watchers (at most {MAX_WATCHERS})", 1))
             return
-        self._slots.release()  # a status bar may watch for days: it must not use up the slots of 'sayso ctl'
         try:
             left = threading.Event()
             threading.Thread(target=_wait_gone, args=(conn, left, self._stop), daemon=True, name="control-watch").start()
@@ -215,7 +221,6 @@ class ControlServer:
 
             stream(write_line, _Either(left, self._stop))
         finally:
-            self._slots.acquire()  # _serve's finally releases it
             self._watchers.release()
 
     def _handle(self, line: bytes) -> tuple:
