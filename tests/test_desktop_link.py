@@ -270,6 +270,19 @@ def test_a_portal_that_refuses_gives_way_under_auto(monkeypatch, caplog):
         start_listener("portal", "wayland", Matcher(), env={})
 
 
+def test_a_portal_that_binds_no_keys_gives_way_under_auto_only(monkeypatch, caplog):
+    monkeypatch.setattr(PortalListener, "is_available", staticmethod(lambda env=None: None))
+    monkeypatch.setattr(PortalListener, "start", lambda self: None)
+    monkeypatch.setattr(PortalListener, "stop", lambda self: None)
+    monkeypatch.setattr(PortalListener, "bound", lambda self: {"dictate": "unset"})  # e.g. Hyprland without binds
+    with caplog.at_level("WARNING", logger="sayso.listener"):
+        assert isinstance(start_listener("auto", "wayland", Matcher(), env={}), ExternalListener)
+    assert "bound sayso's shortcuts to no keys" in caplog.text
+    assert isinstance(start_listener("portal", "wayland", Matcher(), env={}), PortalListener)  # asked for: kept
+    monkeypatch.setattr(PortalListener, "bound", lambda self: {"dictate": "Ctrl+Alt+Space"})
+    assert isinstance(start_listener("auto", "wayland", Matcher(), env={}), PortalListener)
+
+
 def test_output_methods_put_the_portal_after_wtype_on_wayland():
     assert Output(OutputConfig(), "wayland").methods() == ["wtype", "portal", "ydotool", "paste"]
     assert Output(OutputConfig(method="type"), "wayland").methods() == ["wtype", "portal", "ydotool"]

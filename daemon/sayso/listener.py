@@ -178,7 +178,11 @@ def start_listener(backend: str, session: str, matcher: ChordMatcher, evdev_devi
         listener = cls(matcher, evdev_device) if cls.name == "evdev" else cls(matcher)
         try:
             listener.start()
-            return listener
+            why = getattr(listener, "keyless", lambda: None)() if backend == "auto" else None
+            if why is None:
+                return listener
+            listener.stop()
+            raise HotkeyError(why)
         except HotkeyError as err:
             if backend != "auto" or cls.name == "external":
                 raise

@@ -99,6 +99,14 @@ class PortalListener:
     def stop(self) -> None:
         self.shortcuts.stop()
 
+    def keyless(self) -> Optional[str]:
+        """Why this listener will hear nothing (the desktop bound no keys at all), else None."""
+        bound = self.bound()
+        if any(trigger != "unset" for trigger in bound.values()):
+            return None
+        return ("the desktop bound sayso's shortcuts to no keys (assign them in its settings; Hyprland: a "
+                "'bind = ..., global, ...' line per action)")
+
     def bound(self) -> dict:
         """What the desktop bound, for ``sayso doctor``: ``{name: trigger description}``."""
         return {k: v.get("trigger_description") or "unset" for k, v in self.shortcuts.bound().items()}
