@@ -185,12 +185,14 @@ def test_typing_ascii_with_backspaces_through_the_real_portal(kde, window):
 
 
 def test_typing_unicode_through_the_real_portal(kde, window):
+    """Byte-exact where the portal can; Plasma 5.27's turns keysyms into keycodes of the
+    current layout and drops the rest (docs/desktop.md): then exactly the layout's
+    characters arrive, in order, and nothing else."""
     kde.probe("type", json.dumps([[0, UNICODE]]))
     typed = wait_text(window, UNICODE, 10)
+    print(f"\nKDE portal typed {typed!r} for {UNICODE!r}")
     if typed != UNICODE:
-        pytest.xfail(f"Plasma 5.27's portal turns keysyms into keycodes of the current layout and drops the rest "
-                     f"(typed {typed!r}); paste is the way for such text there")
-    assert typed == UNICODE
+        assert typed == "".join(c for c in UNICODE if c.isascii()), typed
 
 
 DAEMON_CONFIG = """
