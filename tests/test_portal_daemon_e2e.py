@@ -194,6 +194,16 @@ def test_tray_menu_drives_the_daemon_through_its_action_registry(desk, tmp_path)
         host.click(labels["Pause hotkeys"])
         daemon.wait_log(r"Hotkeys resumed", 10, mark)
 
+        mark = daemon.mark()
+        reload = subprocess.run([sys.executable, "-m", "sayso", "ctl", "reload"], env=desk.env, capture_output=True,
+                                text=True, timeout=60)
+        assert reload.returncode == 0, reload.stderr
+        daemon.wait_log(r"Config reloaded", 30, mark)
+        daemon.wait_log(r"Tray icon registered", 10, mark)  # the tray came back with the new build
+        assert len([s for s in desk.portal.sessions.values() if s.kind == "shortcuts"]) == 1  # the old one closed
+        host.close()
+        host = Host(desk.bus.address, desk.watcher.wait_item())
+        labels = host.menu_labels()
         host.click(labels["Quit sayso"])
         daemon.proc.wait(30)
         host.close()
