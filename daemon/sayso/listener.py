@@ -175,7 +175,7 @@ def start_listener(backend: str, session: str, matcher: ChordMatcher, evdev_devi
     tried: list = []
     while True:
         cls = choose_listener(backend, session, env, skip=tried)
-        listener = cls(matcher, evdev_device) if cls.name == "evdev" else cls(matcher)
+        listener = _build(cls, matcher, evdev_device, env)
         try:
             listener.start()
             why = getattr(listener, "keyless", lambda: None)() if backend == "auto" else None
@@ -188,3 +188,11 @@ def start_listener(backend: str, session: str, matcher: ChordMatcher, evdev_devi
                 raise
             _LOGGER.warning("Hotkey backend %s did not start: %s", cls.name, err)
             tried.append(cls.name)
+
+
+def _build(cls, matcher: ChordMatcher, evdev_device: str, env):
+    if cls.name == "evdev":
+        return cls(matcher, evdev_device)
+    if cls.name == "portal":
+        return cls(matcher, env=env)
+    return cls(matcher)
