@@ -181,6 +181,8 @@ class Daemon:
         _sd_notify("READY=1", self.env)
 
     def _start_listener(self, config: Config) -> None:
+        if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):
+            _sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
         matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
         self.listener = start_listener(config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device,
                                        self.env)
