@@ -81,8 +81,7 @@ def test_is_available_when_there(portal, bus):
 
 
 def test_standin_answers_gdbus(portal, bus):
-    if not shutil.which("gdbus"):
-        pytest.skip("gdbus is not installed")
+    assert shutil.which("gdbus"), "gdbus (libglib2.0-bin) is missing: run scripts/setup.sh test"
     run = lambda *a: subprocess.run(["gdbus", "call", "--session", "-d", "org.freedesktop.portal.Desktop", "-o",
                                      "/org/freedesktop/portal/desktop", "-m", *a], env=bus.env(), capture_output=True,
                                     text=True, timeout=10)
