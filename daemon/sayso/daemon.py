@@ -120,7 +120,7 @@ class Daemon:
 
     # --- hotkey events ------------------------------------------------------
     def on_binding(self, name: str, event: str) -> None:
-        if self.desktop.paused and event == PRESS:  # paused from the tray: releases still pass
+        if self.desktop.paused and event == PRESS and name != "pause":  # paused from the tray: releases still pass
             return
         if name == "dictate":
             if event == PRESS:
