@@ -13,7 +13,9 @@ PY="${PYTHON:-python3}"
 REQ=requirements
 
 APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk)
-APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd)
+# the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator
+APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd
+          waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin)
 
 apt_install() {
   local missing=()

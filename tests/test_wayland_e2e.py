@@ -204,7 +204,7 @@ def test_dictation_via_ctl_types_with_wtype_and_restores_clipboard_with_paste(de
     daemon.wait_log(r"Speech model warm")
     status = sway.ctl("status")
     assert status["session"] == "wayland" and status["backends"]["hotkeys"] == "external"
-    assert status["backends"]["output"] == ["wtype", "ydotool", "paste"]
+    assert status["backends"]["output"] == ["wtype", "portal", "ydotool", "paste"]
     assert status["backends"]["clipboard"] == "wl-clipboard"
 
     result = dictate(desktop, sway, DATA / "lamp.wav")
@@ -255,6 +255,12 @@ class Recorder:
         self.notices.append((summary, body, urgency))
 
 
+def no_session_bus(monkeypatch, tmp_path) -> None:
+    """No D-Bus session bus, so no portal: the Output under test must not find one on this machine."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+
+
 def test_gnome_without_virtual_keyboard_falls_back_loudly(tmp_path, monkeypatch, caplog):
     """A `wtype` that fails like it does on GNOME, and a `ydotool` that logs what it is asked."""
     bindir = tmp_path / "bin"
@@ -266,6 +272,7 @@ def test_gnome_without_virtual_keyboard_falls_back_loudly(tmp_path, monkeypatch,
     for tool in ("wtype", "ydotool"):
         (bindir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    no_session_bus(monkeypatch, tmp_path)  # nor a RemoteDesktop portal (GNOME 42 and older)
     notifier = Recorder()
     out = Output(OutputConfig(), "wayland", clipboard=None, notifier=notifier)
     with caplog.at_level("WARNING", logger="sayso.output"):
@@ -289,6 +296,7 @@ def test_wayland_paste_chord_uses_ydotool_when_wtype_cannot(tmp_path, monkeypatc
     for tool in ("wtype", "ydotool"):
         (bindir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    no_session_bus(monkeypatch, tmp_path)
     out = Output(OutputConfig(), "wayland")
     out.press_keys("<ctrl>+v")
     out.press_keys("<shift>+<insert>")

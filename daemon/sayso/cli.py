@@ -164,7 +164,11 @@ def cmd_type(args, config: Config) -> int:
         _LOGGER.info("%s", err)
     if args.delay:
         time.sleep(args.delay)
-    method = Output(config.output, session, clipboard).insert(Edit(0, text))
+    output = Output(config.output, session, clipboard)
+    try:
+        method = output.insert(Edit(0, text))
+    finally:
+        output.close()  # a portal session ends with us
     _LOGGER.info("Inserted %d characters (%s)", len(text), method)
     return 0
 

@@ -18,10 +18,11 @@ from typing import Optional
 from .control import ControlError, LineReader, Request, socket_path
 from .control_commands import COMMANDS, DICTATE, SPEAK
 from .errors import ExitStatus, NoDaemonError
+from .portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
     f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION; undo; status; "
-    "history; reload; quit"
+    "history; reload; quit. 'status --watch [--json | --format waybar]': one line per change of state"
 )
 
 
@@ -32,6 +33,10 @@ def add_commands(sub) -> None:
     p.add_argument("--wait", action="store_true", help="wait for the result (dictate stop, rewrite...)")
     p.add_argument("--json", action="store_true", help="print the daemon's JSON reply")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up after S seconds (default 60)")
+    p.add_argument("--watch", action="store_true",
+                   help="status: print one line per change of state until stopped (for status bars)")
+    p.add_argument("--format", choices=WATCH_FORMATS, default="text",
+                   help="status --watch: the line format (--json is the same as --format json)")
     p.set_defaults(func=cmd_ctl, needs_config=False)
 
     p = sub.add_parser("service", help="install the background service (systemd user unit / launchd agent)")
@@ -91,6 +96,8 @@ def request(cmd: str, args: Optional[list] = None, *, wait: bool = False, timeou
 
 
 def cmd_ctl(args, config) -> int:
+    if args.watch:
+        return _watch(args)
     reply = request(args.ctl_command, args.ctl_args, wait=args.wait, timeout=args.timeout)
     if args.json:
         print(json.dumps(reply, indent=2, ensure_ascii=False))
@@ -102,6 +109,19 @@ def cmd_ctl(args, config) -> int:
         return ExitStatus.SUCCESS
     code = reply.get("code")
     return int(code) if isinstance(code, int) and 0 < code < 256 else ExitStatus.ERROR
+
+
+def _watch(args) -> int:
+    """``sayso ctl status --watch``: lines until interrupted; "stopped" while no daemon runs."""
+    from .portal.statusline import run_watch
+
+    if args.ctl_command != "status" or args.ctl_args:
+        print("sayso: error: --watch goes with 'status' only", file=sys.stderr)
+        return ExitStatus.USAGE
+    try:
+        return run_watch(str(socket_path()), "json" if args.json else args.format)
+    except KeyboardInterrupt:
+        return ExitStatus.SUCCESS
 
 
 def _print_reply(command: str, reply: dict) -> None:

@@ -42,7 +42,7 @@ class GeneralConfig:
 
 @dataclass
 class HotkeysConfig:
-    backend: Literal["auto", "pynput", "evdev", "external"] = "auto"
+    backend: Literal["auto", "portal", "pynput", "evdev", "external"] = "auto"
     dictate: str = "<ctrl>+<alt>+space"
     dictate_mode: Literal["hold", "toggle", "auto"] = "auto"
     tap_ms: int = 300
@@ -87,7 +87,7 @@ class DictateConfig:
 
 @dataclass
 class OutputConfig:
-    method: Literal["auto", "type", "paste", "xdotool", "wtype", "ydotool"] = "auto"
+    method: Literal["auto", "type", "paste", "xdotool", "wtype", "ydotool", "portal"] = "auto"
     paste_keys: str = "<ctrl>+v"
     copy_keys: str = "<ctrl>+c"
     terminal_paste_keys: str = "<shift>+<insert>"
@@ -150,6 +150,8 @@ class NotifyConfig:
     desktop: bool = True
     sounds: bool = True
     volume: float = 0.3
+    tray: bool = False  # the StatusNotifierItem tray icon (docs/desktop.md)
+    indicator: bool = False  # the X11/XWayland recording window that never takes the focus
 
 
 @dataclass

@@ -3,6 +3,9 @@
 One JSON object per line each way.  A request is
 ``{"cmd": "dictate", "args": ["start"], "wait": false}``; a reply is
 ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line", "code": N}``.
+``{"cmd": "status", "args": ["watch"]}`` is the one request answered with a
+stream: a line now and one per change of state until the client leaves
+(:mod:`sayso.portal.statusline`); watchers have slots of their own.
 
 The directory is 0700 and the socket 0600; a connection from another user is
 refused after a SO_PEERCRED check anyway.  Lines longer than
@@ -18,13 +21,14 @@ import dataclasses
 import json
 import logging
 import os
+import select
 import socket
 import struct
 import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from .errors import ExitStatus, SaysoError
 
@@ -32,6 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024
 MAX_CLIENTS = 8
+MAX_WATCHERS = 8  # ``status watch`` streams (status bars), counted apart from the clients
 IDLE_TIMEOUT_S = 60.0
 
 
@@ -76,6 +81,8 @@ class Reply:
     error: str = ""
     code: int = 0
     data: dict = field(default_factory=dict)
+    #: instead of one reply line: ``stream(write_line, stop)`` writes lines until *stop* is set (``status watch``)
+    stream: Optional[Callable] = field(default=None, compare=False)
 
     @classmethod
     def failure(cls, err: BaseException) -> "Reply":
@@ -111,6 +118,7 @@ class ControlServer:
         self._sock: Optional[socket.socket] = None
         self._stop = threading.Event()
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._watchers = threading.BoundedSemaphore(MAX_WATCHERS)
         self._inode: Optional[int] = None
 
     def start(self) -> None:
@@ -160,6 +168,7 @@ class ControlServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True, name="control-client").start()
 
     def _serve(self, conn: socket.socket) -> None:
+        holds_slot = True  # a watcher gives its slot back
         try:
             with conn:
                 if not _peer_allowed(conn):
@@ -180,6 +189,11 @@ class ControlServer:
                     if not line.strip():
                         continue
                     request, reply = self._handle(line)
+                    if reply.stream is not None:
+                        self._slots.release()  # a bar may watch for days: not at the cost of 'sayso ctl'
+                        holds_slot = False
+                        self._stream(conn, reply.stream)
+                        return
                     conn.sendall(reply.encode())
                     if request is not None and request.cmd == "quit" and reply.ok:
                         self.daemon.request_stop()
@@ -187,7 +201,27 @@ class ControlServer:
         except OSError as err:  # client went away or idled out
             _LOGGER.debug("Control connection closed: %s", err)
         finally:
-            self._slots.release()
+            if holds_slot:
+                self._slots.release()
+
+    def _stream(self, conn: socket.socket, stream: Callable) -> None:
+        """Write *stream*'s lines until the client leaves or the daemon stops."""
+        if not self._watchers.acquire(blocking=False):
+            _send_quietly(conn, Reply(False, f"too many status watchers (at most {MAX_WATCHERS})", 1))
+            return
+        try:
+            left = threading.Event()
+            threading.Thread(target=_wait_gone, args=(conn, left, self._stop), daemon=True, name="control-watch").start()
+            conn.settimeout(10.0)  # a client that stops reading is dropped, never blocks the daemon
+
+            def write_line(text: str) -> None:
+                if left.is_set() or self._stop.is_set():
+                    raise OSError("the watcher left")
+                conn.sendall(text.encode("utf-8") + b"\n")
+
+            stream(write_line, _Either(left, self._stop))
+        finally:
+            self._watchers.release()
 
     def _handle(self, line: bytes) -> tuple:
         request = None
@@ -278,6 +312,28 @@ def _peer_allowed(conn: socket.socket) -> bool:
         return True
     _LOGGER.warning("Refused a control connection from uid %d", uid)
     return False
+
+
+class _Either:
+    """``is_set()`` of two events (the watcher left, the daemon stops)."""
+
+    def __init__(self, a: threading.Event, b: threading.Event) -> None:
+        self.a, self.b = a, b
+
+    def is_set(self) -> bool:
+        return self.a.is_set() or self.b.is_set()
+
+
+def _wait_gone(conn: socket.socket, left: threading.Event, stop: threading.Event) -> None:
+    """Set *left* when the watching client closes its end (it sends nothing more)."""
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([conn], [], [], 0.5)
+            if ready and not conn.recv(4096):
+                break
+    except (OSError, ValueError):
+        pass
+    left.set()
 
 
 class LineTooLong(Exception):

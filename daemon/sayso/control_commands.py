@@ -107,7 +107,12 @@ class Commands:
 
     # --- daemon --------------------------------------------------------------
     def cmd_status(self, req: Request) -> Reply:
-        _no_args(req)
+        if req.args == ["watch"]:  # one line now, then one per change of state (sayso ctl status --watch)
+            from .portal.statusline import watch
+
+            return Reply(True, stream=lambda write, stop: watch(self.daemon.desktop.publisher, write, stop))
+        if req.args:
+            raise ProtocolError("usage: status [watch]")
         return Reply(True, data=daemon_status(self.daemon, self.server))
 
     def cmd_history(self, req: Request) -> Reply:
@@ -222,8 +227,10 @@ def _backends(daemon) -> dict:
     listener = getattr(daemon, "listener", None)
     output = getattr(daemon, "output", None)
     notifier = getattr(daemon, "notifier", None)
+    bound = getattr(listener, "bound", None)
     return {
         "hotkeys": getattr(listener, "name", None),
+        **({"portal_shortcuts": bound()} if callable(bound) else {}),
         "output": output.methods() if output is not None else [],
         "clipboard": getattr(daemon.clipboard, "name", None),
         "notifications": getattr(notifier, "backend", "log" if notifier is not None and not notifier.enabled else None),

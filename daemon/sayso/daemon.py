@@ -17,11 +17,12 @@ from typing import Callable, Optional
 from .audio import Recorder
 from .clipboard import Clipboard, detect_session
 from .config import Config, load_config
+from .desktop_link import DesktopLink
 from .dictation import Dictation, ModelSlot
 from .errors import SaysoError, run_logged
 from .history import History, runtime_dir
 from .hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
-from .listener import choose_listener
+from .listener import start_listener
 from .notify import Notifier
 from .output import Output
 from .pipelines import attach_rewrite, attach_speak
@@ -43,6 +44,7 @@ class Daemon:
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
         self.actions: dict = {}
+        self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
 
     # --- construction -------------------------------------------------------
@@ -84,6 +86,7 @@ class Daemon:
         }
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
+        self.desktop.attach()
 
     def _make_streamer(self, config: Config):
         if not config.dictate.streaming:
@@ -117,6 +120,8 @@ class Daemon:
 
     # --- hotkey events ------------------------------------------------------
     def on_binding(self, name: str, event: str) -> None:
+        if self.desktop.paused and event == PRESS and name != "pause":  # paused from the tray: releases still pass
+            return
         if name == "dictate":
             if event == PRESS:
                 self.press_mode.press()
@@ -171,14 +176,16 @@ class Daemon:
         self._start_listener(self.config)
         from .control import ensure_server  # the control socket; once (start() runs again on reload)
         self.control = ensure_server(self)
+        self.desktop.start(self.config)
         _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
         _sd_notify("READY=1", self.env)
 
     def _start_listener(self, config: Config) -> None:
-        cls = choose_listener(config.hotkeys.backend, self.session, self.env)
+        if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):
+            _sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
         matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
-        self.listener = cls(matcher) if cls.__name__ != "EvdevListener" else cls(matcher, config.hotkeys.evdev_device)
-        self.listener.start()
+        self.listener = start_listener(config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device,
+                                       self.env)
 
     def run(self) -> int:
         installed = self._install_signals()
@@ -214,6 +221,8 @@ class Daemon:
         if self.listener is not None:
             self.listener.stop()
         self.recorder.close()
+        self.output.close()
+        self.desktop.stop()
         if new.stt != self.config.stt:
             self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
         self.config = new
@@ -238,6 +247,8 @@ class Daemon:
         if self.rewrite is not None:
             run_logged(self.rewrite.close, "shutdown")
         self.recorder.close()
+        self.output.close()
+        self.desktop.close()
         self.notifier.close()
         _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
 

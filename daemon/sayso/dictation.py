@@ -102,6 +102,7 @@ class Dictation:
         if streamer is not None and config.dictate.live:
             streamer.on_stable_text = self._on_stable_text
         self.on_result: Optional[Callable[[DictationResult], None]] = None
+        self.on_change: Optional[Callable[[str], None]] = None  # state may have changed (arg: an error)
         self.last_error = ""
         self.last_recording: Optional[Recording] = None  # in RAM only, replaced by the next
         self._hotkey_keys = _binding_keys(config.hotkeys.dictate)  # pressing them is not typing
@@ -121,9 +122,10 @@ class Dictation:
                 self.notifier.cue("start")
                 self.recorder.start()
             except SaysoError as err:
-                self._fail(str(err))
+                self._changed(self._fail(str(err)).error)
                 return
         _LOGGER.info("Recording")
+        self._changed()
 
     def stop(self) -> concurrent.futures.Future:
         with self._state_lock:
@@ -134,7 +136,9 @@ class Dictation:
             token, take = self._token, self._take
         self.notifier.cue("stop")
         _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
-        return self._worker.submit(self._finish, rec, token, take)
+        future = self._worker.submit(self._finish, rec, token, take)
+        self._changed()
+        return future
 
     def cancel(self) -> None:
         with self._state_lock:
@@ -146,6 +150,7 @@ class Dictation:
             self._take = _Take()
         _LOGGER.info("Dictation cancelled")
         self._report(DictationResult("", "cancelled"))
+        self._changed()
 
     @property
     def busy(self) -> bool:
@@ -168,6 +173,7 @@ class Dictation:
         if result.status == "typed":
             _LOGGER.info("Inserted %d characters (%s)", len(result.text), result.method)
         self._report(result)
+        self._changed(result.error if result.status == "failed" else "")
         return result
 
     def _process(self, rec: Recording, token: Optional[object], take: _Take) -> DictationResult:
@@ -319,6 +325,13 @@ class Dictation:
                 self.on_result(result)
             except Exception:
                 _LOGGER.debug("on_result callback failed", exc_info=True)
+
+    def _changed(self, error: str = "") -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(error)
+            except Exception:
+                _LOGGER.debug("on_change callback failed", exc_info=True)
 
     def shutdown(self) -> None:
         self.cancel()

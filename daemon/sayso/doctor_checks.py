@@ -44,6 +44,10 @@ def check_hotkeys(ctx: Context) -> Check:
     if backend == "external":
         return Check("hotkeys", OK, "external: bind keys to 'sayso ctl dictate start|stop' in your desktop (docs/desktop.md)")
     wayland = ctx.session == "wayland"
+    if backend == "portal" or (backend == "auto" and wayland):
+        portal = _portal_hotkeys(ctx)
+        if portal is not None:
+            return portal
     if backend == "evdev" or (backend == "auto" and wayland):
         why = _evdev_reason(ctx)
         if why is None:
@@ -63,6 +67,19 @@ def check_hotkeys(ctx: Context) -> Check:
     if why:
         return Check("hotkeys", FAIL, f"pynput: {why}", "use hotkeys.backend = \"evdev\" or \"external\"")
     return Check("hotkeys", OK, f"pynput ({'X RECORD' if ctx.session == 'x11' else ctx.session})")
+
+
+def _portal_hotkeys(ctx: Context):
+    """The GlobalShortcuts portal's check; None to go on with evdev (auto, no portal)."""
+    from .portal.listener import PortalListener
+
+    why = PortalListener.is_available(ctx.env)
+    if why is None:
+        return Check("hotkeys", OK, "portal (GlobalShortcuts): press and release; the keys it bound are under 'daemon'")
+    if ctx.config.hotkeys.backend == "portal":
+        return Check("hotkeys", FAIL, f"portal: {why}", "use a desktop with the GlobalShortcuts portal (KDE, GNOME 48+) "
+                     "or hotkeys.backend = \"external\" (docs/desktop.md)")
+    return None
 
 
 def _evdev_reason(ctx: Context):
@@ -144,9 +161,20 @@ def check_typing(ctx: Context) -> Check:
         if ext["XTEST"]:
             return Check("typing", OK, "XTEST" + (" (xdotool also present)" if shutil.which("xdotool") else ""))
         return Check("typing", FAIL, "the X server lacks XTEST", "use output.method = \"paste\"")
+    if ctx.config.output.method == "portal":
+        return _portal_typing(ctx)
     if ctx.session != "wayland":
         return Check("typing", OK, "pynput (macOS: allow Accessibility for your terminal / sayso)")
     return _wayland_typing(ctx)
+
+
+def _portal_typing(ctx: Context) -> Check:
+    from .portal.remote import PortalKeyboard
+
+    why = PortalKeyboard.is_available(ctx.env)
+    if why:
+        return Check("typing", FAIL, f"portal: {why}", "use output.method = \"auto\" (docs/desktop.md)")
+    return Check("typing", OK, "portal (RemoteDesktop keyboard; the desktop asks once at the first dictation)")
 
 
 def _wayland_typing(ctx: Context) -> Check:
@@ -155,6 +183,10 @@ def _wayland_typing(ctx: Context) -> Check:
     if proc is not None and proc.returncode == 0:
         return Check("typing", OK, "wtype (virtual keyboard protocol)" + (", ydotool as fallback" if ydotool else ""))
     why = first_line(proc.stderr) if proc is not None else "wtype not found"
+    portal = _portal_typing(ctx)
+    if portal.status == OK:
+        return Check("typing", OK, f"wtype unusable ({why}); the RemoteDesktop portal will be used"
+                     + (", ydotool as fallback" if ydotool else ""))
     if ydotool:
         return Check("typing", WARN, f"wtype unusable ({why}); ydotool (uinput) will be used",
                      "make sure ydotoold runs (systemctl --user enable --now ydotool) and /dev/uinput is writable")
@@ -230,4 +262,7 @@ def check_daemon(ctx: Context) -> Check:
     if modes != (0o700, 0o600):
         return Check("daemon", FAIL, f"unsafe permissions {modes[0]:o}/{modes[1]:o} on {path}", "restart the daemon")
     hotkeys = reply.get("backends", {}).get("hotkeys")
+    bound = reply.get("backends", {}).get("portal_shortcuts")
+    if isinstance(bound, dict):  # what the desktop bound, which may differ from what sayso asked for
+        hotkeys = f"{hotkeys}: " + ", ".join(f"{k} {v}" for k, v in bound.items()) if bound else f"{hotkeys}: none bound"
     return Check("daemon", OK, f"running (pid {reply.get('pid')}, {reply.get('state')}, hotkeys {hotkeys}), socket {path}")

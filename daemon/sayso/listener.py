@@ -1,8 +1,9 @@
 """Global key listeners: feed native key events into a :class:`ChordMatcher`.
 
-Backends: ``pynput`` (X11, XWayland, macOS, Windows), ``evdev`` (reads
-/dev/input; Wayland) and ``external`` (no listener: the compositor binds keys
-to ``sayso ctl``).
+Backends: ``portal`` (the desktop's GlobalShortcuts portal; Wayland),
+``pynput`` (X11, XWayland, macOS, Windows), ``evdev`` (reads /dev/input;
+Wayland) and ``external`` (no listener: the compositor binds keys to
+``sayso ctl``).
 """
 
 from __future__ import annotations
@@ -132,13 +133,22 @@ class ExternalListener:
         pass
 
 
-def choose_listener(backend: str, session: str, env=os.environ):
-    """Pick the listener class for *backend* ("auto" looks at the session)."""
+def _classes() -> dict:
     classes = {"pynput": PynputListener, "external": ExternalListener}
     if importlib.util.find_spec("sayso.listener_evdev") is not None:
         from .listener_evdev import EvdevListener
 
         classes["evdev"] = EvdevListener
+    if importlib.util.find_spec("jeepney") is not None:
+        from .portal.listener import PortalListener
+
+        classes["portal"] = PortalListener
+    return classes
+
+
+def choose_listener(backend: str, session: str, env=os.environ, skip=()):
+    """Pick the listener class for *backend* ("auto" looks at the session; *skip*: names not to pick)."""
+    classes = _classes()
     if backend != "auto":
         cls = classes.get(backend)
         if cls is None:
@@ -147,10 +157,10 @@ def choose_listener(backend: str, session: str, env=os.environ):
         if why:
             raise HotkeyError(f"hotkey backend {backend}: {why}")
         return cls
-    order = ["evdev", "pynput", "external"] if session == "wayland" else ["pynput", "evdev", "external"]
+    order = ["portal", "evdev", "pynput", "external"] if session == "wayland" else ["pynput", "evdev", "external"]
     for name in order:
         cls = classes.get(name)
-        if cls is None:
+        if cls is None or name in skip:
             continue
         why = cls.is_available(env)
         if why is None:
@@ -158,3 +168,31 @@ def choose_listener(backend: str, session: str, env=os.environ):
             return cls
         _LOGGER.info("Hotkey backend %s not usable: %s", name, why)
     return ExternalListener
+
+
+def start_listener(backend: str, session: str, matcher: ChordMatcher, evdev_device: str = "", env=os.environ):
+    """Build and start the listener; under "auto", one that fails to start gives way to the next."""
+    tried: list = []
+    while True:
+        cls = choose_listener(backend, session, env, skip=tried)
+        listener = _build(cls, matcher, evdev_device, env)
+        try:
+            listener.start()
+            why = getattr(listener, "keyless", lambda: None)() if backend == "auto" else None
+            if why is None:
+                return listener
+            listener.stop()
+            raise HotkeyError(why)
+        except HotkeyError as err:
+            if backend != "auto" or cls.name == "external":
+                raise
+            _LOGGER.warning("Hotkey backend %s did not start: %s", cls.name, err)
+            tried.append(cls.name)
+
+
+def _build(cls, matcher: ChordMatcher, evdev_device: str, env):
+    if cls.name == "evdev":
+        return cls(matcher, evdev_device)
+    if cls.name == "portal":
+        return cls(matcher, env=env)
+    return cls(matcher)

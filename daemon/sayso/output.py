@@ -1,7 +1,8 @@
 """Putting text at the cursor of the focused app.
 
-Methods: ``type`` (synthetic key presses: XTEST on X11, wtype/ydotool on
-Wayland, pynput elsewhere), ``paste`` (clipboard + Ctrl+V or Shift+Insert,
+Methods: ``type`` (synthetic key presses: XTEST on X11, wtype, the
+RemoteDesktop portal or ydotool on Wayland, pynput elsewhere), ``portal``
+(keysyms through the RemoteDesktop portal, :mod:`sayso.portal.remote`), ``paste`` (clipboard + Ctrl+V or Shift+Insert,
 then the user's clipboard restored byte-exact once the target has read it)
 and ``auto``.
 """
@@ -32,6 +33,7 @@ class Output:
         self.clipboard = clipboard
         self.notifier = notifier  # told when typing falls back to another method
         self._xkb = None
+        self._portal = None  # sayso.portal.remote.PortalKeyboard, opened on first use
         self._unusable: dict = {}  # method -> why (e.g. no virtual keyboard protocol on GNOME)
         self._warned: set = set()
 
@@ -50,8 +52,8 @@ class Output:
         if self.session == "x11":
             order = {"auto": ["type", "paste"], "type": ["type"], "paste": ["paste"], "xdotool": ["xdotool"]}
         elif self.session == "wayland":
-            order = {"auto": ["wtype", "ydotool", "paste"], "type": ["wtype", "ydotool"], "paste": ["paste"],
-                     "wtype": ["wtype"], "ydotool": ["ydotool"]}
+            order = {"auto": ["wtype", "portal", "ydotool", "paste"], "type": ["wtype", "portal", "ydotool"],
+                     "paste": ["paste"], "wtype": ["wtype"], "ydotool": ["ydotool"]}
         else:
             order = {"auto": ["pynput", "paste"], "type": ["pynput"], "paste": ["paste"]}
         return order.get(m, [m])
@@ -156,6 +158,42 @@ class Output:
             _tool(["ydotool", "key"] + ["14:1", "14:0"] * edit.delete)
         _tool(["ydotool", "type", "--", edit.text])
 
+    @property
+    def portal(self):
+        """The RemoteDesktop keyboard session (OutputError where the portal offers none)."""
+        if "portal" in self._unusable:
+            raise OutputError(self._unusable["portal"])
+        if self._portal is None:
+            from .portal.remote import PortalKeyboard
+
+            why = PortalKeyboard.is_available()
+            if why:
+                self._unusable["portal"] = why
+                raise OutputError(why)
+            self._portal = PortalKeyboard(key_delay_ms=self.cfg.type_delay_ms)
+        return self._portal
+
+    def _insert_portal(self, edit: Edit) -> None:
+        self._portal_call(lambda kb: kb.insert(edit))
+
+    def _portal_call(self, fn) -> None:
+        from .portal.bus import BusError
+        from .portal.xdp import PortalError
+
+        try:
+            fn(self.portal)
+        except (PortalError, BusError, ValueError) as err:  # ValueError: a key with no keysym
+            raise OutputError(f"the RemoteDesktop portal: {err}") from None
+
+    def _portal_keys(self) -> bool:
+        return "portal" in self.methods() and "portal" not in self._unusable
+
+    def close(self) -> None:
+        """End the portal session, if one was opened."""
+        portal, self._portal = self._portal, None
+        if portal is not None:
+            portal.stop()
+
     def _insert_pynput(self, edit: Edit) -> None:
         from pynput.keyboard import Controller, Key
 
@@ -202,6 +240,9 @@ class Output:
 
     def press_keys(self, binding: str, repeat: int = 1) -> None:
         """Press a key chord such as ``<ctrl>+v`` in the focused window."""
+        if self.cfg.method == "portal":  # the same session as the typing: no other tool needed
+            self._portal_call(lambda kb: kb.press_keys(binding, repeat))
+            return
         b = parse_binding(binding)
         keys = sorted(b.modifiers) + [b.key]
         for _ in range(repeat):
@@ -213,7 +254,7 @@ class Output:
                 _pynput_chord(keys)
 
     def _wayland_chord(self, modifiers, key: str) -> None:
-        """A key chord on Wayland: wtype, else ydotool (uinput, works on GNOME)."""
+        """A key chord on Wayland: wtype, else the RemoteDesktop portal or ydotool (both work on GNOME)."""
         if shutil.which("wtype") and "wtype" not in self._unusable:
             mods = [a for m in sorted(modifiers) for a in ("-M", m)]
             rel = [a for m in sorted(modifiers) for a in ("-m", m)]
@@ -221,10 +262,17 @@ class Output:
                 _tool(["wtype", "-s", _WTYPE_SETTLE_MS, *mods, "-k", _wtype_key(key), *rel])
                 return
             except OutputError as err:
-                if _NO_VIRTUAL_KEYBOARD not in str(err).lower() or not shutil.which("ydotool"):
+                if _NO_VIRTUAL_KEYBOARD not in str(err).lower() or not (shutil.which("ydotool") or self._portal_keys()):
                     raise
                 self._unusable["wtype"] = "the compositor lacks the virtual keyboard protocol"
-                _LOGGER.warning("wtype cannot send keys here (%s); using ydotool", err)
+                _LOGGER.warning("wtype cannot send keys here (%s); using %s", err,
+                                "the portal" if self._portal_keys() else "ydotool")
+        if self._portal_keys():
+            try:
+                self._portal_call(lambda kb: kb.press_keys(_chord_text(modifiers, key)))
+                return
+            except OutputError as err:
+                _LOGGER.warning("Cannot send %s through the portal: %s", key, err)
         codes = [_LINUX_KEYCODES[m.split("_")[0]] for m in sorted(modifiers)]
         if key not in _LINUX_KEYCODES:
             raise OutputError(f"ydotool: no key code for {key!r}")
@@ -237,6 +285,12 @@ _NO_VIRTUAL_KEYBOARD = "virtual keyboard protocol"
 #: Linux input key codes (input-event-codes.h) for the chords sayso sends with ydotool
 _LINUX_KEYCODES = {"ctrl": 29, "shift": 42, "alt": 56, "cmd": 125, "v": 47, "c": 46, "insert": 110,
                    "backspace": 14, "enter": 28, "space": 57}
+
+
+def _chord_text(modifiers, key: str) -> str:
+    """``{"ctrl"}, "v"`` -> ``<ctrl>+v`` (the binding syntax the portal keyboard takes)."""
+    parts = [f"<{m}>" for m in sorted(modifiers)]
+    return "+".join(parts + [key if len(key) == 1 else f"<{key}>"])
 
 
 def _wtype_key(key: str) -> str:

@@ -84,6 +84,7 @@ class ReadAloud:
         self._picker = LanguagePicker(self.registry, config.speak.voice, config.speak.language_voices)
         self._lock = threading.RLock()
         self._session: Optional[_Session] = None
+        self.on_change: Optional[Callable[[str], None]] = None  # reading started or ended (arg: an error)
 
     # --- setup -----------------------------------------------------------
     def load(self) -> None:
@@ -189,6 +190,7 @@ class ReadAloud:
         with self._lock:
             self._session = session
         log.info("Reading %d characters with voice %s", len(text), chosen.name)
+        self._changed()
         log.debug("Text: %r", text[:200])
 
     def _produce(self, session: _Session, parts: Iterator[Chunk], rate: Optional[float]) -> None:
@@ -218,6 +220,7 @@ class ReadAloud:
             session.player.stop()
         finally:
             release_freed_memory()  # the reading's audio buffers
+            self._changed(session.error or "")
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the current reading ends; True if it did."""
@@ -247,7 +250,16 @@ class ReadAloud:
             thread.join(join_s)
         if was_active:
             log.info("Reading stopped")
+        self._changed()
         return was_active
+
+    def _changed(self, error: str = "") -> None:
+        """Tell the daemon's state tracker (``on_change``) that reading started or ended."""
+        if self.on_change is not None:
+            try:
+                self.on_change(error)
+            except Exception:
+                log.debug("on_change callback failed", exc_info=True)
 
     def close(self) -> None:
         """Stop and wait for the synthesis thread (daemon shutdown)."""
