@@ -201,6 +201,7 @@ class CountingProxy:
             except OSError:
                 return
             upstream = socket.create_connection(self.target, 5)
+            upstream.settimeout(None)  # the 5 s were for connecting: a server may think longer than that
             self._conns += [client, upstream]
             threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
