@@ -7,6 +7,7 @@ same joe voice) reads back through sayso's own transcription, and
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,19 @@ def test_doctor_shows_the_remote_engines(root, whisper_server, piper_server):
                  "doctor", "--skip-models")
     assert down.returncode == 1
     assert [line for line in down.stdout.splitlines() if line.startswith("FAIL  stt remote") and "connection refused" in line]
+
+
+def test_bench_remote_rows_beside_the_local_ones(root, whisper_server, piper_server):
+    """The rows are there and the text is right; the numbers are reported, never asserted."""
+    out = root / "bench.json"
+    proc = sayso(root, f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\n'
+                       f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\n',
+                 "bench", "remote", "--runs", "1", "--utterances", "3", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())["remote"]
+    assert [row["engine"] for row in report["dictation"]] == ["local", "wyoming (configured)"]
+    for row in report["dictation"]:
+        assert row["results"][0]["statuses"] == ["typed"] and row["results"][0]["wer"] <= 0.1, row
+    assert [row["engine"] for row in report["speak"]] == ["local", "wyoming (configured)"]
+    assert all(row["available"] and row["first_audio_p50_ms"] > 0 for row in report["speak"])
+    assert "key release -> text" in proc.stdout and "time to first audio" in proc.stdout
