@@ -147,6 +147,42 @@ def start_piper(root: Path) -> ServerProc:
     return ServerProc("wyoming-piper", cmd, f"tcp://127.0.0.1:{port}", root)
 
 
+class HttpServerProc(ServerProc):
+    """A server that is ready once ``GET /health`` answers 200."""
+
+    def wait_ready(self, timeout: float) -> None:
+        import http.client
+        from urllib.parse import urlsplit
+
+        port = urlsplit(self.uri).port
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited:\n{self.log()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/health")
+                return conn.getresponse().status == 200
+            except OSError:
+                return False
+
+        deadline = time.monotonic() + timeout
+        while not up():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name} did not answer /health within {timeout:.0f} s:\n{self.log()}")
+            time.sleep(0.2)
+
+
+def start_faster_whisper_server(root: Path) -> HttpServerProc:
+    """faster-whisper-server 0.0.3 (OpenAI-compatible) with the bundled tiny.en; ``.uri`` is its root URL."""
+    exe = shutil.which("faster-whisper-server", path=str(BIN))
+    if exe is None:
+        raise AssertionError("faster-whisper-server is not installed: scripts/setup.sh test installs it (test extra)")
+    port = free_port()
+    cmd = [exe, whisper_model_dir(), "--host", "127.0.0.1", "--port", str(port)]
+    return HttpServerProc("faster-whisper-server", cmd, f"http://127.0.0.1:{port}", root)
+
+
 def start_sayso_serve(root: Path, *args: str, uri: Optional[str] = None, http: bool = True) -> ServerProc:
     """``sayso serve`` on free loopback ports (``.http_url`` set)."""
     uri = uri or f"tcp://127.0.0.1:{free_port()}"

@@ -3,7 +3,8 @@ xdotool-held hotkey, the Tk window (the harness of conftest.py), with
 wyoming-faster-whisper and wyoming-piper on loopback.
 
 * live dictation with ``stt.engine = "wyoming"``: the audio goes to the
-  server while the key is held, the text is typed at the release;
+  server while the key is held, the text is typed at the release; with
+  ``"openai"`` (faster-whisper-server from PyPI) it goes at the release;
 * the faults: a server never started, killed mid-dictation, stalled: one
   notice line, the recording transcribed here (``stt.fallback = "local"``)
   or kept with its audio and sent again by ``sayso ctl dictate retry``;
@@ -22,7 +23,8 @@ import time
 import pytest
 
 from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, dictate, hold_and_play, wait_for, wer
-from remote_support import CountingProxy, StalledServer, free_port, refused_port, start_faster_whisper, start_piper
+from remote_support import (CountingProxy, StalledServer, free_port, refused_port, start_faster_whisper,
+                            start_faster_whisper_server, start_piper)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 KEYS = "ctrl+alt+space"
@@ -73,6 +75,21 @@ def test_live_dictation_streams_while_held_and_types_at_release(desktop, textbox
     assert "audio-stop" not in held
     assert "transcribing here" not in daemon.log  # the server's text, not the fallback's
     assert "fellow Americans" not in daemon.log  # no transcript in logs at the default level
+
+
+def test_live_dictation_through_an_openai_compatible_server(desktop, textbox, daemon_factory, tmp_path):
+    """faster-whisper-server 0.0.3 from PyPI: the recording goes in one request at the release."""
+    server = start_faster_whisper_server(tmp_path)
+    try:
+        daemon = daemon_factory(BASE_CONFIG + f'[stt]\nengine = "openai"\nbase_url = "{server.uri}/v1"\n'
+                                f'fallback = "none"\ntimeout_s = 60\n')
+        mark = daemon.mark()
+        text = dictate(desktop, daemon, textbox, DATA / "jfk.wav")
+    finally:
+        server.kill()
+    assert wer(JFK, text) <= 0.25, text
+    assert "WARNING" not in "\n".join(daemon.lines[mark:])
+    assert "fellow Americans" not in daemon.log
 
 
 def test_server_never_started_falls_back_to_the_local_engine(desktop, textbox, daemon_factory):

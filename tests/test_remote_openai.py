@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 
 import numpy as np
 import pytest
 
 from conftest import TRANSCRIPTS, wait_for, wer
-from remote_support import BIN, ServerProc, free_port, pcm16, read_audio, start_sayso_serve, whisper_model_dir
+from remote_support import pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
 from sayso.remote.errors import RemoteProtocolError
 from sayso.pcm import wav_bytes
 from sayso.remote.openai_http import multipart
@@ -139,28 +138,7 @@ def test_http_logs_no_text(serve):
 
 @pytest.fixture(scope="module")
 def faster_whisper_server(tmp_path_factory):
-    exe = shutil.which("faster-whisper-server", path=str(BIN))
-    if exe is None:
-        raise AssertionError("faster-whisper-server is not installed: scripts/setup.sh test installs it (test extra)")
-    port = free_port()
-    root = tmp_path_factory.mktemp("fws")
-
-    class HttpServerProc(ServerProc):
-        def wait_ready(self, timeout: float) -> None:
-            def up():
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"faster-whisper-server exited:\n{self.log()}")
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    conn.request("GET", "/health")
-                    return conn.getresponse().status == 200
-                except OSError:
-                    return False
-
-            wait_for(up, timeout, 0.2, "faster-whisper-server")
-
-    server = HttpServerProc("faster-whisper-server", [exe, whisper_model_dir(), "--host", "127.0.0.1", "--port", str(port)],
-                            f"http://127.0.0.1:{port}", root)
+    server = start_faster_whisper_server(tmp_path_factory.mktemp("fws"))
     yield server
     server.kill()
 

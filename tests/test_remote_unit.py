@@ -21,28 +21,16 @@ from sayso.remote.errors import RemoteLost, RemoteUnavailable
 from sayso.remote.interfaces import SpeechAudio
 from sayso.remote.voice import RemoteVoice
 from sayso.stt import Transcript
-from test_dictation_unit import FakeStream, Model, Window, dictate
+from test_dictation_unit import FakeStream, Model, Streamer, Window, dictate
 
 LAMP = "Turn on the living room lamp."
 
 
-class FailingSession:
+class FailingSession(Streamer):
     """A remote engine's streaming session whose server went away."""
 
-    last_stats: dict = {}
-    on_stable_text = None
-
-    def begin(self):
-        return object()
-
-    def feed(self, block) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def stable_text(self, token=None) -> str:
-        return ""
+    def __init__(self) -> None:
+        super().__init__("", "")
 
     def finish(self, audio, token=None) -> Transcript:
         raise RemoteLost("lost the connection to the Wyoming speech server at tcp://127.0.0.1:9: reset")

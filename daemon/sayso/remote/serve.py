@@ -28,6 +28,7 @@ from typing import Optional
 
 from wyoming.server import AsyncServer, AsyncTcpServer, AsyncUnixServer
 
+from ..daemon import _sd_notify as sd_notify  # the same Type=notify unit protocol as `sayso run`
 from ..errors import ExitStatus, SaysoError
 from .aio import LoopThread
 from .config import ServeConfig, ServeLimits, validate
@@ -210,27 +211,13 @@ def _run(server: Server) -> int:
         server.start()
         print(f"sayso serve: listening on {server.uri}" + (f" and {server.http_url}" if server.http_url else ""),
               file=sys.stderr, flush=True)
-        _sd_notify("READY=1")
+        sd_notify("READY=1", os.environ)
         loop.run_until_complete(stop.wait())
-        _sd_notify("STOPPING=1")
+        sd_notify("STOPPING=1", os.environ)
     finally:
         server.stop()
         loop.close()
     return 0
-
-
-def _sd_notify(state: str) -> None:
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return
-    if address.startswith("@"):
-        address = "\0" + address[1:]
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.connect(address)
-            sock.sendall(state.encode())
-    except OSError as err:
-        _LOGGER.debug("sd_notify failed: %s", err)
 
 
 if __name__ == "__main__":
