@@ -67,6 +67,11 @@ def run(config: Config, parts=PARTS, runs: int = 3, lengths=(3, 11, 30), config_
 
         log("dictate: loading the speech model")
         report["dictate"] = bench_dictate.run(config, load_model(config), runs, lengths, log)
+    if "remote" in parts:
+        from . import bench_remote
+
+        log("remote: loading the speech model")
+        report["remote"] = bench_remote.run(config, load_model(config), runs, tuple(n for n in lengths if n <= 11) or (3,), log)
     if "speak" in parts:
         log("speak: reading a 5,000-character text")
         report["speak"] = bench_system.speak(config)
@@ -146,6 +151,9 @@ def format_table(report: dict) -> str:
     from .bench_corpus import format_lines
 
     lines += format_lines(report.get("corpus"))
+    from .bench_remote import format_lines as remote_lines
+
+    lines += remote_lines(report.get("remote"))
     lines += _speak_lines(report.get("speak")) + _rewrite_lines(report.get("rewrite")) + _idle_lines(report.get("idle"))
     lines += ["", "Targets:"]
     for t in report["targets"]:
@@ -229,7 +237,7 @@ def main(config: Config, part: str = "all", runs: int = 3, json_path: Optional[s
          idle_seconds: float = 30.0, corpus: Optional[str] = None, load: int = 0,
          releases: tuple = ("300ms", "last_word")) -> dict:
     logging.getLogger("sayso").setLevel(logging.WARNING)  # the dictation log lines would drown the table
-    parts = PARTS if part == "all" else (part,)
+    parts = PARTS if part == "all" else (part,)  # "remote" (sayso.bench_remote) only when asked for
     report = run(config, parts, runs, lengths, config_path, idle_seconds, corpus=corpus, load=load, releases=releases)
     print()
     print(format_table(report))

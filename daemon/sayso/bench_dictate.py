@@ -166,7 +166,8 @@ class _BenchOutput:
 class Rig:
     """One Dictation wired as in the daemon, driven by audio blocks."""
 
-    def __init__(self, config: Config, slot, streaming: bool) -> None:
+    def __init__(self, config: Config, slot, streaming: bool, remote=None) -> None:
+        """*remote*: a :class:`~sayso.dictation.RemoteStt` whose engine's session is the streamer."""
         from .dictation import Dictation
         from .history import History
         from .notify import Notifier
@@ -175,13 +176,17 @@ class Rig:
         self.recorder = Recorder(config.audio)
         self.recorder._stream = _FakeInput()
         self.streamer = None
-        if streaming:
+        if remote is not None:
+            self.streamer = remote.engine.streaming()
+            self.recorder.on_audio = self.streamer.feed
+        elif streaming:
             from .streaming import StreamingTranscriber
 
             self.streamer = StreamingTranscriber(slot)
             self.recorder.on_audio = self.streamer.feed
         self.output = _BenchOutput()
-        self.dictation = Dictation(config, self.recorder, slot, self.output, Notifier(enabled=False), History(5), self.streamer)
+        self.dictation = Dictation(config, self.recorder, slot, self.output, Notifier(enabled=False), History(5),
+                                   self.streamer, remote)
 
     def _block(self, block: np.ndarray) -> None:
         self.recorder._callback(block[:, None], len(block), None, None)

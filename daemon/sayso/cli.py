@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true", help="skip post-processing (voice commands, fillers)")
     p.set_defaults(func=cmd_dictate)
 
+    p = sub.add_parser("serve", help="offer this machine's speech engines over Wyoming (and HTTP): sayso serve --help",
+                       add_help=False)
+    p.add_argument("serve_args", nargs=argparse.REMAINDER, help="see sayso serve --help")
+    p.set_defaults(func=cmd_serve, needs_config=False)
+
     p = sub.add_parser("type", help="insert TEXT at the cursor through the configured output method")
     p.add_argument("text", metavar="TEXT", help="text to insert ('-' reads standard input)")
     p.add_argument("--method", choices=["auto", "type", "paste", "xdotool", "wtype", "ydotool"], help="override output.method")
@@ -73,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list) -> argparse.Namespace:
+    """The arguments; everything after ``serve`` is ``sayso serve``'s own (its --help too)."""
+    if "serve" in argv:
+        at = argv.index("serve") + 1
+        args = parser.parse_args(argv[:at])
+        if args.command == "serve":
+            args.serve_args = argv[at:]
+            return args
+    return parser.parse_args(argv)
+
+
 def setup_logging(debug: bool, quiet: bool) -> None:
     level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
     fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if debug else "sayso: %(levelname)s: %(message)s"
@@ -88,7 +104,7 @@ def setup_logging(debug: bool, quiet: bool) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     setup_logging(args.debug, args.quiet)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -134,16 +150,42 @@ def cmd_run(args, config: Config) -> int:
 
 def cmd_dictate(args, config: Config) -> int:
     from .postprocess import Composer
-    from .stt import Transcriber, load_audio_file
+    from .stt import load_audio_file
 
     audio = load_audio_file(args.file)
-    model = Transcriber.load(config.stt)
-    transcript = model.transcribe(audio)
+    transcript = _transcribe_file(audio, config)
     if transcript.empty:
         raise InputError(f"no speech found in {args.file}")
     text = transcript.text if args.raw else Composer(config.dictate).compose(transcript.text).text
     print(text)
     return 0
+
+
+def _transcribe_file(audio, config: Config):
+    """The configured engine's transcript; the local one's when a remote engine
+    fails and ``stt.fallback = "local"`` (said in one line)."""
+    from .remote.errors import RemoteError
+    from .remote.factory import build_stt
+    from .stt import Transcriber
+
+    remote = build_stt(config.stt, config.stt) if config.stt.engine != "local" else None
+    if remote is not None:
+        try:
+            return remote.transcribe(audio)
+        except RemoteError as err:
+            if config.stt.fallback != "local":
+                raise
+            _LOGGER.warning("%s: transcribing here instead", err)
+        finally:
+            remote.close()
+    return Transcriber.load(config.stt).transcribe(audio)
+
+
+def cmd_serve(args, config) -> int:
+    from .remote.serve import main as serve_main
+
+    extra = (["--config", args.config] if args.config else []) + (["--debug"] if args.debug else [])
+    return serve_main(extra + list(args.serve_args))
 
 
 def cmd_type(args, config: Config) -> int:
@@ -187,7 +229,8 @@ def cmd_history(args, config: Config) -> int:
         print("No undelivered dictations.")
     for e in entries:
         when = datetime.datetime.fromtimestamp(e["time"]).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{when}  ({e.get('error', '')})\n{e['text']}\n")
+        kept = f"\n(the recording is kept in {e['audio']}: sayso ctl dictate retry)" if e.get("audio") else ""
+        print(f"{when}  ({e.get('error', '')})\n{e['text']}{kept}\n")
     return 0
 
 

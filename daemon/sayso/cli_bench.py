@@ -10,8 +10,8 @@ from .errors import InputError
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser("bench", help="measure dictation, read-aloud and rewrite latency on this machine",
                               description="Measure latency, accuracy and footprint on this machine, in one run.")
-    p.add_argument("part", nargs="?", default="all", choices=["dictate", "speak", "rewrite", "idle", "all"],
-                   help="what to measure (default: all)")
+    p.add_argument("part", nargs="?", default="all", choices=["dictate", "speak", "rewrite", "idle", "remote", "all"],
+                   help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)")
     p.add_argument("--runs", type=int, metavar="N", help="runs per case (default 3; 1 per clip with --corpus)")
     p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="write a PNG plot of the dictation latencies")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 from .errors import ConfigError
+from .remote.config import RemoteSpeakConfig, RemoteSttConfig, ServeConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ class AudioConfig:
 
 
 @dataclass
-class SttConfig:
+class SttConfig(RemoteSttConfig):
+    """The local model's settings; the engine choice (engine, uri, fallback...) is RemoteSttConfig's."""
+
     model: str = "bundled:tiny.en"
     device: Literal["auto", "cpu", "cuda"] = "cpu"
     compute_type: str = "int8"
@@ -100,7 +103,9 @@ class OutputConfig:
 
 
 @dataclass
-class SpeakConfig:
+class SpeakConfig(RemoteSpeakConfig):
+    """Read-aloud; the engine choice (engine, uri, engine_fallback...) is RemoteSpeakConfig's."""
+
     voice: str = "joe"
     rate: float = 1.0
     rate_step: float = 0.1
@@ -165,6 +170,7 @@ class Config:
     speak: SpeakConfig = field(default_factory=SpeakConfig)
     rewrite: RewriteConfig = field(default_factory=RewriteConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     source: str = field(default="<defaults>", compare=False)
 
     @staticmethod
@@ -386,12 +392,15 @@ def _check_semantics(cfg: Config, where: _Where) -> None:
     """Checks beyond types (hotkeys parse, rewrite actions make sense)."""
     from .actions import validate_rewrite_config
 
+    from .remote.config import validate_sections
+
     _check_hotkeys(cfg, where)
-    try:
-        validate_rewrite_config(cfg.rewrite)
-    except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
-        dotted, _, problem = str(err).partition(": ")
-        raise _Where(where.name, where.text, tuple(dotted.split("."))).error(problem) from None
+    for check in (lambda: validate_rewrite_config(cfg.rewrite), lambda: validate_sections(cfg.stt, cfg.speak, cfg.serve)):
+        try:
+            check()
+        except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
+            dotted, _, problem = str(err).partition(": ")
+            raise _Where(where.name, where.text, tuple(dotted.split("."))).error(problem) from None
 
 
 def _check_hotkeys(cfg: Config, where: _Where) -> None:

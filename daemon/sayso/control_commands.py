@@ -20,7 +20,7 @@ from .control import ControlError, ControlServer, ProtocolError, Reply, Request,
 from .errors import SaysoError
 
 COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history")
-DICTATE = ("start", "stop", "toggle", "cancel")
+DICTATE = ("start", "stop", "toggle", "cancel", "retry")
 SPEAK = ("selection", "clipboard", "stop", "pause", "skip", "faster", "slower")
 #: ``speak X`` -> daemon action names to try, the first registered wins
 SPEAK_ACTIONS = {"selection": ("speak.selection", "speak.toggle")}

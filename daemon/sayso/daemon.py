@@ -73,29 +73,37 @@ class Daemon:
     def _build(self, config: Config) -> None:
         self.output = Output(config.output, self.session, self.clipboard, notifier=self.notifier)
         self.recorder = Recorder(config.audio, on_limit=self._on_limit)
-        streamer = self._make_streamer(config)
+        streamer, remote = self._make_streamer(config)
         if streamer is not None:
             self.recorder.on_audio = streamer.feed
-        self.dictation = Dictation(config, self.recorder, self.stt, self.output, self.notifier, self.history, streamer)
+        self.dictation = Dictation(config, self.recorder, self.stt, self.output, self.notifier, self.history,
+                                   streamer, remote)
         self.press_mode = PressMode(config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation)
         self.actions = {
             "dictate.start": self.dictation.start,
             "dictate.stop": self._stop_dictation,
             "dictate.toggle": self.press_mode.toggle,
             "dictate.cancel": self._cancel,
+            "dictate.retry": self.dictation.retry,
         }
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
         self.desktop.attach()
 
-    def _make_streamer(self, config: Config):
+    def _make_streamer(self, config: Config) -> tuple:
+        """(streamer, RemoteStt or None): a remote engine's session, else the local streamer."""
+        from .remote.attach import remote_dictation
+
+        remote = remote_dictation(config)
+        if remote is not None:
+            return remote
         if not config.dictate.streaming:
-            return None
+            return None, None
         try:
             from .streaming import StreamingTranscriber
         except ImportError:
-            return None
-        return StreamingTranscriber(self.stt)
+            return None, None
+        return StreamingTranscriber(self.stt), None
 
     def _attach(self, attach, config: Config, *args):
         """Build an optional pipeline; without it, dictation still works."""
@@ -218,6 +226,10 @@ class Daemon:
             self.notifier.notify("sayso: config not reloaded", str(err), urgency="critical")
             return False
         self.dictation.cancel()
+        if self.dictation.remote is not None:
+            self.dictation.remote.engine.close()
+        if self.speak is not None and self.speak.remote is not None:
+            self.speak.remote.close()
         if self.listener is not None:
             self.listener.stop()
         self.recorder.close()

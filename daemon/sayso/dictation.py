@@ -15,13 +15,14 @@ from typing import Callable, Optional
 
 from .audio import SAMPLE_RATE, Recorder, Recording
 from .config import Config
-from .errors import ModelError, SaysoError
+from .errors import ModelError, SaysoError, first_line
 from .history import History
 from .hotkeys import parse_binding
 from .memory import release_freed_memory
 from .notify import Notifier
 from .output import Output
 from .postprocess import Composer, Edit
+from .remote.errors import RemoteError
 from .vad import ends_in_speech
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,6 +51,14 @@ class _Take:
     corrected: int = 0  # characters erased to correct what was shown early
     watch: Optional[object] = None  # notices the user's key presses between steps (x11.KeyWatch)
     lock: threading.Lock = field(default_factory=threading.Lock)  # steps come from two threads
+
+
+@dataclass
+class RemoteStt:
+    """The remote speech engine behind the streamer, and what to do when it fails."""
+
+    engine: object  # a sayso.remote.interfaces.SpeechToText (its streaming session is the streamer)
+    fallback: str = "local"  # stt.fallback: "local" transcribes here, "none" keeps the recording
 
 
 class ModelSlot:
@@ -85,7 +94,7 @@ class ModelSlot:
 
 class Dictation:
     def __init__(self, config: Config, recorder: Recorder, model: ModelSlot, output: Output,
-                 notifier: Notifier, history: History, streamer=None) -> None:
+                 notifier: Notifier, history: History, streamer=None, remote: Optional[RemoteStt] = None) -> None:
         self.config = config
         self.recorder = recorder
         self.model = model
@@ -93,6 +102,7 @@ class Dictation:
         self.notifier = notifier
         self.history = history
         self.streamer = streamer
+        self.remote = remote
         self.composer = Composer(config.dictate)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
         self._state_lock = threading.Lock()
@@ -159,14 +169,20 @@ class Dictation:
 
     def _finish(self, rec: Recording, token: Optional[object], take: _Take) -> DictationResult:
         try:
-            result = self._process(rec, token, take)
+            return self._guarded(self._process, rec, token, take)
+        finally:
+            self.recorder.drop_tail(rec)  # (a no-op once taken)
+
+    def _guarded(self, work: Callable[..., DictationResult], *args) -> DictationResult:
+        """Run *work* on the worker: errors become a failed result, the end is reported."""
+        try:
+            result = work(*args)
         except SaysoError as err:
             result = self._fail(str(err))
         except Exception as err:  # keep the daemon alive; details with --debug
             _LOGGER.debug("Dictation failed", exc_info=True)
             result = self._fail(f"internal error: {err}")
         finally:
-            self.recorder.drop_tail(rec)  # (a no-op once taken)
             with self._state_lock:
                 self._pending -= 1
         release_freed_memory()  # the transcription's buffers, before the dictation is reported done
@@ -191,7 +207,9 @@ class Dictation:
         rec = self._with_tail(rec)
         self.last_recording = rec
         if self.streamer is not None:
-            text = self.streamer.finish(rec.audio, token).text
+            text = self._finish_stream(rec, token)
+            if text is None:
+                return self._kept(take)
             stats = self.streamer.last_stats
             ready = stats.get("how") == "ready" and not stats.get("trimmed_s")  # (a long one is final as it is)
         else:
@@ -208,6 +226,71 @@ class Dictation:
             self._show(take, text, final=True)
         if take.shown == before and before:
             _LOGGER.info("All of it was typed while recording")
+        return self._conclude(take, text)
+
+    # --- a remote engine's faults; retries ----------------------------------------
+    def _finish_stream(self, rec: Recording, token: Optional[object]) -> Optional[str]:
+        """The streamer's text at the release.  When a remote engine fails: the
+        local engine's text (``stt.fallback = "local"``), or None once the
+        recording is kept for ``sayso ctl dictate retry``."""
+        if self.remote is None:
+            return self.streamer.finish(rec.audio, token).text
+        try:
+            return self.streamer.finish(rec.audio, token).text
+        except Exception as err:  # whatever went wrong over there, the recording is still here
+            _LOGGER.debug("The remote speech engine failed", exc_info=True)
+            return self._remote_failed(rec.audio, first_line(err))
+
+    def _remote_failed(self, audio, message: str) -> Optional[str]:
+        if self.remote.fallback == "local":
+            _LOGGER.warning("%s: transcribing here instead", message)
+            self.notifier.notify("Speech server unavailable: transcribed here", message, urgency="normal")
+            return self.model.get().transcribe(audio).text
+        _LOGGER.warning("%s: the recording is kept ('sayso ctl dictate retry' sends it again)", message)
+        try:
+            self.history.keep_recording(audio, message)
+        except OSError as err:  # no file: it stays in memory (last_recording) for the retry
+            _LOGGER.error("Cannot save the recording: %s", err.strerror or err)
+            self.history.add("", delivered=False, error=message)
+        self.notifier.cue("error")
+        self.notifier.notify("Speech server unavailable: recording kept",
+                             "Run 'sayso ctl dictate retry' to send it again.", urgency="critical")
+        self.last_error = message
+        return None
+
+    def _kept(self, take: _Take) -> DictationResult:
+        if take.watch is not None:
+            take.watch.stop()
+        return DictationResult(take.shown or "", "failed", take.method,
+                               error=f"{self.last_error}; the recording is kept: sayso ctl dictate retry")
+
+    def retry(self) -> concurrent.futures.Future:
+        """Transcribe the newest kept recording again (``sayso ctl dictate retry``) and type it."""
+        entry = self.history.pending_recording()
+        if entry is None:
+            raise SaysoError("no kept recording to retry (see 'sayso history')")
+        with self._state_lock:
+            self._pending += 1
+        return self._worker.submit(self._guarded, self._retry, entry)
+
+    def _retry(self, entry: dict) -> DictationResult:
+        from .stt import load_audio_file
+
+        audio = load_audio_file(entry["audio"])
+        engine = self.remote.engine if self.remote is not None else self.model.get()
+        try:
+            text = engine.transcribe(audio).text
+        except RemoteError as err:
+            message = first_line(err)
+            _LOGGER.warning("%s: the recording is still kept", message)
+            self.notifier.notify("Speech server unavailable: recording still kept", message, urgency="critical")
+            return DictationResult("", "failed", error=f"{message}; the recording is still kept")
+        self.history.resolve_recording(entry)
+        if not text.strip():
+            self.notifier.notify("Nothing heard in the kept recording", urgency="low")
+            return DictationResult("", "empty")
+        take = _Take()
+        self._show(take, text, final=True)
         return self._conclude(take, text)
 
     # --- the text in the window, step by step ------------------------------------
@@ -336,6 +419,8 @@ class Dictation:
     def shutdown(self) -> None:
         self.cancel()
         self._worker.shutdown(wait=False, cancel_futures=True)
+        if self.remote is not None:
+            self.remote.engine.close()  # its session (the streamer) too: the engine owns the connections
 
 
 def _binding_keys(text: str) -> list:

@@ -69,6 +69,19 @@ def run_checks(config_path: Optional[Path], env: Mapping[str, str], load_models:
     checks += [dc.check_rewrite, dc.check_daemon]
     for fn in checks:
         yield _guarded(fn, ctx)
+    yield from _remote_checks(ctx)
+
+
+def _remote_checks(ctx: Context) -> list:
+    """The configured remote engines (sayso.remote.doctor), each as a line; never raises."""
+    if ctx.config.stt.engine == "local" and ctx.config.speak.engine == "local":
+        return []
+    from .remote.doctor import remote_checks
+
+    try:
+        return remote_checks(ctx)
+    except Exception as err:  # a broken check must not hide the others
+        return [Check("remote", FAIL, f"check crashed: {type(err).__name__}: {err}", "run with --debug and report it")]
 
 
 def _guarded(fn: Callable, ctx: Context) -> Check:

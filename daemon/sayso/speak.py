@@ -33,6 +33,7 @@ from .first_audio import first_chunk_limit, pause_after, warm_pipeline
 from .memory import release_freed_memory
 from .playback import Player, Segment, warm_output
 from .readable import cap_text, check_text
+from .remote.attach import remote_tts
 from .sentences import Chunk, chunks
 from .tts import MAX_RATE, MIN_RATE, Voice, to_int16
 from .voices import LanguagePicker, VoiceRegistry
@@ -85,6 +86,7 @@ class ReadAloud:
         self._lock = threading.RLock()
         self._session: Optional[_Session] = None
         self.on_change: Optional[Callable[[str], None]] = None  # reading started or ended (arg: an error)
+        self.remote = remote_tts(config)  # speak.engine's server (None: the local voice)
 
     # --- setup -----------------------------------------------------------
     def load(self) -> None:
@@ -99,8 +101,17 @@ class ReadAloud:
         with self._lock:
             if name not in self._voices:
                 profile = self.registry.get(name)
-                self._voices[name] = Voice.load(profile, self.registry.user_dir)
+                self._voices[name] = self._remote_voice(Voice.load(profile, self.registry.user_dir))
             return self._voices[name]
+
+    def _remote_voice(self, local: Voice):
+        """*local*, or the remote engine speaking with its profile (and falling back to it)."""
+        if self.remote is None:
+            return local
+        from .remote.voice import RemoteVoice
+
+        return RemoteVoice(self.remote, local, self.config.speak.engine_fallback,
+                           notice=lambda text: self._notice(text, urgency="normal"))
 
     def _choose_voice(self, text: str, voice: Optional[str]) -> Voice:
         return self.voice(voice or self._picker.pick(text))
@@ -264,6 +275,8 @@ class ReadAloud:
     def close(self) -> None:
         """Stop and wait for the synthesis thread (daemon shutdown)."""
         self.stop(join_s=10.0)
+        if self.remote is not None:
+            self.remote.close()
 
     # the daemon's pipeline hooks
     def on_escape(self) -> None:
