@@ -41,9 +41,9 @@ import sounddevice as sd  # loaded before any measurement, as in the daemon (Rea
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
-from sayso.config import Config  # noqa: E402
-from sayso.first_audio import first_chunk_limit  # noqa: E402
-from sayso.speak import ReadAloud  # noqa: E402
+from sayso.core.config import Config  # noqa: E402
+from sayso.speak.first_audio import first_chunk_limit  # noqa: E402
+from sayso.speak.reader import ReadAloud  # noqa: E402
 
 PARAGRAPHS = [
     "Listening to a text is a different way of reading it. When the words are spoken, the eyes can rest, "

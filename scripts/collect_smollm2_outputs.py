@@ -2,7 +2,7 @@
 """Collect raw SmolLM2-135M-Instruct outputs for the guard tests.
 
 Runs every (action, input) pair below through llama-cpp-python with the
-same prompts sayso uses (``sayso.actions.build_prompt``), in plain-text mode
+same prompts sayso uses (``sayso.core.rewrite_actions.build_prompt``), in plain-text mode
 and in JSON-schema mode, and writes the raw, unguarded model outputs to
 ``tests/data/smollm2_outputs.json``.  The ``expect`` labels in that file are
 added by hand afterwards (the script keeps labels already there for the same
@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "daemon"))
 
-from sayso.actions import BUILTIN_PROMPTS, BUILTIN_RATIOS, Action, build_prompt  # noqa: E402
-from sayso.engine_llama import JSON_SCHEMA, max_tokens_for  # noqa: E402
-from sayso.models import bundled_model  # noqa: E402
+from sayso.core.rewrite_actions import BUILTIN_PROMPTS, BUILTIN_RATIOS, Action, build_prompt  # noqa: E402
+from sayso.rewrite.engines.llama import JSON_SCHEMA, max_tokens_for  # noqa: E402
+from sayso.rewrite.models import bundled_model  # noqa: E402
 
 INPUTS = {
     "fix": [
@@ -95,9 +95,9 @@ def main() -> int:
         "llama_cpp_python": llama_version,
         "python": platform.python_version(),
         "settings": f"n_ctx=2048, n_threads={args.threads}, seed=42, temperature=0.2, "
-        "max_tokens=sayso.engine_llama.max_tokens_for(); "
-        "json mode adds response_format json_object with sayso.engine_llama.JSON_SCHEMA",
-        "prompts": "sayso.actions.build_prompt(action.for_language('English'), text, structured=mode == 'json')",
+        "max_tokens=sayso.rewrite.engines.llama.max_tokens_for(); "
+        "json mode adds response_format json_object with sayso.rewrite.engines.llama.JSON_SCHEMA",
+        "prompts": "sayso.core.rewrite_actions.build_prompt(action.for_language('English'), text, structured=mode == 'json')",
         "generated_by": "scripts/collect_smollm2_outputs.py",
         "labels": "'expect' fields were added by hand after generation: 'reject' or the exact text the guards must return",
     }

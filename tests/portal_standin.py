@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "daemon"))
 
 from jeepney import HeaderFields  # noqa: E402
 
-from sayso.portal.bus import Bus, Exported, Interface, Method, MethodError  # noqa: E402
+from sayso.desktop.portal.bus import Bus, Exported, Interface, Method, MethodError  # noqa: E402
 
 NAME, PATH = "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop"
 GS, RD = "org.freedesktop.portal.GlobalShortcuts", "org.freedesktop.portal.RemoteDesktop"

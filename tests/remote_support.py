@@ -27,7 +27,7 @@ from typing import Optional
 
 import numpy as np
 
-from sayso.pcm import to_pcm16
+from sayso.core.pcm import to_pcm16
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -196,7 +196,7 @@ def start_sayso_serve(root: Path, *args: str, uri: Optional[str] = None, http: b
 
 
 def read_audio(name: str) -> np.ndarray:
-    from sayso.stt import load_audio_file
+    from sayso.dictate.engines.faster_whisper import load_audio_file
 
     return load_audio_file(str(DATA / name))
 

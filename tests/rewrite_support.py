@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sayso.clipboard import Clipboard
+from sayso.desktop.clipboard import Clipboard
 
 
 def x_clipboard(desktop, monkeypatch) -> Clipboard:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "daemon"))
 
 from jeepney import HeaderFields, MatchRule  # noqa: E402
 
-from sayso.portal.bus import Bus, Exported, Interface, Method  # noqa: E402
+from sayso.desktop.portal.bus import Bus, Exported, Interface, Method  # noqa: E402
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"

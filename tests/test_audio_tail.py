@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from conftest import DATA, TRANSCRIPTS, wer
-from sayso.audio import BLOCK_MS, Recorder
-from sayso.bench_dictate import Rig, build_utterances
-from sayso.config import AudioConfig, Config
-from sayso.stt import SAMPLE_RATE, Transcriber
-from sayso.vad import ends_in_speech
+from sayso.audio.capture import BLOCK_MS, Recorder
+from sayso.bench.dictate import Rig, build_utterances
+from sayso.core.config import AudioConfig, Config
+from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber
+from sayso.audio.vad import ends_in_speech
 
 BLOCK = SAMPLE_RATE * BLOCK_MS // 1000
 

@@ -9,8 +9,11 @@ import sys
 import pytest
 
 from conftest import DATA, REPO
-from sayso import bench, bench_corpus, bench_dictate, bench_system
-from sayso.errors import InputError
+from sayso.bench import main as bench
+from sayso.bench import corpus as bench_corpus
+from sayso.bench import dictate as bench_dictate
+from sayso.bench import system as bench_system
+from sayso.core.errors import InputError
 
 
 def _row(utterance, release, stream_ms, base_ms, wer_s=0.0, wer_b=0.0):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sayso.clipboard import Clipboard, XclipClipboard
-from sayso.errors import InputError
+from sayso.desktop.clipboard import Clipboard, XclipClipboard
+from sayso.core.errors import InputError
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")

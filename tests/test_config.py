@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from sayso.config import Config, default_toml_text, load_config, parse_config_text
-from sayso.errors import ConfigError
+from sayso.core.config import Config, default_toml_text, load_config, parse_config_text
+from sayso.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,7 +87,7 @@ def test_unreadable_config(tmp_path):
 
 
 def test_cli_config_commands(tmp_path):
-    from sayso.cli import main
+    from sayso.cli.main import main
 
     path = tmp_path / "c.toml"
     assert main(["--config", str(path), "config", "init"]) == 0
@@ -99,7 +99,7 @@ def test_cli_config_commands(tmp_path):
 
 
 def test_cli_config_show_is_valid_toml(tmp_path, capsys):
-    from sayso.cli import main
+    from sayso.cli.main import main
 
     assert main(["config", "show"]) == 0
     out = capsys.readouterr().out

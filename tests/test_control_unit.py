@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from sayso.control import MAX_LINE, LineReader, LineTooLong, ProtocolError, Reply, Request
-from sayso.control_commands import Commands, summarize
-from sayso.errors import SaysoError
+from sayso.control.server import MAX_LINE, LineReader, LineTooLong, ProtocolError, Reply, Request
+from sayso.control.commands import Commands, summarize
+from sayso.core.errors import SaysoError
 
 
 def test_request_parse_and_encode():

@@ -11,17 +11,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from sayso.config import parse_config_text
-from sayso.control import MAX_WATCHERS, ControlServer
-from sayso.desktop_link import DesktopLink, StateTracker, _tidy
-from sayso.errors import ConfigError, OutputError
-from sayso.listener import ExternalListener, HotkeyError, choose_listener, start_listener
-from sayso.output import Output
-from sayso.config import OutputConfig
-from sayso.portal.listener import PortalListener
-from sayso.portal.state import State, StatePublisher
-from sayso.portal.tray import MenuItem
-from sayso.postprocess import Edit
+from sayso.core.config import parse_config_text
+from sayso.control.server import MAX_WATCHERS, ControlServer
+from sayso.app.desktop_link import DesktopLink, StateTracker, _tidy
+from sayso.core.errors import ConfigError, OutputError
+from sayso.desktop.keys.listener import ExternalListener, HotkeyError, choose_listener, start_listener
+from sayso.desktop.output import Output
+from sayso.core.config import OutputConfig
+from sayso.desktop.portal.listener import PortalListener
+from sayso.desktop.portal.state import State, StatePublisher
+from sayso.desktop.portal.tray import MenuItem
+from sayso.dictate.postprocess import Edit
 
 
 class FakeDictation:
@@ -131,7 +131,7 @@ def test_tray_and_indicator_failures_are_one_line_and_the_link_goes_on(caplog):
     link = DesktopLink(d)
     link.attach()
     config = SimpleNamespace(notify=SimpleNamespace(tray=True, indicator=True))
-    with caplog.at_level("WARNING", logger="sayso.desktop_link"):
+    with caplog.at_level("WARNING", logger="sayso.app.desktop_link"):
         link.start(config)  # env {}: no session bus, no display
     assert link.tray is None and link.indicator is None
     messages = [r.getMessage() for r in caplog.records]
@@ -262,7 +262,7 @@ def test_a_portal_that_refuses_gives_way_under_auto(monkeypatch, caplog):
         raise HotkeyError("the GlobalShortcuts portal: the user said no")
 
     monkeypatch.setattr(PortalListener, "start", refuse)
-    with caplog.at_level("WARNING", logger="sayso.listener"):
+    with caplog.at_level("WARNING", logger="sayso.desktop.keys.listener"):
         listener = start_listener("auto", "wayland", Matcher(), env={})
     assert isinstance(listener, ExternalListener)
     assert "Hotkey backend portal did not start: the GlobalShortcuts portal: the user said no" in caplog.text
@@ -275,7 +275,7 @@ def test_a_portal_that_binds_no_keys_gives_way_under_auto_only(monkeypatch, capl
     monkeypatch.setattr(PortalListener, "start", lambda self: None)
     monkeypatch.setattr(PortalListener, "stop", lambda self: None)
     monkeypatch.setattr(PortalListener, "bound", lambda self: {"dictate": "unset"})  # e.g. Hyprland without binds
-    with caplog.at_level("WARNING", logger="sayso.listener"):
+    with caplog.at_level("WARNING", logger="sayso.desktop.keys.listener"):
         assert isinstance(start_listener("auto", "wayland", Matcher(), env={}), ExternalListener)
     assert "bound sayso's shortcuts to no keys" in caplog.text
     assert isinstance(start_listener("portal", "wayland", Matcher(), env={}), PortalListener)  # asked for: kept
@@ -318,9 +318,9 @@ def test_config_keys_and_their_errors():
 
 
 def test_status_and_doctor_say_what_the_portal_bound(monkeypatch):
-    from sayso.control_commands import _backends
-    from sayso.doctor import FAIL, OK, Context
-    from sayso.doctor_checks import check_hotkeys
+    from sayso.control.commands import _backends
+    from sayso.doctor.main import FAIL, OK, Context
+    from sayso.doctor.checks import check_hotkeys
 
     listener = SimpleNamespace(name="portal", bound=lambda: {"dictate": "Ctrl+Alt+Space"})
     daemon = SimpleNamespace(listener=listener, output=None, notifier=None, clipboard=None, control=None)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sayso.audio import Recorder
-from sayso.config import Config
-from sayso.dictation import Dictation
-from sayso.errors import OutputError
-from sayso.history import History
-from sayso.notify import Notifier
-from sayso.stt import Transcript
+from sayso.audio.capture import Recorder
+from sayso.core.config import Config
+from sayso.dictate.dictation import Dictation
+from sayso.core.errors import OutputError
+from sayso.dictate.history import History
+from sayso.desktop.notify import Notifier
+from sayso.dictate.engines.faster_whisper import Transcript
 
 
 class Watch:

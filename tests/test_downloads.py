@@ -11,9 +11,9 @@ import socket
 import threading
 
 import pytest
-from sayso.downloads import RemoteFile, fetch, sha256_file
-from sayso.errors import ModelError
-from sayso.models import BY_NAME, CATALOG, pull, resolve_model
+from sayso.core.downloads import RemoteFile, fetch, sha256_file
+from sayso.core.errors import ModelError
+from sayso.rewrite.models import BY_NAME, CATALOG, pull, resolve_model
 
 PAYLOAD = os.urandom(300_000) + b"GGUF-ish tail"
 SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sayso.actions import resolve_actions
-from sayso.config import RewriteConfig
-from sayso.engine_llama import parse_structured
-from sayso.errors import EngineError
-from sayso.guards import GuardRejected, guard, word_diff
+from sayso.core.rewrite_actions import resolve_actions
+from sayso.core.config import RewriteConfig
+from sayso.rewrite.engines.llama import parse_structured
+from sayso.core.errors import EngineError
+from sayso.rewrite.guards import GuardRejected, guard, word_diff
 
 DATA = Path(__file__).parent / "data" / "smollm2_outputs.json"
 CASES = json.loads(DATA.read_text(encoding="utf-8"))["cases"]
@@ -119,7 +119,7 @@ def test_trusted_output_is_only_checked_for_emptiness():
 
 def test_user_ratio_applies():
     cfg = RewriteConfig()
-    from sayso.config import RewriteActionConfig
+    from sayso.core.config import RewriteActionConfig
 
     cfg.actions["fix"] = RewriteActionConfig(ratio=[0.9, 1.1])
     fix = resolve_actions(cfg)["fix"]

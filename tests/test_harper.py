@@ -7,12 +7,12 @@ import sys
 import threading
 
 import pytest
-from sayso.actions import get_action
-from sayso.config import Config, RewriteConfig
-from sayso.engines import EngineSet, HarperEngine, edit_distance
-from sayso.errors import EngineError
-from sayso.notify import Notifier
-from sayso.rewrite import Rewriter
+from sayso.core.rewrite_actions import get_action
+from sayso.core.config import Config, RewriteConfig
+from sayso.rewrite.engines.base import EngineSet, HarperEngine, edit_distance
+from sayso.core.errors import EngineError
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.rewriter import Rewriter
 
 FIX = get_action(RewriteConfig(), "fix")
 

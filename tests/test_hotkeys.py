@@ -1,7 +1,7 @@
 import pytest
 
-from sayso.hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
-from sayso.listener import pynput_key_name
+from sayso.core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
+from sayso.desktop.keys.listener import pynput_key_name
 
 
 @pytest.mark.parametrize("text,key,mods", [

@@ -13,9 +13,9 @@ from evdev import ecodes
 
 from conftest import REPO, wait_for
 
-from sayso.hotkeys import ABORT, PRESS, RELEASE, ChordMatcher, parse_binding
-from sayso.listener import choose_listener
-from sayso.listener_evdev import EvdevListener, Keyboard, key_names
+from sayso.core.chords import ABORT, PRESS, RELEASE, ChordMatcher, parse_binding
+from sayso.desktop.keys.listener import choose_listener
+from sayso.desktop.keys.evdev import EvdevListener, Keyboard, key_names
 
 EVENT = struct.Struct("llHHi")
 
@@ -132,7 +132,7 @@ def test_no_permission_explains_the_input_group():
         node = os.path.join(folder, "event0")
         open(node, "w").close()
         os.chmod(node, 0o600)  # like crw-rw---- root:input, seen by a user outside the group
-        code = ("from sayso.listener_evdev import EvdevListener; import sys\n"
+        code = ("from sayso.desktop.keys.evdev import EvdevListener; import sys\n"
                 "print(EvdevListener.is_available(input_dir=sys.argv[1]))")
         proc = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--inh-caps",
                                "+dac_read_search", "--ambient-caps", "+dac_read_search", sys.executable, "-c", code, folder],

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, wait_for, wer
-from sayso.stt import SAMPLE_RATE, load_audio_file
+from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, load_audio_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

@@ -14,14 +14,14 @@ import time
 
 import pytest
 from rewrite_support import x_clipboard
-from sayso.actions import get_action
-from sayso.config import Config, RewriteConfig
-from sayso.engine_llama import LlamaEngine
-from sayso.errors import CancelledError, EngineError, ModelError
-from sayso.guards import _ASSISTANT_RE, guard
-from sayso.models import bundled_model
-from sayso.notify import Notifier
-from sayso.rewrite import Rewriter
+from sayso.core.rewrite_actions import get_action
+from sayso.core.config import Config, RewriteConfig
+from sayso.rewrite.engines.llama import LlamaEngine
+from sayso.core.errors import CancelledError, EngineError, ModelError
+from sayso.rewrite.guards import _ASSISTANT_RE, guard
+from sayso.rewrite.models import bundled_model
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.rewriter import Rewriter
 
 pytestmark = pytest.mark.model
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sayso.memory import release_freed_memory
+from sayso.core.memory import release_freed_memory
 
 
 def rss_mb() -> float:

@@ -21,8 +21,8 @@ from jeepney.low_level import HeaderFields
 from conftest import BASE_CONFIG, wait_for
 from test_control import CtlDaemon
 
-from sayso.config import NotifyConfig
-from sayso.feedback import CUE_RATE, CUES, DesktopNotifier, escape_markup, make_notifier, tone
+from sayso.core.config import NotifyConfig
+from sayso.desktop.feedback import CUE_RATE, CUES, DesktopNotifier, escape_markup, make_notifier, tone
 
 BUS_NAME = "org.freedesktop.Notifications"
 
@@ -180,7 +180,7 @@ def _record_cue(desktop, tmp_path: Path, cue: str, volume: float, sounds: bool =
                             "--format=s16le", "--file-format=wav", str(out)], env=desktop.env)
     try:
         time.sleep(0.5)
-        code = (f"from sayso.config import NotifyConfig; from sayso.feedback import make_notifier\n"
+        code = (f"from sayso.core.config import NotifyConfig; from sayso.desktop.feedback import make_notifier\n"
                 f"n = make_notifier(NotifyConfig(desktop=False, sounds={sounds}, volume={volume}), {{}})\n"
                 f"n.cue({cue!r})\n"
                 f"assert n.sounds is None or n.sounds.wait(10)\n"

@@ -17,16 +17,16 @@ import time
 import urllib.request
 
 import pytest
-from sayso.actions import get_action
-from sayso.clipboard import Clipboard
-from sayso.config import Config, RewriteConfig
-from sayso.engine_openai import OpenAIEngine, is_loopback_host
-from sayso.engines import EngineSet
-from sayso.errors import EngineError
-from sayso.guards import _ASSISTANT_RE
-from sayso.models import bundled_model
-from sayso.notify import Notifier
-from sayso.rewrite import Rewriter
+from sayso.core.rewrite_actions import get_action
+from sayso.desktop.clipboard import Clipboard
+from sayso.core.config import Config, RewriteConfig
+from sayso.rewrite.engines.openai import OpenAIEngine, is_loopback_host
+from sayso.rewrite.engines.base import EngineSet
+from sayso.core.errors import EngineError
+from sayso.rewrite.guards import _ASSISTANT_RE
+from sayso.rewrite.models import bundled_model
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.rewriter import Rewriter
 
 pytestmark = pytest.mark.model
 

@@ -88,7 +88,7 @@ class KdeSession:
                               text=True, timeout=timeout)
 
     def _has_name(self, name: str) -> bool:
-        out = self.run(sys.executable, "-c", "import os, sys; from sayso.portal.bus import Bus; "
+        out = self.run(sys.executable, "-c", "import os, sys; from sayso.desktop.portal.bus import Bus; "
                        "b = Bus(os.environ['DBUS_SESSION_BUS_ADDRESS']); print(b.has_owner(sys.argv[1])); b.close()",
                        name, timeout=20)
         return out.stdout.strip() == "True"
@@ -153,8 +153,8 @@ def window(kde, tmp_path):
 
 
 def test_kde_portal_offers_both_interfaces(kde):
-    out = kde.run(sys.executable, "-c", "from sayso.portal.shortcuts import PortalShortcuts as S; "
-                  "from sayso.portal.remote import PortalKeyboard as K; print(S.is_available(), K.is_available())")
+    out = kde.run(sys.executable, "-c", "from sayso.desktop.portal.shortcuts import PortalShortcuts as S; "
+                  "from sayso.desktop.portal.remote import PortalKeyboard as K; print(S.is_available(), K.is_available())")
     assert out.stdout.split() == ["None", "None"], out.stderr
 
 

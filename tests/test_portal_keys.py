@@ -2,7 +2,7 @@
 
 import pytest
 
-from sayso.portal.keys import char_keysym, chord_keysyms, key_keysym, text_keysyms, to_portal_trigger
+from sayso.desktop.portal.keys import char_keysym, chord_keysyms, key_keysym, text_keysyms, to_portal_trigger
 
 
 @pytest.mark.parametrize("binding, trigger", [
@@ -39,7 +39,7 @@ def test_malformed_bindings_raise(binding):
 
 
 def test_every_default_binding_converts():
-    from sayso.config import load_config
+    from sayso.core.config import load_config
 
     config = load_config(None, {})
     hotkeys = [config.hotkeys.dictate] + [k for k in config.hotkeys.actions.values() if k]

@@ -19,10 +19,10 @@ import pytest
 
 from portal_standin import StandinPortal, bus, keysyms_to_text  # noqa: F401  (bus: a fixture)
 
-from sayso.portal.remote import PortalKeyboard, TokenStore
-from sayso.portal.shortcuts import PortalShortcuts
-from sayso.portal.xdp import PortalCancelled, PortalError
-from sayso.postprocess import Edit
+from sayso.desktop.portal.remote import PortalKeyboard, TokenStore
+from sayso.desktop.portal.shortcuts import PortalShortcuts
+from sayso.desktop.portal.xdp import PortalCancelled, PortalError
+from sayso.dictate.postprocess import Edit
 
 UNICODE = "Ünïcödé Straße — naïve café ✓ 日本語"
 
@@ -315,8 +315,8 @@ def test_no_keyboard_granted(bus, tmp_path):
 
 
 def test_portal_listener_speaks_the_daemon_listener_interface(portal, bus):
-    from sayso.hotkeys import ChordMatcher, parse_binding
-    from sayso.portal.listener import PortalListener
+    from sayso.core.chords import ChordMatcher, parse_binding
+    from sayso.desktop.portal.listener import PortalListener
 
     emitted = []
     bindings = {"dictate": parse_binding("<ctrl>+<alt>+space"), "cancel": parse_binding("<esc>"),

@@ -1,7 +1,7 @@
 import pytest
 
-from sayso.config import DictateConfig
-from sayso.postprocess import Composer, Edit, apply_commands, remove_fillers
+from sayso.core.config import DictateConfig
+from sayso.dictate.postprocess import Composer, Edit, apply_commands, remove_fillers
 
 
 def composer(**kw):

@@ -70,8 +70,8 @@ def test_dictate_file_with_the_server_down(root):
 
 
 def test_speak_out_through_wyoming_piper_reads_back(root, piper_server):
-    from sayso.config import SttConfig
-    from sayso.stt import Transcriber, load_audio_file
+    from sayso.core.config import SttConfig
+    from sayso.dictate.engines.faster_whisper import Transcriber, load_audio_file
 
     out = root / "speech.wav"
     proc = sayso(root, f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\nengine_fallback = "none"\n',

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import TRANSCRIPTS, wait_for, wer
 from remote_support import StalledServer, read_audio, refused_port, start_faster_whisper, start_sayso_serve
-from sayso.remote.errors import RemoteError, RemoteLost, RemoteTimeout, RemoteUnavailable
+from sayso.core.errors import RemoteError, RemoteLost, RemoteTimeout, RemoteUnavailable
 from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
 from sayso.remote.wyoming_stt import WyomingSpeechToText
@@ -63,8 +63,8 @@ def _stream(engine, audio: np.ndarray, upto: int):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.config import SttConfig
-    from sayso.stt import Transcriber
+    from sayso.core.config import SttConfig
+    from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())
 

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import TRANSCRIPTS, wait_for, wer
 from remote_support import pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
-from sayso.remote.errors import RemoteProtocolError
-from sayso.pcm import wav_bytes
+from sayso.core.errors import RemoteProtocolError
+from sayso.core.pcm import wav_bytes
 from sayso.remote.openai_http import multipart
 from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
@@ -35,8 +35,8 @@ def serve(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.config import SttConfig
-    from sayso.stt import Transcriber
+    from sayso.core.config import SttConfig
+    from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())
 

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 
 from remote_support import free_port, server_env
-from sayso.errors import ConfigError, EngineError
-from sayso.remote.config import (RemoteSpeakConfig, RemoteSttConfig, ServeConfig, ServeLimits, choose_stt, choose_tts,
+from sayso.core.errors import ConfigError, EngineError
+from sayso.core.config_remote import (RemoteSpeakConfig, RemoteSttConfig, ServeConfig, ServeLimits, choose_stt, choose_tts,
                                  installed_modules, validate)
-from sayso.remote.errors import RemoteError, RemoteNotAllowed
+from sayso.core.errors import RemoteError, RemoteNotAllowed
 from sayso.remote.openai_http import error_message, load_api_key, multipart, sse_data
 from sayso.remote.openai_tts import _WavReader, split_sentences
-from sayso.remote.security import HTTP_SCHEMES, check_endpoint, check_listen, is_loopback_host
-from sayso.remote.serve_http import resample, streaming_wav_header
-from sayso.pcm import to_pcm16
+from sayso.core.endpoints import HTTP_SCHEMES, check_endpoint, check_listen, is_loopback_host
+from sayso.serve.http import resample, streaming_wav_header
+from sayso.core.pcm import to_pcm16
 from sayso.remote.wyoming_io import MalformedEvent, from_pcm, read_event
 
 
@@ -82,7 +82,7 @@ def test_serve_listens_on_loopback_unless_told():
 
 
 def test_serve_command_refuses_0000_before_loading_anything(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sayso.remote.serve", "--uri", f"tcp://0.0.0.0:{free_port()}"],
+    proc = subprocess.run([sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://0.0.0.0:{free_port()}"],
                           env=server_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 8, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "error" in line]
@@ -97,7 +97,7 @@ def test_serve_command_says_when_the_port_is_taken(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "sayso.remote.serve", "--uri", f"tcp://127.0.0.1:{port}"],
+        proc = subprocess.run([sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://127.0.0.1:{port}"],
                               env=server_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "cannot listen on tcp://127.0.0.1" in proc.stderr and "in use" in proc.stderr
 
@@ -124,7 +124,7 @@ def test_choose_backend_from_config_and_what_is_installed():
 
 def test_build_imports_backends_only_when_chosen():
     code = ("import sys; from sayso.remote.factory import build_stt, build_tts; "
-            "from sayso.remote.config import RemoteSttConfig, RemoteSpeakConfig; from sayso.config import SttConfig; "
+            "from sayso.core.config_remote import RemoteSttConfig, RemoteSpeakConfig; from sayso.core.config import SttConfig; "
             "assert build_stt(RemoteSttConfig(), SttConfig()) is None and build_tts(RemoteSpeakConfig()) is None; "
             "assert 'wyoming' not in sys.modules and 'sayso.remote.wyoming_stt' not in sys.modules; "
             "e = build_stt(RemoteSttConfig(engine='wyoming'), SttConfig()); assert 'wyoming' in sys.modules; e.close()")
@@ -250,7 +250,7 @@ def test_pcm_conversions():
 
 
 def test_doctor_report_of_configured_engines():
-    from sayso.config import SttConfig
+    from sayso.core.config import SttConfig
     from sayso.remote.factory import describe_engines
 
     assert describe_engines(RemoteSttConfig(), SttConfig(), RemoteSpeakConfig()) == []

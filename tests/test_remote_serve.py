@@ -22,8 +22,8 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from conftest import TRANSCRIPTS, wer
 from remote_support import DATA, describe_ok, pcm16, read_audio, start_sayso_serve
-from sayso.remote.errors import RemoteProtocolError
-from sayso.remote.interfaces import SpeechAudio
+from sayso.core.errors import RemoteProtocolError
+from sayso.core.interfaces import SpeechAudio
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
 from test_remote_wyoming import SENTENCES, _as_16k
@@ -42,8 +42,8 @@ def serve(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.config import SttConfig
-    from sayso.stt import Transcriber
+    from sayso.core.config import SttConfig
+    from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())
 
@@ -174,7 +174,7 @@ def test_vocabulary_reaches_the_server_as_hotwords(serve, local):
     """transcript_terms -> the request's vocabulary, as stt.vocabulary locally."""
     from dataclasses import replace
 
-    from sayso.stt import Transcriber
+    from sayso.dictate.engines.faster_whisper import Transcriber
 
     audio = read_audio("hotwords.mp3")
     stt = WyomingSpeechToText(serve.uri, vocabulary=["ComfyUI"], timeout_s=60)

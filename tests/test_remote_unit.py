@@ -11,16 +11,16 @@ import stat
 import numpy as np
 import pytest
 
-from sayso.audio import Recorder
-from sayso.config import Config, parse_config_text
-from sayso.dictation import Dictation, RemoteStt
-from sayso.errors import ConfigError, SaysoError
-from sayso.history import History
-from sayso.notify import Notifier
-from sayso.remote.errors import RemoteLost, RemoteUnavailable
-from sayso.remote.interfaces import SpeechAudio
-from sayso.remote.voice import RemoteVoice
-from sayso.stt import Transcript
+from sayso.audio.capture import Recorder
+from sayso.core.config import Config, parse_config_text
+from sayso.dictate.dictation import Dictation, RemoteStt
+from sayso.core.errors import ConfigError, SaysoError
+from sayso.dictate.history import History
+from sayso.desktop.notify import Notifier
+from sayso.core.errors import RemoteLost, RemoteUnavailable
+from sayso.core.interfaces import SpeechAudio
+from sayso.speak.engines.remote_voice import RemoteVoice
+from sayso.dictate.engines.faster_whisper import Transcript
 from test_dictation_unit import FakeStream, Model, Streamer, Window, dictate
 
 LAMP = "Turn on the living room lamp."

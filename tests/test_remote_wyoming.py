@@ -29,7 +29,7 @@ import pytest
 
 from conftest import TRANSCRIPTS, wait_for, wer
 from remote_support import DATA, CountingProxy, pcm16, read_audio, start_faster_whisper, start_piper
-from sayso.remote.interfaces import SpeechToText, StreamingSpeechToText, TextToSpeech
+from sayso.core.interfaces import SpeechToText, StreamingSpeechToText, TextToSpeech
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
 
@@ -61,8 +61,8 @@ def stt(whisper_server):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.config import SttConfig
-    from sayso.stt import Transcriber
+    from sayso.core.config import SttConfig
+    from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())
 

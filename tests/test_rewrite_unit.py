@@ -13,12 +13,12 @@ import time
 
 import pytest
 from rewrite_support import x_clipboard
-from sayso.actions import BUILTIN_PROMPTS, Action, build_prompt, get_action, resolve_actions, validate_rewrite_config
-from sayso.config import Config, RewriteActionConfig, RewriteConfig, parse_config_text
-from sayso.engines import Engine, EngineResult, EngineSet
-from sayso.errors import ConfigError, ExitStatus
-from sayso.notify import Notifier
-from sayso.rewrite import Rewriter, UndoEntry, UndoHistory
+from sayso.core.rewrite_actions import BUILTIN_PROMPTS, Action, build_prompt, get_action, resolve_actions, validate_rewrite_config
+from sayso.core.config import Config, RewriteActionConfig, RewriteConfig, parse_config_text
+from sayso.rewrite.engines.base import Engine, EngineResult, EngineSet
+from sayso.core.errors import ConfigError, ExitStatus
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.rewriter import Rewriter, UndoEntry, UndoHistory
 
 WRONG = "This is an test of the the linter."
 RIGHT = "This is a test of the linter."
@@ -179,7 +179,7 @@ def test_engine_failures_leave_the_clipboard_untouched(desktop, clip, engine, re
 def test_a_bug_is_a_notice_not_a_crash(desktop, clip, monkeypatch):
     desktop.set_clipboard(WRONG.encode())
     rw, _ = make(clip)
-    monkeypatch.setattr("sayso.rewrite.guard", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("sayso.rewrite.rewriter.guard", lambda *a, **k: 1 / 0)
     result = rw.run("fix")
     assert not result.ok and result.message == "internal error (ZeroDivisionError); see the debug log"
     assert desktop.get_clipboard() == WRONG.encode()

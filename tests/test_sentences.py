@@ -2,7 +2,7 @@
 
 import itertools
 
-from sayso.sentences import chunks, classify, split_clauses, split_sentences, windows
+from sayso.speak.sentences import chunks, classify, split_clauses, split_sentences, windows
 
 
 def test_sentences_respect_abbreviations_and_decimals():
@@ -96,7 +96,7 @@ def test_windows_cut_long_paragraphs_at_sentence_ends():
 
 
 def test_chunking_is_lazy_on_long_input(monkeypatch):
-    import sayso.sentences as sentences
+    import sayso.speak.sentences as sentences
 
     calls = []
     real = sentences.normalize
@@ -110,7 +110,7 @@ def test_chunking_is_lazy_on_long_input(monkeypatch):
 
 # --- a short first chunk for fast first audio ---------------------------------------
 
-from sayso.sentences import FIRST_MIN_CHARS, SECOND_CHUNK_CHARS, _lines, cut_first  # noqa: E402
+from sayso.speak.sentences import FIRST_MIN_CHARS, SECOND_CHUNK_CHARS, _lines, cut_first  # noqa: E402
 
 FIRST = "Listening to a text is a different way of reading it."
 

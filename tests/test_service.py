@@ -13,7 +13,7 @@ import pytest
 
 from conftest import BASE_CONFIG, REPO, DaemonProc, Desktop
 
-from sayso import service
+from sayso.app import service
 
 UNIT = REPO / "systemd" / "sayso.service"
 

@@ -1,9 +1,9 @@
 """Sizing the first chunk and the pause after it (no model needed)."""
 
-from sayso.first_audio import first_chunk_limit, pause_after
-from sayso.sentences import FIRST_MIN_CHARS, Chunk
-from sayso.tts import SynthSpeed
-from sayso.voices import VoiceProfile
+from sayso.speak.first_audio import first_chunk_limit, pause_after
+from sayso.speak.sentences import FIRST_MIN_CHARS, Chunk
+from sayso.speak.engines.piper import SynthSpeed
+from sayso.speak.voices import VoiceProfile
 
 
 def _speed(ms_per_char: float) -> SynthSpeed:

@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from sayso.errors import InputError
-from sayso.readable import _CONTROLS, cap_text, check_text
+from sayso.core.errors import InputError
+from sayso.speak.readable import _CONTROLS, cap_text, check_text
 
 
 def test_control_characters_are_exactly_category_cc_but_whitespace():

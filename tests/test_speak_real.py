@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 import sounddevice as sd
 
-from sayso.config import Config
-from sayso.errors import AudioError, InputError, ModelError
-from sayso.notify import Notifier
-from sayso.speak import ReadAloud
-from sayso.voices import VoiceRegistry
+from sayso.core.config import Config
+from sayso.core.errors import AudioError, InputError, ModelError
+from sayso.desktop.notify import Notifier
+from sayso.speak.reader import ReadAloud
+from sayso.speak.voices import VoiceRegistry
 
 pytestmark = pytest.mark.model
 
@@ -83,7 +83,7 @@ def virtual(speed=4.0):
 
 
 class MemoryClipboard:
-    """In-memory clipboard with the interface of sayso.clipboard.Clipboard."""
+    """In-memory clipboard with the interface of sayso.desktop.clipboard.Clipboard."""
 
     def __init__(self, primary="", clipboard=""):
         self.data = {"primary": primary, "clipboard": clipboard}
@@ -139,7 +139,7 @@ def _reader(env, notifier=None, clipboard=None, speed=4.0, **speak) -> ReadAloud
 
 
 def test_speak_out_wav_is_understood_by_whisper(env, whisper):
-    from sayso.cli import main
+    from sayso.cli.main import main
 
     out = env / "para.wav"
     assert main(["speak", "--out", str(out), PARAGRAPH]) == 0

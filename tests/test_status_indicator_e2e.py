@@ -13,8 +13,8 @@ import pytest
 
 from conftest import _kill, _start, wait_for
 
-from sayso.portal.indicator import RecordingIndicator, wait_shown
-from sayso.portal.state import State, Status
+from sayso.desktop.portal.indicator import RecordingIndicator, wait_shown
+from sayso.desktop.portal.state import State, Status
 
 TEXT = "typed while the indicator shows: hello world 123"
 

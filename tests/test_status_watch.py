@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from sayso.portal.state import State, StatePublisher, Status
-from sayso.portal.statusline import WATCH_REQUEST, format_status, main, run_watch, status_line, stream_status, watch
+from sayso.desktop.portal.state import State, StatePublisher, Status
+from sayso.desktop.portal.statusline import WATCH_REQUEST, format_status, main, run_watch, status_line, stream_status, watch
 
 
 # --------------------------------------------------------------------------

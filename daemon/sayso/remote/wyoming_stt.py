@@ -35,13 +35,13 @@ import numpy as np
 from wyoming.asr import Transcribe, Transcript as WyTranscript, TranscriptChunk, TranscriptStart, TranscriptStop
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 
-from ..errors import InputError
-from ..stt import SAMPLE_RATE, Segment, Transcript
+from ..core.errors import InputError
+from ..dictate.engines.faster_whisper import SAMPLE_RATE, Segment, Transcript
 from .aio import LoopThread
-from .errors import RemoteError, RemoteProtocolError, RemoteTimeout
-from .interfaces import EngineInfo
-from .security import check_endpoint
-from ..pcm import to_pcm16
+from ..core.errors import RemoteError, RemoteProtocolError, RemoteTimeout
+from ..core.interfaces import EngineInfo
+from ..core.endpoints import check_endpoint
+from ..core.pcm import to_pcm16
 from .wyoming_io import Connection, describe, split_chunks
 
 _LOGGER = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class WyomingSpeechToText:
 
     @classmethod
     def from_config(cls, remote, stt) -> "WyomingSpeechToText":
-        """From a :class:`~sayso.remote.config.RemoteSttConfig` and sayso's SttConfig."""
+        """From a :class:`~sayso.core.config_remote.RemoteSttConfig` and sayso's SttConfig."""
         return cls(remote.uri, language=stt.language, model=remote.remote_model, vocabulary=stt.vocabulary,
                    timeout_s=remote.timeout_s, allow_remote=remote.allow_remote)
 

@@ -23,11 +23,11 @@ from typing import Iterator, Optional
 from wyoming.audio import AudioChunk, AudioStop
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .aio import LoopThread
-from .errors import RemoteError, RemoteProtocolError, RemoteTimeout
-from .interfaces import EngineInfo, SpeechAudio
-from .security import check_endpoint
+from ..core.errors import RemoteError, RemoteProtocolError, RemoteTimeout
+from ..core.interfaces import EngineInfo, SpeechAudio
+from ..core.endpoints import check_endpoint
 from .wyoming_io import Connection, describe, from_pcm
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class WyomingTextToSpeech:
 
     @classmethod
     def from_config(cls, remote) -> "WyomingTextToSpeech":
-        """From a :class:`~sayso.remote.config.RemoteSpeakConfig`."""
+        """From a :class:`~sayso.core.config_remote.RemoteSpeakConfig`."""
         return cls(remote.uri, voice=remote.remote_voice, timeout_s=remote.timeout_s, allow_remote=remote.allow_remote)
 
     @property

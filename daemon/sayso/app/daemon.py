@@ -1,0 +1,282 @@
+"""The sayso daemon: binds hotkeys to the pipelines and keeps models warm.
+
+Data flow: key listener -> ChordMatcher -> action -> pipeline -> output.
+Every action is also reachable by name (``dictate.toggle``, ``speak.stop``,
+``rewrite.fix``...) for the control socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from typing import Callable, Optional
+
+from ..audio.capture import Recorder
+from ..desktop.clipboard import Clipboard, detect_session
+from ..core.config import Config, load_config
+from .desktop_link import DesktopLink
+from ..dictate.dictation import Dictation, ModelSlot
+from ..core.errors import SaysoError, run_logged
+from ..dictate.history import History, runtime_dir
+from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
+from ..desktop.keys.listener import start_listener
+from ..desktop.notify import Notifier
+from ..desktop.output import Output
+from .pipelines import attach_rewrite, attach_speak
+from ..dictate.engines.faster_whisper import Transcriber
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Daemon:
+    def __init__(self, config: Config, config_path: Optional[str] = None, env=os.environ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.env = env
+        self.session = config.general.session if config.general.session != "auto" else detect_session(env)
+        self.stop_event = threading.Event()
+        self.history = History(config.general.history_size, runtime_dir(env) / "undelivered.jsonl")
+        self.notifier = self._make_notifier()
+        self.clipboard = self._make_clipboard()
+        self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
+        self.listener = None
+        self.actions: dict = {}
+        self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
+        self._build(config)
+
+    # --- construction -------------------------------------------------------
+    def _make_notifier(self) -> Notifier:
+        try:
+            from ..desktop.feedback import make_notifier
+
+            return make_notifier(self.config.notify, self.env)
+        except ImportError:
+            return Notifier(enabled=False)
+
+    def _make_clipboard(self) -> Optional[Clipboard]:
+        try:
+            return Clipboard.detect(self.session, self.env)
+        except SaysoError as err:
+            _LOGGER.warning("%s", err)
+            return None
+
+    @staticmethod
+    def _load_stt(config: Config) -> Transcriber:
+        model = Transcriber.load(config.stt)
+        model.warm_up()
+        _LOGGER.info("Speech model warm")
+        return model
+
+    def _build(self, config: Config) -> None:
+        self.output = Output(config.output, self.session, self.clipboard, notifier=self.notifier)
+        self.recorder = Recorder(config.audio, on_limit=self._on_limit)
+        streamer, remote = self._make_streamer(config)
+        if streamer is not None:
+            self.recorder.on_audio = streamer.feed
+        self.dictation = Dictation(config, self.recorder, self.stt, self.output, self.notifier, self.history,
+                                   streamer, remote)
+        self.press_mode = PressMode(config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation)
+        self.actions = {
+            "dictate.start": self.dictation.start,
+            "dictate.stop": self._stop_dictation,
+            "dictate.toggle": self.press_mode.toggle,
+            "dictate.cancel": self._cancel,
+            "dictate.retry": self.dictation.retry,
+        }
+        self.speak = self._attach(attach_speak, config)
+        self.rewrite = self._attach(attach_rewrite, config, self.speak)
+        self.desktop.attach()
+
+    def _make_streamer(self, config: Config) -> tuple:
+        """(streamer, RemoteStt or None): a remote engine's session, else the local streamer."""
+        from ..remote.attach import remote_dictation
+
+        remote = remote_dictation(config)
+        if remote is not None:
+            return remote
+        if not config.dictate.streaming:
+            return None, None
+        try:
+            from ..dictate.streaming import StreamingTranscriber
+        except ImportError:
+            return None, None
+        return StreamingTranscriber(self.stt), None
+
+    def _attach(self, attach, config: Config, *args):
+        """Build an optional pipeline; without it, dictation still works."""
+        try:
+            return attach(self, config, *args)
+        except (SaysoError, ImportError) as err:
+            _LOGGER.error("%s", err)
+            return None
+
+    def _bindings(self, config: Config) -> dict:
+        hk = config.hotkeys
+        bindings = {"dictate": parse_binding(hk.dictate)}
+        if hk.cancel:
+            bindings["cancel"] = parse_binding(hk.cancel)
+        for action, keys in hk.actions.items():
+            if keys:
+                bindings[action] = parse_binding(keys)
+        for name, action in config.rewrite.actions.items():
+            if action.hotkey:
+                bindings[f"rewrite.{name}"] = parse_binding(action.hotkey)
+        return bindings
+
+    # --- hotkey events ------------------------------------------------------
+    def on_binding(self, name: str, event: str) -> None:
+        if self.desktop.paused and event == PRESS and name != "pause":  # paused from the tray: releases still pass
+            return
+        if name == "dictate":
+            if event == PRESS:
+                self.press_mode.press()
+            elif event == RELEASE:
+                self.press_mode.release()
+            elif event == ABORT:
+                self._cancel()
+            return
+        if event != PRESS:
+            return
+        if name == "cancel":
+            self._escape()
+            return
+        self.run_action(name, background=True)
+
+    def run_action(self, name: str, background: bool = False):
+        fn: Optional[Callable] = self.actions.get(name)
+        if fn is None:
+            raise SaysoError(f"unknown action {name!r}")
+        if not background:
+            return fn()
+        threading.Thread(target=run_logged, args=(fn, name), daemon=True, name=name).start()
+        return None
+
+    def _escape(self) -> None:
+        if self.dictation.recording:
+            self._cancel()
+        if self.speak is not None:
+            run_logged(self.speak.on_escape, "escape")
+        if self.rewrite is not None:
+            run_logged(self.rewrite.cancel, "escape")
+
+    def _cancel(self) -> None:
+        self.press_mode.abort()
+        self.dictation.cancel()
+
+    def _stop_dictation(self) -> None:
+        self.press_mode.abort()
+        self.dictation.stop()
+
+    def _on_limit(self) -> None:
+        _LOGGER.info("Maximum recording length reached (%.0f s)", self.config.audio.max_seconds)
+        self._stop_dictation()
+
+    # --- lifecycle ----------------------------------------------------------
+    def start(self) -> None:
+        if self.config.audio.preroll_ms > 0:
+            try:
+                self.recorder.open()
+            except SaysoError as err:  # no microphone yet: retried at the first dictation
+                _LOGGER.error("%s", err)
+        self._start_listener(self.config)
+        from ..control.server import ensure_server  # the control socket; once (start() runs again on reload)
+        self.control = ensure_server(self)
+        self.desktop.start(self.config)
+        _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
+        _sd_notify("READY=1", self.env)
+
+    def _start_listener(self, config: Config) -> None:
+        if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):
+            _sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
+        matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
+        self.listener = start_listener(config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device,
+                                       self.env)
+
+    def run(self) -> int:
+        installed = self._install_signals()
+        try:
+            self.start()
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+            for sig, old in installed.items():
+                signal.signal(sig, old)
+        return 0
+
+    def _install_signals(self) -> dict:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        old = {}
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            old[sig] = signal.signal(sig, lambda *_: self.stop_event.set())
+        if hasattr(signal, "SIGHUP"):
+            old[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=self.reload, daemon=True).start())
+        return old
+
+    def reload(self) -> bool:
+        """Re-read the config; a bad new config is reported and the old kept."""
+        try:
+            new = load_config(self.config_path, self.env)
+        except SaysoError as err:
+            _LOGGER.error("Reload failed, keeping the old config: %s", err)
+            self.notifier.notify("sayso: config not reloaded", str(err), urgency="critical")
+            return False
+        self.dictation.cancel()
+        if self.dictation.remote is not None:
+            self.dictation.remote.engine.close()
+        if self.speak is not None and self.speak.remote is not None:
+            self.speak.remote.close()
+        if self.listener is not None:
+            self.listener.stop()
+        self.recorder.close()
+        self.output.close()
+        self.desktop.stop()
+        if new.stt != self.config.stt:
+            self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
+        self.config = new
+        self._build(new)
+        self.start()
+        _LOGGER.info("Config reloaded")
+        return True
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+
+    def shutdown(self) -> None:
+        _sd_notify("STOPPING=1", self.env)
+        t0 = time.monotonic()
+        if getattr(self, "control", None) is not None:
+            self.control.close()
+        if self.listener is not None:
+            self.listener.stop()
+        self.dictation.shutdown()
+        if self.speak is not None:
+            run_logged(self.speak.shutdown, "shutdown")
+        if self.rewrite is not None:
+            run_logged(self.rewrite.close, "shutdown")
+        self.recorder.close()
+        self.output.close()
+        self.desktop.close()
+        self.notifier.close()
+        _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
+
+
+def _sd_notify(state: str, env=os.environ) -> None:
+    """Tell systemd (Type=notify) about our state, when run under it."""
+    address = env.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    import socket
+
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.connect(address)
+            sock.sendall(state.encode())
+    except OSError as err:
+        _LOGGER.debug("sd_notify failed: %s", err)

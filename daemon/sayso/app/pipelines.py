@@ -1,0 +1,88 @@
+"""Attach the read-aloud and rewrite pipelines to the daemon.
+
+Each builds its pipeline, warms it in the background and registers its
+actions by name (the hotkeys and ``sayso ctl`` call them the same way).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+from ..core.config import Config
+from ..core.errors import SaysoError, run_logged
+from ..core.memory import release_freed_memory
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _warm(name: str, fn) -> None:
+    def warm() -> None:
+        run_logged(fn, f"preparing {name}")
+        release_freed_memory()  # the warm-up's transient buffers
+
+    threading.Thread(target=warm, daemon=True, name=f"warm-{name}").start()
+
+
+def attach_speak(daemon, config: Config):
+    """The read-aloud pipeline, its voice loading in the background."""
+    from ..speak.reader import ReadAloud
+
+    reader = ReadAloud(config, daemon.clipboard, daemon.notifier,
+                       copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys))
+    _warm("the voice", reader.load)
+
+    def toggle_pause() -> None:
+        (reader.resume if reader.status()["state"] == "paused" else reader.pause)()
+
+    def speak_from(selection: str) -> None:
+        try:
+            text = reader.read_selection() if selection == "primary" else daemon.clipboard.read_text("clipboard")
+            if not text.strip():
+                raise SaysoError("the clipboard is empty")
+            reader.speak_text(text)
+        except SaysoError as err:
+            daemon.notifier.notify(str(err), urgency="critical")
+            raise
+
+    daemon.actions.update({
+        "speak.toggle": reader.toggle_selection,
+        "speak.selection": lambda: speak_from("primary"),
+        "speak.clipboard": lambda: speak_from("clipboard"),
+        "speak.stop": reader.stop,
+        "speak.pause": toggle_pause,
+        "speak.resume": reader.resume,
+        "speak.skip": reader.skip,
+        "speak.faster": reader.faster,
+        "speak.slower": reader.slower,
+    })
+    return reader
+
+
+def attach_rewrite(daemon, config: Config, reader=None):
+    """The rewrite pipeline; models load on first use."""
+    from ..core.rewrite_actions import action_names
+    from ..rewrite.rewriter import Rewriter
+
+    rewriter = Rewriter(
+        config, daemon.clipboard, daemon.notifier,
+        speak=reader.speak_text if reader is not None else None,
+        copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys),
+        paste=lambda: daemon.output.press_keys(config.output.paste_keys),
+    )
+    for name in action_names(config.rewrite):
+        daemon.actions[f"rewrite.{name}"] = (lambda n=name: _report(rewriter.run(n)))
+    daemon.actions.update({
+        "rewrite.undo": lambda: _report(rewriter.undo()),
+        "undo": lambda: _report(rewriter.undo()),
+        "rewrite.cancel": rewriter.cancel,
+    })
+    return rewriter
+
+
+def _report(result) -> Optional[object]:
+    """Rewrite results never raise; log failures as one line."""
+    if not result.ok:
+        _LOGGER.error("%s", result.message)
+    return result

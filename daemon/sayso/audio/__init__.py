@@ -1,0 +1,1 @@
+"""Audio in and out: capture (microphone), playback, voice activity detection. Imports only sayso.core."""

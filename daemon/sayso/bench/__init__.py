@@ -1,0 +1,1 @@
+"""``sayso bench``: dictation, rewrite, remote and system benchmarks, scoring. A leaf."""

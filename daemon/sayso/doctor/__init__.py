@@ -1,0 +1,1 @@
+"""``sayso doctor``: checks of the machine and the config. A leaf."""

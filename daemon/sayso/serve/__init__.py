@@ -1,0 +1,1 @@
+"""``sayso serve``: the local engines offered over Wyoming and an OpenAI-compatible HTTP API."""

@@ -1,0 +1,1 @@
+"""The read-aloud pipeline: text preparation (markup, normalisation, sentences), voices, playback."""

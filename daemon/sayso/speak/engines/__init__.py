@@ -1,0 +1,1 @@
+"""Text-to-speech backends: piper (local), the remote voice adapter."""
