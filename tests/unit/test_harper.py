@@ -92,7 +92,7 @@ def test_rewriter_text_mode_with_harper():
 
 
 def test_cli_rewrite_fix(tmp_path):
-    env = {"PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1] / "daemon"), "HOME": str(tmp_path),
+    env = {"PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2] / "daemon"), "HOME": str(tmp_path),
            "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     def run(*args, **kw):
         return subprocess.run([sys.executable, "-m", "sayso", *args], env=env, capture_output=True, text=True, timeout=60, **kw)

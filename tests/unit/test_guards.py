@@ -12,7 +12,7 @@ from sayso.rewrite.engines.llama import parse_structured
 from sayso.core.errors import EngineError
 from sayso.rewrite.guards import GuardRejected, guard, word_diff
 
-DATA = Path(__file__).parent / "data" / "smollm2_outputs.json"
+DATA = Path(__file__).parent.parent / "data" / "smollm2_outputs.json"
 CASES = json.loads(DATA.read_text(encoding="utf-8"))["cases"]
 ACTIONS = resolve_actions(RewriteConfig())
 

@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQ = ROOT / "requirements"
 RELOCK = "run scripts/lock.sh, then scripts/setup.sh test, and commit requirements/ with pyproject.toml"
 REINSTALL = "run scripts/setup.sh test (for a clean venv: rm -rf .venv && scripts/setup.sh test)"
