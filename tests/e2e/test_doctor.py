@@ -8,7 +8,7 @@ import pytest
 from conftest import BASE_CONFIG, DATA
 from test_control import CtlDaemon
 
-from sayso.doctor.main import FAIL, OK, WARN, Check, level_dbfs
+from sayso.doctor.base import FAIL, OK, WARN, Check, level_dbfs
 
 pytestmark = pytest.mark.e2e
 CHECKS = ["config", "session", "hotkeys", "microphone", "speakers", "clipboard", "selection", "typing",

@@ -21,7 +21,7 @@ from sayso.core.rewrite_actions import get_action
 from sayso.desktop.clipboard import Clipboard
 from sayso.core.config import Config, RewriteConfig
 from sayso.rewrite.engines.openai import OpenAIEngine, is_loopback_host
-from sayso.rewrite.engines.base import EngineSet
+from sayso.rewrite.engines.choose import EngineSet
 from sayso.core.errors import EngineError
 from sayso.rewrite.guards import _ASSISTANT_RE
 from sayso.rewrite.models import bundled_model

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from sayso.control.server import MAX_LINE, LineReader, LineTooLong, ProtocolError, Reply, Request
+from sayso.control.protocol import MAX_LINE, LineReader, LineTooLong, Reply, Request
+from sayso.core.errors import ProtocolError
 from sayso.control.commands import Commands, summarize
 from sayso.core.errors import SaysoError
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from sayso.core.config import parse_config_text
+from sayso.control.commands import Commands
 from sayso.control.server import MAX_WATCHERS, ControlServer
 from sayso.app.desktop_link import DesktopLink, StateTracker, _tidy
 from sayso.core.errors import ConfigError, OutputError
@@ -172,7 +173,7 @@ def read_line(sock, buf):
 @pytest.fixture
 def server(tmp_path):
     daemon = WatchDaemon()
-    srv = ControlServer(daemon, tmp_path / "sayso" / "control.sock")
+    srv = ControlServer(daemon, tmp_path / "sayso" / "control.sock", Commands)
     srv.start()
     yield daemon, srv
     srv.close()

@@ -9,7 +9,8 @@ import threading
 import pytest
 from sayso.core.rewrite_actions import get_action
 from sayso.core.config import Config, RewriteConfig
-from sayso.rewrite.engines.base import EngineSet, HarperEngine, edit_distance
+from sayso.rewrite.engines.choose import EngineSet
+from sayso.rewrite.engines.harper import HarperEngine, edit_distance
 from sayso.core.errors import EngineError
 from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter

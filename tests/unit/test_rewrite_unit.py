@@ -15,7 +15,8 @@ import pytest
 from rewrite_support import x_clipboard
 from sayso.core.rewrite_actions import BUILTIN_PROMPTS, Action, build_prompt, get_action, resolve_actions, validate_rewrite_config
 from sayso.core.config import Config, RewriteActionConfig, RewriteConfig, parse_config_text
-from sayso.rewrite.engines.base import Engine, EngineResult, EngineSet
+from sayso.rewrite.engines.base import Engine, EngineResult
+from sayso.rewrite.engines.choose import EngineSet
 from sayso.core.errors import ConfigError, ExitStatus
 from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter, UndoEntry, UndoHistory

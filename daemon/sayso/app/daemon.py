@@ -19,6 +19,7 @@ from ..desktop.clipboard import Clipboard, detect_session
 from ..core.config import Config, load_config
 from .desktop_link import DesktopLink
 from ..dictate.dictation import Dictation, ModelSlot
+from ..core.systemd import sd_notify
 from ..core.errors import SaysoError, run_logged
 from ..dictate.history import History, runtime_dir
 from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
@@ -92,7 +93,7 @@ class Daemon:
 
     def _make_streamer(self, config: Config) -> tuple:
         """(streamer, RemoteStt or None): a remote engine's session, else the local streamer."""
-        from ..remote.attach import remote_dictation
+        from .remote_link import remote_dictation
 
         remote = remote_dictation(config)
         if remote is not None:
@@ -182,15 +183,15 @@ class Daemon:
             except SaysoError as err:  # no microphone yet: retried at the first dictation
                 _LOGGER.error("%s", err)
         self._start_listener(self.config)
-        from ..control.server import ensure_server  # the control socket; once (start() runs again on reload)
+        from ..control.commands import ensure_server  # the control socket; once (start() runs again on reload)
         self.control = ensure_server(self)
         self.desktop.start(self.config)
         _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
-        _sd_notify("READY=1", self.env)
+        sd_notify("READY=1", self.env)
 
     def _start_listener(self, config: Config) -> None:
         if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):
-            _sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
+            sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
         matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
         self.listener = start_listener(config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device,
                                        self.env)
@@ -247,7 +248,7 @@ class Daemon:
         self.stop_event.set()
 
     def shutdown(self) -> None:
-        _sd_notify("STOPPING=1", self.env)
+        sd_notify("STOPPING=1", self.env)
         t0 = time.monotonic()
         if getattr(self, "control", None) is not None:
             self.control.close()
@@ -263,20 +264,3 @@ class Daemon:
         self.desktop.close()
         self.notifier.close()
         _LOGGER.info("Stopped (%.2f s)", time.monotonic() - t0)
-
-
-def _sd_notify(state: str, env=os.environ) -> None:
-    """Tell systemd (Type=notify) about our state, when run under it."""
-    address = env.get("NOTIFY_SOCKET")
-    if not address:
-        return
-    import socket
-
-    if address.startswith("@"):
-        address = "\0" + address[1:]
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.connect(address)
-            sock.sendall(state.encode())
-    except OSError as err:
-        _LOGGER.debug("sd_notify failed: %s", err)

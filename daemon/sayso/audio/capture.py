@@ -17,11 +17,11 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..core.config import AudioConfig
-from ..core.errors import AudioError
+from ..core.errors import AudioError, first_line
+from ..core.pcm import SAMPLE_RATE
 
 _LOGGER = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 # Blocks of 100 ms: an open input stream then costs ~0.25 % of a core
 # (50 ms blocks: ~0.5 %).  The audio between the last block and the key
 # release arrives with the next block; see Recorder.take_tail().
@@ -148,7 +148,7 @@ class Recorder:
         except AudioError:
             raise
         except Exception as err:
-            raise AudioError(f"cannot open the microphone: {_short(err)}") from None
+            raise AudioError(f"cannot open the microphone: {first_line(err)}") from None
         self._stream, self._rate = stream, rate
         _LOGGER.debug("Input stream open: device=%s rate=%s", device, rate)
 
@@ -261,8 +261,3 @@ class Recorder:
         if not adc or self._tail_from is None:
             return n  # no clock (or a test feeding blocks): all of it
         return max(0, min(n, int(round((self._tail_from - adc) * SAMPLE_RATE))))
-
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__

@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..core.errors import AudioError
+from ..core.errors import AudioError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +123,12 @@ class Player:
         except Exception as err:
             fallback = self._default_rate()
             if not fallback or fallback == self.sample_rate:
-                raise AudioError(f"cannot open the audio output: {_short(err)}") from None
+                raise AudioError(f"cannot open the audio output: {first_line(err, 160)}") from None
             log.info("Output refuses %d Hz, playing at %d Hz", self.sample_rate, fallback)
             try:
                 stream = self._open(fallback, max(64, fallback * BLOCK_MS // 1000))
             except Exception as err2:
-                raise AudioError(f"cannot open the audio output: {_short(err2)}") from None
+                raise AudioError(f"cannot open the audio output: {first_line(err2, 160)}") from None
             self.rate = fallback
             return stream
 
@@ -141,7 +141,7 @@ class Player:
             try:
                 stream.start()
             except Exception as err:
-                raise AudioError(f"cannot start audio output: {_short(err)}") from None
+                raise AudioError(f"cannot start audio output: {first_line(err, 160)}") from None
 
     def _open(self, rate: int, blocksize: int) -> object:
         return self._factory(
@@ -266,8 +266,3 @@ class Player:
 
     def _finished(self) -> None:
         self._done.set()
-
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text[:160]

@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from ..core.pcm import SAMPLE_RATE
+
 WINDOW = 512  # Silero VAD window (32 ms at 16 kHz)
 CONTEXT = 64  # samples of the previous window Silero sees
 
@@ -82,10 +84,10 @@ def ends_in_speech(audio: np.ndarray, silence_s: float = 0.1, context_s: float =
     Used at key release to decide whether the moments after the last audio
     block may hold the end of a word and are worth waiting for.
     """
-    window = audio[-int(context_s * 16000):]
+    window = audio[-int(context_s * SAMPLE_RATE):]
     if len(window) < WINDOW:
         return len(window) > 0
     vad = IncrementalVad(neg_threshold=0.5)
     vad.extend(np.ascontiguousarray(window, dtype=np.float32))
-    tail = max(1, int(round(silence_s * 16000 / WINDOW)))
+    tail = max(1, int(round(silence_s * SAMPLE_RATE / WINDOW)))
     return bool(vad.flags[-tail:].any())

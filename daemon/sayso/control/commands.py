@@ -10,14 +10,16 @@ Replies carry numbers and status words only, never the user's text (except
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import dataclasses
 import os
 import re
 from pathlib import Path
 from typing import Any, Optional
 
-from .server import ControlError, ControlServer, ProtocolError, Reply, Request, first_line
-from ..core.errors import SaysoError
+from ..core.errors import AlreadyRunningError, ControlError, ProtocolError, SaysoError, first_line
+from .protocol import Reply, Request, socket_path
+from .server import ControlServer
 
 COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history")
 DICTATE = ("start", "stop", "toggle", "cancel", "retry")
@@ -27,6 +29,8 @@ SPEAK_ACTIONS = {"selection": ("speak.selection", "speak.toggle")}
 WAIT_TIMEOUT_S = 300.0
 _ACTION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SAFE_STRINGS = ("status", "method", "engine", "error", "action", "voice", "state")
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class Commands:
@@ -251,3 +255,21 @@ def _last_error(daemon, server: Optional[ControlServer]) -> str:
         if urgency == "critical":
             return summary
     return ""
+
+
+def ensure_server(daemon) -> Optional[ControlServer]:
+    """Start the daemon's control server once (``start()`` runs again on reload)."""
+    existing = getattr(daemon, "control", None)
+    if existing is not None:
+        return existing
+    server = ControlServer(daemon, socket_path(daemon.env), Commands)
+    try:
+        server.start()
+    except AlreadyRunningError:
+        raise
+    except SaysoError as err:
+        if daemon.config.hotkeys.backend == "external":
+            raise ControlError(f"{err} (hotkeys.backend is external: sayso ctl is the only way in)") from None
+        _LOGGER.error("%s; 'sayso ctl' will not work", err)
+        return None
+    return server

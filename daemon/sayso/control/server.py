@@ -30,77 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..core.errors import ExitStatus, SaysoError
+from ..core.errors import AlreadyRunningError, ControlError, ExitStatus, SaysoError, first_line  # noqa: F401
+from .protocol import MAX_LINE, LineReader, LineTooLong, Reply, Request  # noqa: F401  (re-exported)
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_LINE = 64 * 1024
 MAX_CLIENTS = 8
 MAX_WATCHERS = 8  # ``status watch`` streams (status bars), counted apart from the clients
 IDLE_TIMEOUT_S = 60.0
-
-
-class ControlError(SaysoError):
-    pass
-
-
-class AlreadyRunningError(SaysoError):
-    pass
-
-
-class ProtocolError(SaysoError):
-    exit_status = ExitStatus.USAGE
-
-
-@dataclass
-class Request:
-    cmd: str
-    args: list = field(default_factory=list)
-    wait: bool = False
-
-    @classmethod
-    def parse(cls, line: bytes) -> "Request":
-        try:
-            data = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ProtocolError(f"malformed request: not a JSON line ({first_line(err)})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("cmd"), str):
-            raise ProtocolError('malformed request: expected {"cmd": "...", "args": [...]}')
-        args = data.get("args", [])
-        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-            raise ProtocolError("malformed request: args must be a list of strings")
-        return cls(data["cmd"], args, bool(data.get("wait", False)))
-
-    def encode(self) -> bytes:
-        return (json.dumps(dataclasses.asdict(self)) + "\n").encode()
-
-
-@dataclass
-class Reply:
-    ok: bool
-    error: str = ""
-    code: int = 0
-    data: dict = field(default_factory=dict)
-    #: instead of one reply line: ``stream(write_line, stop)`` writes lines until *stop* is set (``status watch``)
-    stream: Optional[Callable] = field(default=None, compare=False)
-
-    @classmethod
-    def failure(cls, err: BaseException) -> "Reply":
-        status = getattr(err, "exit_status", ExitStatus.ERROR)
-        return cls(False, first_line(err), int(status))
-
-    def encode(self) -> bytes:
-        body: dict = {"ok": self.ok}
-        if not self.ok:
-            body.update(error=self.error, code=self.code or int(ExitStatus.ERROR))
-        body.update(self.data)
-        return (json.dumps(body, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-
-
-def socket_path(env=os.environ) -> Path:
-    """Where the socket is (the client side: creates nothing)."""
-    base = env.get("XDG_RUNTIME_DIR") or f"/tmp/sayso-{os.getuid()}"
-    return Path(base) / "sayso" / "control.sock"
 
 
 # --------------------------------------------------------------------------
@@ -111,8 +48,9 @@ def socket_path(env=os.environ) -> Path:
 class ControlServer:
     """Accepts connections on a thread; one thread per client."""
 
-    def __init__(self, daemon, path: Path) -> None:
+    def __init__(self, daemon, path: Path, commands: Callable) -> None:
         self.daemon = daemon
+        self.commands = commands  # commands(daemon, server).run(request) -> Reply
         self.path = Path(path)
         self.last_error = ""
         self._sock: Optional[socket.socket] = None
@@ -227,9 +165,7 @@ class ControlServer:
         request = None
         try:
             request = Request.parse(line)
-            from .commands import Commands
-
-            return request, Commands(self.daemon, self).run(request)
+            return request, self.commands(self.daemon, self).run(request)
         except SaysoError as err:
             self.last_error = first_line(err)
             _LOGGER.info("Control request failed: %s", self.last_error)
@@ -239,24 +175,6 @@ class ControlServer:
             _LOGGER.debug("Traceback", exc_info=True)
             self.last_error = f"internal error: {first_line(err)}"
             return request, Reply(False, self.last_error, int(ExitStatus.ERROR))
-
-
-def ensure_server(daemon) -> Optional[ControlServer]:
-    """Start the daemon's control server once (``start()`` runs again on reload)."""
-    existing = getattr(daemon, "control", None)
-    if existing is not None:
-        return existing
-    server = ControlServer(daemon, socket_path(daemon.env))
-    try:
-        server.start()
-    except AlreadyRunningError:
-        raise
-    except SaysoError as err:
-        if daemon.config.hotkeys.backend == "external":
-            raise ControlError(f"{err} (hotkeys.backend is external: sayso ctl is the only way in)") from None
-        _LOGGER.error("%s; 'sayso ctl' will not work", err)
-        return None
-    return server
 
 
 def _check_dir(folder: Path) -> None:
@@ -336,34 +254,6 @@ def _wait_gone(conn: socket.socket, left: threading.Event, stop: threading.Event
     left.set()
 
 
-class LineTooLong(Exception):
-    pass
-
-
-class LineReader:
-    """Reads newline-terminated requests; never buffers more than *limit* bytes."""
-
-    def __init__(self, conn: socket.socket, limit: int) -> None:
-        self.conn, self.limit = conn, limit
-        self._buf = b""
-
-    def readline(self) -> Optional[bytes]:
-        while True:
-            nl = self._buf.find(b"\n")
-            if nl >= 0:
-                line, self._buf = self._buf[:nl], self._buf[nl + 1:]
-                if len(line) > self.limit:
-                    raise LineTooLong()
-                return line
-            if len(self._buf) > self.limit:
-                raise LineTooLong()
-            chunk = self.conn.recv(min(65536, self.limit + 1 - len(self._buf)) or 1)
-            if not chunk:
-                line, self._buf = self._buf, b""
-                return line if line.strip() else None
-            self._buf += chunk
-
-
 def _send_quietly(conn: socket.socket, reply: Reply) -> None:
     try:
         conn.sendall(reply.encode())
@@ -384,8 +274,3 @@ def _drain(conn: socket.socket) -> None:
             left -= len(chunk)
     except OSError:
         pass
-
-
-def first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__

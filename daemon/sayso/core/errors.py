@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import Callable
+from typing import Callable, Optional
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,10 +74,11 @@ class CancelledError(SaysoError):
     exit_status = ExitStatus.CANCELLED
 
 
-def first_line(err: BaseException) -> str:
-    """The first line of an error's message, or its type's name."""
+def first_line(err: BaseException, limit: Optional[int] = None) -> str:
+    """The first line of an error's message, or its type's name; at most *limit* characters."""
     lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__
+    text = lines[0] if lines else type(err).__name__
+    return text if limit is None else text[:limit]
 
 
 def run_logged(fn: Callable[[], object], what: str) -> None:
@@ -123,3 +124,22 @@ class RemoteTimeout(RemoteError):
 
 class RemoteProtocolError(RemoteError):
     """The server answered with an error, or with something that is not the protocol."""
+
+
+# Errors of the control socket (sayso.control).
+
+
+class ControlError(SaysoError):
+    pass
+
+
+class AlreadyRunningError(SaysoError):
+    pass
+
+
+class ProtocolError(SaysoError):
+    exit_status = ExitStatus.USAGE
+
+
+class HotkeyError(SaysoError):
+    """A hotkey listener could not start (sayso.desktop.keys, sayso.desktop.portal.listener)."""

@@ -11,8 +11,8 @@ pipeline call, nothing else.
   text with the local model).
 * :class:`TextToSpeech`: audio per sentence or clause, as it is made.
 
-Audio in is 16 kHz mono float32 (``sayso.dictate.engines.faster_whisper.SAMPLE_RATE``); text out is a
-:class:`sayso.dictate.engines.faster_whisper.Transcript`.
+Audio in is 16 kHz mono float32 (:data:`sayso.core.pcm.SAMPLE_RATE`); text out is a
+:class:`Transcript` (defined here, with its :class:`Segment`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,32 @@ from typing import Iterator, Optional, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..dictate.engines.faster_whisper import Transcript
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    no_speech_prob: float
+    avg_logprob: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    segments: list = field(default_factory=list)
+    duration: float = 0.0
+    dropped: int = 0  # segments removed by the hallucination gate
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def words(self) -> list:
+        """The text's words, with their case and punctuation."""
+        return self.text.split()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ import wave
 
 import numpy as np
 
+# The one sample rate of speech in sayso: capture, VAD, speech to text, kept recordings.
+SAMPLE_RATE = 16000
+
 
 def to_pcm16(audio: np.ndarray) -> bytes:
     """float32 in [-1, 1] -> little-endian 16-bit PCM (rounded, clipped)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlparse
 
-from .config import RewriteActionConfig, RewriteConfig
+from .config_types import RewriteActionConfig, RewriteConfig
 from .errors import ConfigError
 
 ENGINES = ("auto", "harper", "llama", "openai")

@@ -19,7 +19,7 @@ from .clipboard import Clipboard, XclipClipboard
 from ..core.config import OutputConfig
 from ..core.errors import OutputError, SaysoError
 from ..core.chords import parse_binding
-from ..dictate.postprocess import Edit
+from ..core.edit import Edit
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.edit import Edit  # noqa: F401  (re-exported)
 from ..core.config import DictateConfig
 
 _COMMANDS = [  # (pattern, replacement); punctuation Whisper adds around them is dropped
@@ -17,16 +18,6 @@ _COMMANDS = [  # (pattern, replacement); punctuation Whisper adds around them is
     (re.compile(r"[ \t]*\bnew line\b[.,;:!?]*[ \t]*", re.I), "\n"),
 ]
 _SCRATCH = re.compile(r"\bscratch that\b[.,;:!?]*", re.I)
-
-
-@dataclass
-class Edit:
-    delete: int  # characters to erase before the cursor first (scratch that)
-    text: str
-
-    @property
-    def empty(self) -> bool:
-        return self.delete == 0 and not self.text
 
 
 def remove_fillers(text: str, fillers: list) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from .main import (FAIL, INPUT_GROUP_FIX, OK, SILENCE_DBFS, WARN, Check, Context, device_names, first_line, now,
+from .base import (FAIL, INPUT_GROUP_FIX, OK, SILENCE_DBFS, WARN, Check, Context, device_names, first_line, now,
                      record_level, run_tool)
 from ..core.errors import SaysoError
 
@@ -219,7 +219,8 @@ def check_voice(ctx: Context) -> Check:
 
 
 def check_rewrite(ctx: Context) -> Check:
-    from ..rewrite.engines.base import NO_MODEL_HINT, EngineSet
+    from ..rewrite.engines.base import NO_MODEL_HINT
+    from ..rewrite.engines.choose import EngineSet
 
     cfg = ctx.config.rewrite
     engines = EngineSet(cfg)
@@ -247,8 +248,8 @@ def check_daemon(ctx: Context) -> Check:
     import os
     import stat
 
-    from ..cli.control import request
-    from ..control.server import socket_path
+    from ..control.client import request
+    from ..control.protocol import socket_path
     from ..core.errors import NoDaemonError
 
     path = socket_path(ctx.env)

@@ -13,7 +13,7 @@ FIX = {
 
 def remote_checks(ctx) -> list:
     """One Check per remote engine of *ctx*.config (none when both are local)."""
-    from .main import FAIL, OK, WARN, Check
+    from .base import FAIL, OK, WARN, Check
 
     cfg = ctx.config
     checks = []

@@ -24,7 +24,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..core.errors import InputError
-from ..dictate.engines.faster_whisper import SAMPLE_RATE, Transcript
+from ..core.interfaces import Transcript
+from ..core.pcm import SAMPLE_RATE
 from ..core.errors import RemoteError, RemoteProtocolError
 from ..core.interfaces import EngineInfo
 from ..core.pcm import wav_bytes

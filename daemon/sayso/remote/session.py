@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..dictate.engines.faster_whisper import Transcript
+from ..core.interfaces import Transcript
 from ..core.interfaces import SpeechToText
 
 

@@ -36,7 +36,8 @@ from wyoming.asr import Transcribe, Transcript as WyTranscript, TranscriptChunk,
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 
 from ..core.errors import InputError
-from ..dictate.engines.faster_whisper import SAMPLE_RATE, Segment, Transcript
+from ..core.interfaces import Segment, Transcript
+from ..core.pcm import SAMPLE_RATE
 from .aio import LoopThread
 from ..core.errors import RemoteError, RemoteProtocolError, RemoteTimeout
 from ..core.interfaces import EngineInfo

@@ -18,8 +18,9 @@ from typing import Callable, Optional
 
 from ..core.rewrite_actions import Action, get_action
 from ..core.config import Config
-from .engines.base import EngineResult, EngineSet
-from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError
+from .engines.base import EngineResult
+from .engines.choose import EngineSet
+from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
 from .guards import guard, word_diff
 from ..desktop.selection import replace_selection
 
@@ -225,7 +226,7 @@ class Rewriter:
             if isinstance(err, SaysoError):
                 raise err
             _LOGGER.debug("Engine %s failed", engine.name, exc_info=err)
-            raise EngineError(f"the {engine.name} engine failed: {type(err).__name__}: {_first_line(err)[:120]}")
+            raise EngineError(f"the {engine.name} engine failed: {type(err).__name__}: {first_line(err)[:120]}")
         return box["result"]
 
     def _write(self, act: Action, source: str, result: RewriteResult) -> None:
@@ -251,7 +252,7 @@ class Rewriter:
         result.message = "explained (the clipboard was not changed)"
 
     def _fail(self, action: str, err: SaysoError, started: float) -> RewriteResult:
-        message = _first_line(err)
+        message = first_line(err)
         urgency = "low" if isinstance(err, CancelledError) else "normal"
         self.notifier.notify(f"Rewrite {action}: {message}", urgency=urgency)
         _LOGGER.debug("Rewrite %s failed: %s", action, message)
@@ -266,8 +267,3 @@ def _snapshot_is(snap, text: str) -> bool:
         return data.decode("utf-8") == text
     except UnicodeDecodeError:
         return False
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

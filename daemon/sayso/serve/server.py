@@ -28,7 +28,7 @@ from typing import Optional
 
 from wyoming.server import AsyncServer, AsyncTcpServer, AsyncUnixServer
 
-from ..app.daemon import _sd_notify as sd_notify  # the same Type=notify unit protocol as `sayso run`
+from ..core.systemd import sd_notify  # the same Type=notify unit protocol as `sayso run`
 from ..core.errors import ExitStatus, SaysoError
 from ..remote.aio import LoopThread
 from ..core.config_remote import ServeConfig, ServeLimits, validate
@@ -183,9 +183,9 @@ def main(argv: Optional[list] = None) -> int:
     if not args.debug:
         logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # one INFO line per request
     try:
-        from ..core.config import Config
+        from ..core.config import load_config
 
-        user = Config.load(args.config)
+        user = load_config(args.config)
         cfg = config_from_args(args, user.serve)  # the flags over the config's [serve]
         for endpoint in check_addresses(cfg):  # before loading anything
             probe_listen(endpoint)

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Optional
 
 from ...core.chords import ChordMatcher
-from .listener import HotkeyError
+from ...core.errors import HotkeyError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,6 +114,10 @@ class EvdevListener:
     """Reads every matching keyboard in one thread and feeds the matcher."""
 
     name = "evdev"
+
+    @classmethod
+    def create(cls, matcher: ChordMatcher, *, evdev_device: str = "", env=os.environ) -> "EvdevListener":
+        return cls(matcher, evdev_device)
 
     def __init__(self, matcher: ChordMatcher, device: str = "", keyboards: Optional[list] = None) -> None:
         self.matcher = matcher

@@ -14,14 +14,10 @@ import os
 import sys
 from typing import Optional
 
-from ...core.errors import SaysoError
+from ...core.errors import HotkeyError  # noqa: F401  (re-exported for the listeners' callers)
 from ...core.chords import ChordMatcher
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class HotkeyError(SaysoError):
-    pass
 
 
 def pynput_key_name(key) -> Optional[str]:
@@ -42,6 +38,10 @@ class PynputListener:
     """Runs pynput's keyboard listener in its own thread."""
 
     name = "pynput"
+
+    @classmethod
+    def create(cls, matcher: ChordMatcher, *, evdev_device: str = "", env=os.environ):
+        return cls(matcher)
 
     def __init__(self, matcher: ChordMatcher, grab: bool = True) -> None:
         self.matcher = matcher
@@ -119,6 +119,10 @@ class ExternalListener:
 
     name = "external"
 
+    @classmethod
+    def create(cls, matcher: ChordMatcher, *, evdev_device: str = "", env=os.environ):
+        return cls(matcher)
+
     def __init__(self, matcher: ChordMatcher) -> None:
         self.matcher = matcher
 
@@ -191,8 +195,5 @@ def start_listener(backend: str, session: str, matcher: ChordMatcher, evdev_devi
 
 
 def _build(cls, matcher: ChordMatcher, evdev_device: str, env):
-    if cls.name == "evdev":
-        return cls(matcher, evdev_device)
-    if cls.name == "portal":
-        return cls(matcher, env=env)
-    return cls(matcher)
+    """Each listener class builds itself from the options it needs (``create``)."""
+    return cls.create(matcher, evdev_device=evdev_device, env=env)

@@ -70,6 +70,10 @@ class PortalListener:
 
     name = "portal"
 
+    @classmethod
+    def create(cls, matcher, *, evdev_device: str = "", env=os.environ) -> "PortalListener":
+        return cls(matcher, env=env)
+
     def __init__(self, matcher, env=os.environ, timeout: float = 120.0) -> None:
         self.matcher = matcher
         loose = set(getattr(matcher, "loose", ()))  # Escape-style keys: a global grab would take them from every app
@@ -87,7 +91,7 @@ class PortalListener:
         self.matcher.emit(name, PRESS if pressed else RELEASE)
 
     def start(self) -> None:
-        from ..keys.listener import HotkeyError
+        from ...core.errors import HotkeyError
         from .bus import BusError
         from .xdp import PortalError
 

@@ -20,35 +20,10 @@ import numpy as np
 
 from ...core.config import SttConfig
 from ...core.errors import InputError, ModelError, first_line
+from ...core.interfaces import Segment, Transcript
+from ...core.pcm import SAMPLE_RATE
 
 _LOGGER = logging.getLogger(__name__)
-SAMPLE_RATE = 16000
-
-
-@dataclass
-class Segment:
-    start: float
-    end: float
-    text: str
-    no_speech_prob: float
-    avg_logprob: float
-
-
-@dataclass
-class Transcript:
-    text: str
-    segments: list = field(default_factory=list)
-    duration: float = 0.0
-    dropped: int = 0  # segments removed by the hallucination gate
-
-    @property
-    def empty(self) -> bool:
-        return not self.text.strip()
-
-    @property
-    def words(self) -> list:
-        """The text's words, with their case and punctuation."""
-        return self.text.split()
 
 
 def resolve_model(spec: str) -> str:

@@ -29,7 +29,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...core.errors import ModelError
+from ...core.errors import ModelError, first_line
 from ..voices import Prosody, VoiceProfile, model_files
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ def _load_piper(model: Path, config: Path, name: str):
         try:
             json.loads(config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise ModelError(f"voice '{name}': config {config.name} is not valid JSON ({_short(err)})") from None
+            raise ModelError(f"voice '{name}': config {config.name} is not valid JSON ({first_line(err, 160)})") from None
         try:
             voice = _piper_voice(PiperVoice, model, config)
         except Exception as err:  # onnxruntime raises its own types for corrupt files
-            raise ModelError(f"voice '{name}': cannot load {model.name}: {_short(err)}") from None
+            raise ModelError(f"voice '{name}': cannot load {model.name}: {first_line(err, 160)}") from None
         _CACHE[key] = voice
         return voice
 
@@ -103,11 +103,6 @@ def _piper_voice(piper_voice: type, model: Path, config: Path) -> object:
         return piper_voice(session=session, config=piper_config)
     except TypeError:  # another PiperVoice signature
         return piper_voice.load(model, config_path=config)
-
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text[:160]
 
 
 @dataclass
