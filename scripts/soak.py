@@ -37,15 +37,21 @@ from conftest import _kill, start_desktop, stop_desktop  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--dictations", type=int, default=105, help="how many (default 105: 7 passes over the 15 clips)")
     ap.add_argument("--json", type=Path, help="write every dictation and the summary here")
     ap.add_argument("--debug", action="store_true", help="run the daemon with --debug (transcripts in its log)")
     ap.add_argument("--seed", type=int, default=20240607, help="the shuffled order and the tails")
     ap.add_argument("--max-seconds", type=float, default=0.0, help="only clips at most this long (0: all)")
-    ap.add_argument("--pad", type=float, default=None,
-                    help=f"seconds of silence played before each clip (default {soak.PAD_S}; 0 shows the loss of the start of"
-                         " each paplay stream on PulseAudio's null sink, see tests/soak.py prepare())")
+    ap.add_argument(
+        "--pad",
+        type=float,
+        default=None,
+        help=f"seconds of silence played before each clip (default {soak.PAD_S}; 0 shows the loss of the start of"
+        " each paplay stream on PulseAudio's null sink, see tests/soak.py prepare())",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, window events)")
     args = ap.parse_args(argv)
 
@@ -64,7 +70,9 @@ def main(argv=None) -> int:
         daemon = soak.start_daemon(desk, work, debug=args.debug)
         box = soak.open_window(desk, work)
         run = soak.Soak(desk, daemon, box)
-        print(f"{len(steps)} dictations, daemon pid {daemon.proc.pid}{' (--debug)' if args.debug else ''}\n", flush=True)
+        print(
+            f"{len(steps)} dictations, daemon pid {daemon.proc.pid}{' (--debug)' if args.debug else ''}\n", flush=True
+        )
         print(soak.TABLE_HEAD, flush=True)
 
         def show(rec):
@@ -90,13 +98,25 @@ def main(argv=None) -> int:
     growth = soak.rss_growth(records)
     failed = any(r.problems() for r in records) or (growth is not None and growth >= soak.RSS_GROWTH_MB)
     if args.json:
-        args.json.write_text(json.dumps({
-            "when": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
-            "minutes": round((time.time() - started) / 60, 1),
-            "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
-                        "load_at_end": __import__("os").getloadavg()},
-            "debug": args.debug, "seed": args.seed, "pad_s": soak.PAD_S if args.pad is None else args.pad, "summary": soak.summary(records),
-            "dictations": [r.to_json() for r in records]}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "when": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+                    "minutes": round((time.time() - started) / 60, 1),
+                    "machine": {
+                        "cpus": __import__("os").cpu_count(),
+                        "python": platform.python_version(),
+                        "load_at_end": __import__("os").getloadavg(),
+                    },
+                    "debug": args.debug,
+                    "seed": args.seed,
+                    "pad_s": soak.PAD_S if args.pad is None else args.pad,
+                    "summary": soak.summary(records),
+                    "dictations": [r.to_json() for r in records],
+                },
+                indent=1,
+            )
+        )
         print(f"\nwritten: {args.json}")
     if args.keep:
         print(f"kept: {work}")

@@ -78,8 +78,15 @@ class Desktop:
         """Set a selection with xclip and wait until it really owns it
         (``xclip -i`` exits before its forked child has taken the selection)."""
         cmd = ["xclip", "-selection", selection, "-i"] + (["-t", target] if target else [])
-        subprocess.run(cmd, input=data, env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
-        wait_for(lambda: self.get_clipboard(target or "UTF8_STRING", selection) == data, 10, 0.02, "xclip to own the selection")
+        subprocess.run(
+            cmd, input=data, env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10
+        )
+        wait_for(
+            lambda: self.get_clipboard(target or "UTF8_STRING", selection) == data,
+            10,
+            0.02,
+            "xclip to own the selection",
+        )
 
     def get_clipboard(self, target: str = "UTF8_STRING", selection: str = "clipboard") -> bytes:
         proc = self.run("xclip", "-selection", selection, "-o", "-t", target, check=False)
@@ -90,21 +97,40 @@ class Desktop:
         return proc.stdout.decode().split() if proc.returncode == 0 else []
 
     def sayso(self, *args, input=None, timeout=300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "sayso", *args], env=self.env, input=input, capture_output=True,
-                              timeout=timeout, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "sayso", *args],
+            env=self.env,
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            text=True,
+        )
 
 
 def _start(cmd, env, **kw) -> subprocess.Popen:
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, **kw)
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, **kw
+    )
 
 
 def _start_pulse(env: dict, runtime: Path) -> subprocess.Popen:
     sock = runtime / "pulse.sock"
-    proc = _start(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disable-shm=yes",
-                   "--load=module-null-sink sink_name=sayso_test",
-                   f"--load=module-native-protocol-unix socket={sock} auth-anonymous=1"], env)
+    proc = _start(
+        [
+            "pulseaudio",
+            "-n",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--disable-shm=yes",
+            "--load=module-null-sink sink_name=sayso_test",
+            f"--load=module-native-protocol-unix socket={sock} auth-anonymous=1",
+        ],
+        env,
+    )
     env["PULSE_SERVER"] = f"unix:{sock}"
-    wait_for(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0, 20, 0.1, "PulseAudio")
+    wait_for(
+        lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0, 20, 0.1, "PulseAudio"
+    )
     subprocess.run(["pactl", "set-default-sink", "sayso_test"], env=env, check=True)
     subprocess.run(["pactl", "set-default-source", "sayso_test.monitor"], env=env, check=True)
     return proc
@@ -119,19 +145,41 @@ def start_desktop(root: Path) -> Desktop:
         assert shutil.which(tool), f"{tool} is missing: run scripts/setup.sh test"
     runtime = root / "run"
     runtime.mkdir(mode=0o700)
-    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "SAYSO_CONFIG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "SAYSO_CONFIG")
+    }
     n = _free_display()
-    env.update(DISPLAY=f":{n}", XDG_RUNTIME_DIR=str(runtime), HOME=str(root), XDG_CONFIG_HOME=str(root / "config"),
-               XDG_DATA_HOME=str(root / "data"), XDG_STATE_HOME=str(root / "state"), PYTHONUNBUFFERED="1",
-               HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO / "daemon"))
+    env.update(
+        DISPLAY=f":{n}",
+        XDG_RUNTIME_DIR=str(runtime),
+        HOME=str(root),
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_DATA_HOME=str(root / "data"),
+        XDG_STATE_HOME=str(root / "state"),
+        PYTHONUNBUFFERED="1",
+        HF_HUB_OFFLINE="1",
+        PYTHONPATH=str(REPO / "daemon"),
+    )
     desk = Desktop(env, root)
     try:
         desk.procs.append(_start(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], env))
         wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 20, 0.1, "Xvfb")
-        wait_for(lambda: subprocess.run(["xdotool", "getmouselocation"], env=env, capture_output=True).returncode == 0, 20, 0.1, "X")
+        wait_for(
+            lambda: subprocess.run(["xdotool", "getmouselocation"], env=env, capture_output=True).returncode == 0,
+            20,
+            0.1,
+            "X",
+        )
         desk.procs.append(_start_pulse(env, runtime))
-        bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"], env=env,
-                             capture_output=True, text=True, check=True).stdout.split()
+        bus = subprocess.run(
+            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     except BaseException:
         stop_desktop(desk)
         raise
@@ -179,8 +227,10 @@ class TextBox:
         """*events*: a file where the window appends ``<monotonic time> <length>``
         at each change (see tk_target.py), for latencies; off by default."""
         self.desk, self.path, self.title, self.events = desk, path, title, events
-        self.proc = _start([sys.executable, str(TESTS / "tk_target.py"), str(path), title]
-                           + ([str(events)] if events else []), desk.env)
+        self.proc = _start(
+            [sys.executable, str(TESTS / "tk_target.py"), str(path), title] + ([str(events)] if events else []),
+            desk.env,
+        )
         wait_for(path.exists, 20, 0.05, "the Tk window")
         self.focus()
 
@@ -216,9 +266,14 @@ class DaemonProc:
     def __init__(self, desk: Desktop, config_path: Path, args=()) -> None:
         self.lines: list = []
         self._cond = threading.Condition()
-        self.proc = subprocess.Popen([sys.executable, "-m", "sayso", "--config", str(config_path), *args, "run"],
-                                     env=desk.env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sayso", "--config", str(config_path), *args, "run"],
+            env=desk.env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -244,7 +299,9 @@ class DaemonProc:
                         return line
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.proc.poll() is not None and not left):
-                    raise AssertionError(f"no log line matching {pattern!r} in {timeout} s; log:\n" + "\n".join(self.lines))
+                    raise AssertionError(
+                        f"no log line matching {pattern!r} in {timeout} s; log:\n" + "\n".join(self.lines)
+                    )
                 if self.proc.poll() is not None:
                     raise AssertionError(f"daemon exited ({self.proc.returncode}); log:\n" + "\n".join(self.lines))
                 self._cond.wait(min(left, 0.5))
@@ -293,7 +350,7 @@ def daemon_factory(desktop, tmp_path):
         proc.stop()
 
 
-def dictate(desk: Desktop, daemon: "DaemonProc", textbox: "TextBox", audio: Path, keys: str = "ctrl+alt+space") -> str:
+def dictate(desk: Desktop, daemon: DaemonProc, textbox: TextBox, audio: Path, keys: str = "ctrl+alt+space") -> str:
     """One push-to-talk dictation; returns the window's text once it was inserted."""
     previous, mark = textbox.text(), daemon.mark()
     hold_and_play(desk, keys, audio)

@@ -27,10 +27,11 @@ class Edit:
 def hold(seconds: float) -> dict:
     events = []
     t0 = time.monotonic()
-    shortcuts = PortalShortcuts({"dictate": ("Hold to dictate", "CTRL+ALT+space"),
-                                 "speak.toggle": ("Read the selection aloud", "CTRL+ALT+s")},
-                                lambda name, pressed: events.append([round(time.monotonic() - t0, 3), name, pressed]),
-                                timeout=30)
+    shortcuts = PortalShortcuts(
+        {"dictate": ("Hold to dictate", "CTRL+ALT+space"), "speak.toggle": ("Read the selection aloud", "CTRL+ALT+s")},
+        lambda name, pressed: events.append([round(time.monotonic() - t0, 3), name, pressed]),
+        timeout=30,
+    )
     keyboard = PortalKeyboard(timeout=30)
     shortcuts.start()
     try:
@@ -46,8 +47,13 @@ def hold(seconds: float) -> dict:
         time.sleep(0.5)
         keyboard.press_keys("<ctrl>+<alt>+s")
         time.sleep(0.5)
-        return {"bound": shortcuts.bound(), "events": events, "pressed_at": pressed_at, "released_at": released_at,
-                "remote_version": keyboard.version}
+        return {
+            "bound": shortcuts.bound(),
+            "events": events,
+            "pressed_at": pressed_at,
+            "released_at": released_at,
+            "remote_version": keyboard.version,
+        }
     finally:
         keyboard.stop()
         shortcuts.stop()

@@ -69,8 +69,12 @@ class PrivateBus:
         fd, self.config = tempfile.mkstemp(prefix="sayso-bus-", suffix=".conf")
         with os.fdopen(fd, "w") as fh:
             fh.write(BUS_CONFIG)
-        self.proc = subprocess.Popen(["dbus-daemon", f"--config-file={self.config}", "--nofork", "--print-address=1"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", f"--config-file={self.config}", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         self.address = self.proc.stdout.readline().strip()
         if not self.address:
             self.close()
@@ -118,8 +122,14 @@ class StandinSession:
 class StandinPortal:
     """The service; its attributes are what the tests look at or change."""
 
-    def __init__(self, address: str, shortcuts_version: int = 1, remote_version: int = 2,
-                 device_types: int = 7, with_shortcuts: bool = True) -> None:
+    def __init__(
+        self,
+        address: str,
+        shortcuts_version: int = 1,
+        remote_version: int = 2,
+        device_types: int = 7,
+        with_shortcuts: bool = True,
+    ) -> None:
         self.bus = Bus(address, "standin")
         self.sessions: dict = {}
         self.keysyms: list = []  # (keysym, state) from NotifyKeyboardKeysym, in order
@@ -141,22 +151,32 @@ class StandinPortal:
 
     # --- interfaces ----------------------------------------------------------
     def _shortcuts_iface(self) -> Interface:
-        return Interface(GS, methods={
-            "CreateSession": Method("a{sv}", "o", lambda m, o: self._create(m, o, "shortcuts", "s"), after=True),
-            "BindShortcuts": Method("oa(sa{sv})sa{sv}", "o", self._bind, after=True),
-            "ListShortcuts": Method("oa{sv}", "o", self._list, after=True),
-        }, properties={"version": ("u", lambda: self._versions[GS])},
-            signals={"Activated": "osta{sv}", "Deactivated": "osta{sv}", "ShortcutsChanged": "oa(sa{sv})"})
+        return Interface(
+            GS,
+            methods={
+                "CreateSession": Method("a{sv}", "o", lambda m, o: self._create(m, o, "shortcuts", "s"), after=True),
+                "BindShortcuts": Method("oa(sa{sv})sa{sv}", "o", self._bind, after=True),
+                "ListShortcuts": Method("oa{sv}", "o", self._list, after=True),
+            },
+            properties={"version": ("u", lambda: self._versions[GS])},
+            signals={"Activated": "osta{sv}", "Deactivated": "osta{sv}", "ShortcutsChanged": "oa(sa{sv})"},
+        )
 
     def _remote_iface(self) -> Interface:
-        return Interface(RD, methods={
-            "CreateSession": Method("a{sv}", "o", lambda m, o: self._create(m, o, "remote", "o"), after=True),
-            "SelectDevices": Method("oa{sv}", "o", self._select, after=True),
-            "Start": Method("osa{sv}", "o", self._start, after=True),
-            "NotifyKeyboardKeysym": Method("oa{sv}iu", "", self._keysym),
-            "NotifyKeyboardKeycode": Method("oa{sv}iu", "", self._keycode),
-        }, properties={"version": ("u", lambda: self._versions[RD]),
-                       "AvailableDeviceTypes": ("u", lambda: self.device_types)})
+        return Interface(
+            RD,
+            methods={
+                "CreateSession": Method("a{sv}", "o", lambda m, o: self._create(m, o, "remote", "o"), after=True),
+                "SelectDevices": Method("oa{sv}", "o", self._select, after=True),
+                "Start": Method("osa{sv}", "o", self._start, after=True),
+                "NotifyKeyboardKeysym": Method("oa{sv}iu", "", self._keysym),
+                "NotifyKeyboardKeycode": Method("oa{sv}iu", "", self._keycode),
+            },
+            properties={
+                "version": ("u", lambda: self._versions[RD]),
+                "AvailableDeviceTypes": ("u", lambda: self.device_types),
+            },
+        )
 
     # --- requests and sessions ------------------------------------------------
     @staticmethod
@@ -199,8 +219,14 @@ class StandinPortal:
         session = StandinSession(path, self._sender(msg), kind)
         self.sessions[path] = session
         obj = Exported(path)
-        obj.add(Interface(SESSION, methods={"Close": Method("", "", lambda m: self.close_session(path, False))},
-                          properties={"version": ("u", lambda: 1)}, signals={"Closed": "a{sv}"}))
+        obj.add(
+            Interface(
+                SESSION,
+                methods={"Close": Method("", "", lambda m: self.close_session(path, False))},
+                properties={"version": ("u", lambda: 1)},
+                signals={"Closed": "a{sv}"},
+            )
+        )
         self.bus.export(obj)
         return self._respond(msg, options, 0, {"session_handle": (handle_type, path)})
 
@@ -227,8 +253,10 @@ class StandinPortal:
             return self._respond(msg, options, self.bind_answer, {})
         for sid, info in shortcuts:
             trigger = self.trigger_override.get(sid) or info.get("preferred_trigger", ("s", ""))[1]
-            session.shortcuts[sid] = {"description": info.get("description", ("s", ""))[1],
-                                      "trigger_description": trigger or "unset"}
+            session.shortcuts[sid] = {
+                "description": info.get("description", ("s", ""))[1],
+                "trigger_description": trigger or "unset",
+            }
         return self._respond(msg, options, 0, {"shortcuts": ("a(sa{sv})", self._shortcut_list(session))})
 
     def _list(self, msg, session_path, options) -> tuple:
@@ -243,19 +271,32 @@ class StandinPortal:
     def shortcut_session(self) -> StandinSession:
         return next(s for s in self.sessions.values() if s.kind == "shortcuts")
 
-    def activate(self, shortcut_id: str, pressed: bool = True, session: Optional[StandinSession] = None,
-                 timestamp: int = 0) -> None:
+    def activate(
+        self, shortcut_id: str, pressed: bool = True, session: Optional[StandinSession] = None, timestamp: int = 0
+    ) -> None:
         """The user pressed (or released) the keys bound to *shortcut_id*."""
         session = session or self.shortcut_session()
-        self.bus.emit(PATH, GS, "Activated" if pressed else "Deactivated", "osta{sv}",
-                      (session.path, shortcut_id, timestamp, {}), destination=session.owner)
+        self.bus.emit(
+            PATH,
+            GS,
+            "Activated" if pressed else "Deactivated",
+            "osta{sv}",
+            (session.path, shortcut_id, timestamp, {}),
+            destination=session.owner,
+        )
 
     def change_shortcut(self, shortcut_id: str, trigger: str, session: Optional[StandinSession] = None) -> None:
         """The user changed the keys in the desktop's settings."""
         session = session or self.shortcut_session()
         session.shortcuts.setdefault(shortcut_id, {"description": shortcut_id})["trigger_description"] = trigger
-        self.bus.emit(PATH, GS, "ShortcutsChanged", "oa(sa{sv})", (session.path, self._shortcut_list(session)),
-                      destination=session.owner)
+        self.bus.emit(
+            PATH,
+            GS,
+            "ShortcutsChanged",
+            "oa(sa{sv})",
+            (session.path, self._shortcut_list(session)),
+            destination=session.owner,
+        )
 
     # --- RemoteDesktop --------------------------------------------------------
     def _select(self, msg, session_path, options) -> tuple:

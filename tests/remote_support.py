@@ -44,8 +44,14 @@ def free_port() -> int:
 def server_env(root: Path) -> dict:
     """An environment that reads no user config and reaches no model hub."""
     env = {k: v for k, v in os.environ.items() if k not in ("SAYSO_CONFIG",)}
-    env.update(HOME=str(root), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data"),
-               HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO / "daemon"))
+    env.update(
+        HOME=str(root),
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_DATA_HOME=str(root / "data"),
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=str(REPO / "daemon"),
+    )
     return env
 
 
@@ -55,9 +61,9 @@ def describe_ok(uri: str, timeout: float = 2.0) -> bool:
         if uri.startswith("unix://"):
             sock = socket.socket(socket.AF_UNIX)
             sock.settimeout(timeout)
-            sock.connect(uri[len("unix://"):])
+            sock.connect(uri[len("unix://") :])
         else:
-            host, port = uri[len("tcp://"):].rsplit(":", 1)
+            host, port = uri[len("tcp://") :].rsplit(":", 1)
             sock = socket.create_connection((host.strip("[]"), int(port)), timeout)
         with sock:
             sock.sendall(b'{"type": "describe"}\n')
@@ -69,13 +75,15 @@ def describe_ok(uri: str, timeout: float = 2.0) -> bool:
 class ServerProc:
     """A server subprocess; :meth:`kill` ends its whole process group."""
 
-    def __init__(self, name: str, cmd: list, uri: str, root: Path, env: Optional[dict] = None,
-                 ready_timeout: float = 120.0) -> None:
+    def __init__(
+        self, name: str, cmd: list, uri: str, root: Path, env: Optional[dict] = None, ready_timeout: float = 120.0
+    ) -> None:
         self.name, self.uri, self.cmd = name, uri, cmd
         self.log_path = root / f"{name}.log"
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env or server_env(root),
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env or server_env(root), start_new_session=True
+        )
         try:
             self.wait_ready(ready_timeout)
         except BaseException:
@@ -132,9 +140,26 @@ def start_faster_whisper(root: Path, port: Optional[int] = None) -> ServerProc:
     port = port or free_port()
     data = root / "fw-data"
     data.mkdir(exist_ok=True)
-    cmd = [exe, "--uri", f"tcp://127.0.0.1:{port}", "--model", whisper_model_dir(), "--data-dir", str(data),
-           "--local-files-only", "--stt-library", "faster-whisper", "--language", "en", "--compute-type", "int8",
-           "--beam-size", "5", "--cpu-threads", "2"]
+    cmd = [
+        exe,
+        "--uri",
+        f"tcp://127.0.0.1:{port}",
+        "--model",
+        whisper_model_dir(),
+        "--data-dir",
+        str(data),
+        "--local-files-only",
+        "--stt-library",
+        "faster-whisper",
+        "--language",
+        "en",
+        "--compute-type",
+        "int8",
+        "--beam-size",
+        "5",
+        "--cpu-threads",
+        "2",
+    ]
     return ServerProc("wyoming-faster-whisper", cmd, f"tcp://127.0.0.1:{port}", root)
 
 

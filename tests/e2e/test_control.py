@@ -138,8 +138,9 @@ def test_dictate_toggle_and_cancel(ctl_daemon, textbox):
 
 
 def test_speak_commands(desktop, ctl_daemon):
-    desktop.set_clipboard("Hello there. This is sayso reading the clipboard aloud, sentence by sentence. "
-                          "A third sentence keeps it busy.".encode())
+    desktop.set_clipboard(
+        b"Hello there. This is sayso reading the clipboard aloud, sentence by sentence. A third sentence keeps it busy."
+    )
     reply = ctl_daemon.json("speak", "clipboard")
     assert reply == {"ok": True, "action": "speak.clipboard"}, reply
     wait_for(lambda: ctl_daemon.json("status")["state"] == "speaking", 60, 0.1, "speaking")
@@ -162,7 +163,7 @@ def test_speak_commands(desktop, ctl_daemon):
 
 
 def test_rewrite_and_undo_commands(desktop, ctl_daemon):
-    original = "Their is a problem with this sentence.".encode()
+    original = b"Their is a problem with this sentence."
     desktop.set_clipboard(original)
     reply = ctl_daemon.json("rewrite", "fix")
     assert reply["ok"] is True, reply
@@ -183,8 +184,10 @@ def test_rewrite_and_undo_commands(desktop, ctl_daemon):
 
 
 def test_malformed_requests_get_error_replies(ctl_daemon):
-    replies = ctl_daemon.raw(b'{not json\n[1, 2]\n{"cmd": 5}\n{"cmd": "status", "args": "x"}\n\xff\xfe\n'
-                             b'{"cmd": "launch-missiles"}\n{"cmd": "status"}\n')
+    replies = ctl_daemon.raw(
+        b'{not json\n[1, 2]\n{"cmd": 5}\n{"cmd": "status", "args": "x"}\n\xff\xfe\n'
+        b'{"cmd": "launch-missiles"}\n{"cmd": "status"}\n'
+    )
     assert [r["ok"] for r in replies] == [False, False, False, False, False, False, True]
     assert replies[0]["error"].startswith("malformed request: not a JSON line")
     assert replies[1]["error"] == replies[2]["error"] == 'malformed request: expected {"cmd": "...", "args": [...]}'
@@ -244,16 +247,25 @@ def test_second_client_is_served_while_the_first_is_busy(ctl_daemon):
 
 
 def test_other_user_is_refused(ctl_daemon):
-    script = ("import json, socket, sys\n"
-              "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-              "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    print('connect:', e.strerror); sys.exit(0)\n"
-              "s.sendall(b'{\"cmd\": \"status\"}\\n')\nprint(s.makefile().readline().strip())\n")
+    script = (
+        "import json, socket, sys\n"
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    print('connect:', e.strerror); sys.exit(0)\n"
+        's.sendall(b\'{"cmd": "status"}\\n\')\nprint(s.makefile().readline().strip())\n'
+    )
     base = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups"]
     caps = ["--inh-caps", "+dac_override", "--ambient-caps", "+dac_override"]
-    plain = subprocess.run(base + ["/usr/bin/python3", "-c", script, str(ctl_daemon.sock)], capture_output=True, text=True, timeout=30)
+    plain = subprocess.run(
+        base + ["/usr/bin/python3", "-c", script, str(ctl_daemon.sock)], capture_output=True, text=True, timeout=30
+    )
     assert plain.stdout.strip() == "connect: Permission denied", plain.stderr  # the 0700 directory
     # with the file permissions bypassed, SO_PEERCRED still refuses it
-    forced = subprocess.run(base + caps + ["/usr/bin/python3", "-c", script, str(ctl_daemon.sock)], capture_output=True, text=True, timeout=30)
+    forced = subprocess.run(
+        base + caps + ["/usr/bin/python3", "-c", script, str(ctl_daemon.sock)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert forced.stdout.strip(), forced.stderr
     reply = json.loads(forced.stdout)
     assert reply == {"ok": False, "error": "permission denied: the daemon belongs to another user", "code": 1}
@@ -283,8 +295,13 @@ def test_reload_keeps_the_old_config_when_the_new_one_is_bad(ctl_daemon):
 
 
 def test_second_daemon_refuses_to_start(ctl_daemon):
-    proc = subprocess.run([sys.executable, "-m", "sayso", "--config", str(ctl_daemon.config), "run"],
-                          env=ctl_daemon.desk.env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(ctl_daemon.config), "run"],
+        env=ctl_daemon.desk.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0
     assert "another sayso daemon is already running" in proc.stderr
     assert ctl_daemon.json("status")["ok"] is True  # the first one is untouched
@@ -292,11 +309,14 @@ def test_second_daemon_refuses_to_start(ctl_daemon):
 
 def test_no_daemon_gives_a_clear_message_and_exit_code(desktop, tmp_path):
     env = dict(desktop.env, XDG_RUNTIME_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "sayso", "ctl", "status"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sayso", "ctl", "status"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 10
-    assert proc.stderr.strip() == (f"sayso: error: no sayso daemon is running (no control socket at {tmp_path}/sayso/control.sock);"
-                                   " start it with 'sayso run' or 'sayso service install'")
+    assert proc.stderr.strip() == (
+        f"sayso: error: no sayso daemon is running (no control socket at {tmp_path}/sayso/control.sock);"
+        " start it with 'sayso run' or 'sayso service install'"
+    )
 
 
 def test_quit_stops_the_daemon_and_removes_the_socket(desktop):

@@ -113,8 +113,25 @@ def test_vocabulary_reaches_the_live_path(desktop, textbox, daemon_factory, tmp_
     import subprocess
 
     wav = tmp_path / "hotwords.wav"  # 16-bit WAV for paplay, 0.3 s of silence first (tests/data/README.md)
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(DATA / "hotwords.mp3"), "-af", "adelay=300:all=1",
-                    "-ar", "16000", "-ac", "1", "-sample_fmt", "s16", str(wav)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-i",
+            str(DATA / "hotwords.mp3"),
+            "-af",
+            "adelay=300:all=1",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            "-sample_fmt",
+            "s16",
+            str(wav),
+        ],
+        check=True,
+    )
     daemon = daemon_factory(BASE_CONFIG + '[stt]\nvocabulary = ["ComfyUI"]\n')
     text = dictate(desktop, daemon, textbox, wav)
     assert "ComfyUI" in text, text

@@ -83,7 +83,9 @@ def test_missing_model_is_one_line_and_daemon_stays_up(desktop, tmp_path, daemon
 def test_waits_for_held_modifiers_before_typing(desktop, textbox):
     desktop.xdotool("keydown", "shift")
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "sayso", "type", "abc"], env=desktop.env, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sayso", "type", "abc"], env=desktop.env, stderr=subprocess.PIPE, text=True
+        )
         time.sleep(1.0)
         assert textbox.text() == ""
     finally:
@@ -97,4 +99,7 @@ def test_bad_config_is_one_line(desktop, tmp_path):
     path.write_text('[hotkeys]\ndictate = "<ctrl>+<alt>+spaec"\n')
     proc = desktop.sayso("--config", str(path), "run", timeout=30)
     assert proc.returncode == 3
-    assert proc.stderr.strip() == f"sayso: error: {path}:2: hotkeys.dictate: unknown key name 'spaec' in hotkey '<ctrl>+<alt>+spaec'"
+    assert (
+        proc.stderr.strip()
+        == f"sayso: error: {path}:2: hotkeys.dictate: unknown key name 'spaec' in hotkey '<ctrl>+<alt>+spaec'"
+    )

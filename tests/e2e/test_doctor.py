@@ -4,15 +4,27 @@ import re
 import threading
 
 import pytest
-
-from conftest import BASE_CONFIG, DATA
 from test_control import CtlDaemon
 
 from sayso.doctor.base import FAIL, OK, WARN, Check, level_dbfs
 
+from conftest import BASE_CONFIG, DATA
+
 pytestmark = pytest.mark.e2e
-CHECKS = ["config", "session", "hotkeys", "microphone", "speakers", "clipboard", "selection", "typing",
-          "speech model", "voice", "rewrite", "daemon"]
+CHECKS = [
+    "config",
+    "session",
+    "hotkeys",
+    "microphone",
+    "speakers",
+    "clipboard",
+    "selection",
+    "typing",
+    "speech model",
+    "voice",
+    "rewrite",
+    "daemon",
+]
 #: a rewrite setup the sandbox can satisfy without a network or a big model: Harper
 DOCTOR_CONFIG = BASE_CONFIG + '\n[rewrite]\nengine = "harper"\n'
 LINE = re.compile(r"^(OK|WARN|FAIL)\s+(\S+(?: model)?)\s+(.*)$")

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, wait_for, wer
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, load_audio_file
+
+from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, wait_for, wer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

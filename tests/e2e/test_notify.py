@@ -17,12 +17,12 @@ from jeepney import MessageType, new_error, new_method_return
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 from jeepney.low_level import HeaderFields
-
-from conftest import BASE_CONFIG, wait_for
 from test_control import CtlDaemon
 
 from sayso.core.config import NotifyConfig
 from sayso.desktop.feedback import CUE_RATE, CUES, DesktopNotifier, escape_markup, make_notifier, tone
+
+from conftest import BASE_CONFIG, wait_for
 
 BUS_NAME = "org.freedesktop.Notifications"
 
@@ -56,9 +56,19 @@ class NotificationServer:
                 note_id = replaces or self._next_id
                 self._next_id += 1
                 released = self.hold.wait(5)
-                self.calls.append(dict(app=app, replaces=replaces, icon=icon, summary=summary, body=body,
-                                       hints={k: v[1] for k, v in hints.items()}, timeout=timeout, id=note_id,
-                                       released=released))
+                self.calls.append(
+                    dict(
+                        app=app,
+                        replaces=replaces,
+                        icon=icon,
+                        summary=summary,
+                        body=body,
+                        hints={k: v[1] for k, v in hints.items()},
+                        timeout=timeout,
+                        id=note_id,
+                        released=released,
+                    )
+                )
                 self.conn.send(new_method_return(msg, "u", (note_id,)))
             else:
                 self.conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
@@ -146,7 +156,7 @@ def test_daemon_notifies_nothing_heard_and_a_bad_reload(desktop, server):
         assert reply["result"]["status"] == "empty"
         nothing = server.wait_calls(1)[0]
         assert nothing["summary"] == "Nothing heard" and nothing["hints"]["urgency"] == 0
-        daemon.config.write_text(BASE_CONFIG + "\n[output]\nmethod = \"teleport\"\n")
+        daemon.config.write_text(BASE_CONFIG + '\n[output]\nmethod = "teleport"\n')
         assert daemon.ctl("reload").returncode == 3
         bad = server.wait_calls(2)[1]
         assert bad["summary"] == "sayso: config not reloaded" and bad["hints"]["urgency"] == 2
@@ -176,16 +186,30 @@ def _record_cue(desktop, tmp_path: Path, cue: str, volume: float, sounds: bool =
     """Play *cue* through a notifier in a child process (with the desktop's sound server)
     while recording the null sink's monitor; returns the recording."""
     out = tmp_path / f"{cue}.wav"
-    rec = subprocess.Popen(["parecord", "--device=sayso_test.monitor", "--rate=16000", "--channels=1",
-                            "--format=s16le", "--file-format=wav", str(out)], env=desktop.env)
+    rec = subprocess.Popen(
+        [
+            "parecord",
+            "--device=sayso_test.monitor",
+            "--rate=16000",
+            "--channels=1",
+            "--format=s16le",
+            "--file-format=wav",
+            str(out),
+        ],
+        env=desktop.env,
+    )
     try:
         time.sleep(0.5)
-        code = (f"from sayso.core.config import NotifyConfig; from sayso.desktop.feedback import make_notifier\n"
-                f"n = make_notifier(NotifyConfig(desktop=False, sounds={sounds}, volume={volume}), {{}})\n"
-                f"n.cue({cue!r})\n"
-                f"assert n.sounds is None or n.sounds.wait(10)\n"
-                f"print(n.sounds.played if n.sounds else 0)\n")
-        played = subprocess.run([sys.executable, "-c", code], env=desktop.env, capture_output=True, text=True, timeout=60)
+        code = (
+            f"from sayso.core.config import NotifyConfig; from sayso.desktop.feedback import make_notifier\n"
+            f"n = make_notifier(NotifyConfig(desktop=False, sounds={sounds}, volume={volume}), {{}})\n"
+            f"n.cue({cue!r})\n"
+            f"assert n.sounds is None or n.sounds.wait(10)\n"
+            f"print(n.sounds.played if n.sounds else 0)\n"
+        )
+        played = subprocess.run(
+            [sys.executable, "-c", code], env=desktop.env, capture_output=True, text=True, timeout=60
+        )
         assert played.returncode == 0, played.stderr
         time.sleep(0.5)
     finally:

@@ -48,8 +48,12 @@ class Desk:
         self.portal = StandinPortal(self.bus.address)
         self.watcher = StandinWatcher(self.bus.address)
         self.desktop = desktop
-        self.env = dict(desktop.env, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
-                        XDG_STATE_HOME=str(tmp_path / "state"), XDG_RUNTIME_DIR=str(tmp_path / "run"))
+        self.env = dict(
+            desktop.env,
+            DBUS_SESSION_BUS_ADDRESS=self.bus.address,
+            XDG_STATE_HOME=str(tmp_path / "state"),
+            XDG_RUNTIME_DIR=str(tmp_path / "run"),
+        )
         (tmp_path / "run").mkdir(mode=0o700)
 
     def close(self) -> None:
@@ -69,8 +73,13 @@ class Watch:
     """``sayso ctl status --watch --json``, each line with the time it arrived."""
 
     def __init__(self, env) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "sayso", "ctl", "status", "--watch", "--json"], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sayso", "ctl", "status", "--watch", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         self.lines: list = []  # (monotonic arrival, dict)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -87,8 +96,12 @@ class Watch:
 
     def wait(self, state: str, after: float, timeout: float = 60) -> float:
         """The arrival time of the first *state* line that came after *after*."""
-        return wait_for(lambda: next((t for t, s in list(self.lines) if s["state"] == state and t >= after), None),
-                        timeout, 0.005, f"a {state!r} watch line (got {self.states()})")
+        return wait_for(
+            lambda: next((t for t, s in list(self.lines) if s["state"] == state and t >= after), None),
+            timeout,
+            0.005,
+            f"a {state!r} watch line (got {self.states()})",
+        )
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -110,15 +123,23 @@ def hold(desk: Desk, daemon: DaemonProc, watch: Watch, audio) -> dict:
     daemon.wait_log(r"Inserted \d+ characters", 90, mark)
     logged = time.monotonic()  # the daemon's "Inserted" line reached us (it logs it just before going idle)
     seen_idle = watch.wait("idle", seen_transcribing, 20)
-    return {"press->recording": seen_recording - pressed, "release->transcribing": seen_transcribing - released,
-            "typed->idle": abs(seen_idle - logged)}
+    return {
+        "press->recording": seen_recording - pressed,
+        "release->transcribing": seen_transcribing - released,
+        "typed->idle": abs(seen_idle - logged),
+    }
 
 
 @pytest.mark.e2e
 @pytest.mark.model
 def test_held_portal_shortcut_dictates_types_and_streams_its_state(desk, tmp_path):
-    code = subprocess.run([sys.executable, "-c", "import sayso; print(sayso.__file__)"], env=desk.env,
-                          capture_output=True, text=True, check=True).stdout.strip()
+    code = subprocess.run(
+        [sys.executable, "-c", "import sayso; print(sayso.__file__)"],
+        env=desk.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert code.startswith(str(REPO / "daemon")), code  # the daemon below runs this tree's code
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
@@ -167,8 +188,15 @@ def test_tray_menu_drives_the_daemon_through_its_action_registry(desk, tmp_path)
         daemon.wait_log(r"Speech model warm", 120)
         host = Host(desk.bus.address, desk.watcher.wait_item())
         labels = host.menu_labels()
-        for label in ("Dictate (start/stop)", "Read selection aloud", "Stop", "Rewrite: fix", "Undo rewrite",
-                      "Pause hotkeys", "Quit sayso"):
+        for label in (
+            "Dictate (start/stop)",
+            "Read selection aloud",
+            "Stop",
+            "Rewrite: fix",
+            "Undo rewrite",
+            "Pause hotkeys",
+            "Quit sayso",
+        ):
             assert label in labels, labels
         assert host.prop("IconName") == "audio-input-microphone"
 
@@ -195,8 +223,9 @@ def test_tray_menu_drives_the_daemon_through_its_action_registry(desk, tmp_path)
         daemon.wait_log(r"Hotkeys resumed", 10, mark)
 
         mark = daemon.mark()
-        reload = subprocess.run([sys.executable, "-m", "sayso", "ctl", "reload"], env=desk.env, capture_output=True,
-                                text=True, timeout=60)
+        reload = subprocess.run(
+            [sys.executable, "-m", "sayso", "ctl", "reload"], env=desk.env, capture_output=True, text=True, timeout=60
+        )
         assert reload.returncode == 0, reload.stderr
         daemon.wait_log(r"Config reloaded", 30, mark)
         daemon.wait_log(r"Tray icon registered", 10, mark)  # the tray came back with the new build
@@ -217,8 +246,13 @@ def test_sayso_type_unicode_exactly_through_the_portal(desk, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     for _ in range(2):
-        proc = subprocess.run([sys.executable, "-m", "sayso", "--config", str(config), "type", UNICODE],
-                              env=desk.env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sayso", "--config", str(config), "type", UNICODE],
+            env=desk.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
     assert keysyms_to_text(desk.portal.keysyms) == UNICODE * 2  # byte-exact, as on X11
     assert desk.portal.consents == 1  # the second run was let in by the stored restore token

@@ -28,14 +28,20 @@ import time
 from pathlib import Path
 
 import pytest
+from test_wayland_e2e import CAPS, ensure_user
 
 from conftest import DATA, REPO, TRANSCRIPTS, wait_for, wer
-from test_wayland_e2e import CAPS, ensure_user
 
 KWIN = shutil.which("kwin_wayland")
 FRONTEND = "/usr/libexec/xdg-desktop-portal"
-BACKEND = next((p for p in ("/usr/lib/x86_64-linux-gnu/libexec/xdg-desktop-portal-kde",
-                            "/usr/libexec/xdg-desktop-portal-kde") if os.path.exists(p)), None)
+BACKEND = next(
+    (
+        p
+        for p in ("/usr/lib/x86_64-linux-gnu/libexec/xdg-desktop-portal-kde", "/usr/libexec/xdg-desktop-portal-kde")
+        if os.path.exists(p)
+    ),
+    None,
+)
 pytestmark = pytest.mark.e2e
 ASCII = "Hello, World! 123 (portal)"
 UNICODE = "Ünïcödé Straße — naïve café ✓ 日本語"
@@ -45,7 +51,9 @@ class KdeSession:
     """KWin, its bus and the two portal processes, all as the test user."""
 
     def __init__(self) -> None:
-        assert KWIN and BACKEND and os.path.exists(FRONTEND), "the KDE portal packages are missing: run scripts/setup.sh test"
+        assert KWIN and BACKEND and os.path.exists(FRONTEND), (
+            "the KDE portal packages are missing: run scripts/setup.sh test"
+        )
         self.user = ensure_user()
         self.root = Path(tempfile.mkdtemp(prefix="sayso-kde-"))
         os.chmod(self.root, 0o755)
@@ -62,10 +70,16 @@ class KdeSession:
         session.write_text(f'#!/bin/sh\necho "$DISPLAY" > {self.run_dir}/xdisplay\nexec sleep 100000\n')
         session.chmod(0o755)
         self.procs: list = []
-        self.env = {"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-                    "XDG_RUNTIME_DIR": str(self.run_dir), "XDG_CURRENT_DESKTOP": "KDE",
-                    "XDG_SESSION_TYPE": "wayland", "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONPATH": str(REPO / "daemon")}
+        self.env = {
+            "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.home),
+            "LANG": "C.UTF-8",
+            "XDG_RUNTIME_DIR": str(self.run_dir),
+            "XDG_CURRENT_DESKTOP": "KDE",
+            "XDG_SESSION_TYPE": "wayland",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": str(REPO / "daemon"),
+        }
         try:
             self._start(session)
         except BaseException:
@@ -74,36 +88,82 @@ class KdeSession:
 
     def _prefix(self, caps: bool) -> list:
         u = self.user
-        return ["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid), "--clear-groups", *(CAPS if caps else [])]
+        return [
+            "setpriv",
+            "--reuid",
+            str(u.pw_uid),
+            "--regid",
+            str(u.pw_gid),
+            "--clear-groups",
+            *(CAPS if caps else []),
+        ]
 
     def spawn(self, cmd: list, caps: bool = False, log: str = "") -> subprocess.Popen:
         out = open(self.root / log, "wb") if log else subprocess.DEVNULL
-        proc = subprocess.Popen(self._prefix(caps) + cmd, env=self.env, cwd=str(self.root), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            self._prefix(caps) + cmd,
+            env=self.env,
+            cwd=str(self.root),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
     def run(self, *cmd, caps: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(self._prefix(caps) + list(cmd), env=self.env, cwd=str(self.root), capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            self._prefix(caps) + list(cmd),
+            env=self.env,
+            cwd=str(self.root),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def _has_name(self, name: str) -> bool:
-        out = self.run(sys.executable, "-c", "import os, sys; from sayso.desktop.portal.bus import Bus; "
-                       "b = Bus(os.environ['DBUS_SESSION_BUS_ADDRESS']); print(b.has_owner(sys.argv[1])); b.close()",
-                       name, timeout=20)
+        out = self.run(
+            sys.executable,
+            "-c",
+            "import os, sys; from sayso.desktop.portal.bus import Bus; "
+            "b = Bus(os.environ['DBUS_SESSION_BUS_ADDRESS']); print(b.has_owner(sys.argv[1])); b.close()",
+            name,
+            timeout=20,
+        )
         return out.stdout.strip() == "True"
 
     def _start(self, session: Path) -> None:
-        proc = subprocess.Popen(self._prefix(False) + ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            self._prefix(False) + ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = proc.stdout.readline().strip()
-        self.spawn(["kwin_wayland", "--virtual", "--xwayland", "--no-lockscreen", "--socket", "wayland-sayso",
-                    "--width", "1280", "--height", "800", "--exit-with-session", str(session)], log="kwin.log")
+        self.spawn(
+            [
+                "kwin_wayland",
+                "--virtual",
+                "--xwayland",
+                "--no-lockscreen",
+                "--socket",
+                "wayland-sayso",
+                "--width",
+                "1280",
+                "--height",
+                "800",
+                "--exit-with-session",
+                str(session),
+            ],
+            log="kwin.log",
+        )
         xdisplay = self.run_dir / "xdisplay"
-        self.env["DISPLAY"] = wait_for(lambda: xdisplay.exists() and xdisplay.read_text().strip(), 60, 0.2,
-                                       "KWin's XWayland display")
+        self.env["DISPLAY"] = wait_for(
+            lambda: xdisplay.exists() and xdisplay.read_text().strip(), 60, 0.2, "KWin's XWayland display"
+        )
         self.env["WAYLAND_DISPLAY"] = "wayland-sayso"
         self.spawn([BACKEND], log="portal-kde.log")
         wait_for(lambda: self._has_name("org.freedesktop.impl.portal.desktop.kde"), 60, 0.3, "xdg-desktop-portal-kde")
@@ -153,8 +213,12 @@ def window(kde, tmp_path):
 
 
 def test_kde_portal_offers_both_interfaces(kde):
-    out = kde.run(sys.executable, "-c", "from sayso.desktop.portal.shortcuts import PortalShortcuts as S; "
-                  "from sayso.desktop.portal.remote import PortalKeyboard as K; print(S.is_available(), K.is_available())")
+    out = kde.run(
+        sys.executable,
+        "-c",
+        "from sayso.desktop.portal.shortcuts import PortalShortcuts as S; "
+        "from sayso.desktop.portal.remote import PortalKeyboard as K; print(S.is_available(), K.is_available())",
+    )
     assert out.stdout.split() == ["None", "None"], out.stderr
 
 
@@ -166,8 +230,10 @@ def test_hold_to_talk_press_and_release_through_the_real_portal(kde):
     assert events == [("dictate", True), ("dictate", False), ("speak.toggle", True), ("speak.toggle", False)], result
     down, up = result["events"][0][0], result["events"][1][0]
     assert down < up and up >= result["released_at"] - 0.05, result  # released when the keys came up, not before
-    print(f"\nKDE portal: Activated {1000 * (down - result['pressed_at']):.0f} ms after the press, "
-          f"Deactivated {1000 * (up - result['released_at']):.0f} ms after the release")
+    print(
+        f"\nKDE portal: Activated {1000 * (down - result['pressed_at']):.0f} ms after the press, "
+        f"Deactivated {1000 * (up - result['released_at']):.0f} ms after the release"
+    )
 
 
 def wait_text(path: Path, want: str, timeout: float = 20) -> str:
@@ -213,22 +279,35 @@ def test_the_real_daemon_dictates_with_kde_portals_only(kde, window, desktop):
     """``sayso run`` with hotkeys (``auto`` picks the portal) and typing through KDE's portals: hold the bound
     keys (pressed through KWin's fake input), speak, release, the words arrive in
     the XWayland window. No input group, no wtype, no compositor config."""
-    env = dict(kde.env, PULSE_SERVER=desktop.env["PULSE_SERVER"], HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1",
-               XDG_STATE_HOME=str(kde.home / "state"), XDG_CONFIG_HOME=str(kde.home / "config"))
+    env = dict(
+        kde.env,
+        PULSE_SERVER=desktop.env["PULSE_SERVER"],
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+        XDG_STATE_HOME=str(kde.home / "state"),
+        XDG_CONFIG_HOME=str(kde.home / "config"),
+    )
     config = kde.root / "sayso.toml"
     config.write_text(DAEMON_CONFIG)
     lines: list = []
-    daemon = subprocess.Popen(kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "run"],
-                              env=env, cwd=str(kde.root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    daemon = subprocess.Popen(
+        kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "run"],
+        env=env,
+        cwd=str(kde.root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     kde.procs.append(daemon)
     threading.Thread(target=lambda: [lines.append(line.rstrip()) for line in daemon.stderr], daemon=True).start()
 
     def wait_log(pattern: str, timeout: float = 120, start: int = 0) -> None:
         deadline = time.monotonic() + timeout
         while not any(pattern in line for line in lines[start:]):
-            assert daemon.poll() is None and time.monotonic() < deadline, \
+            assert daemon.poll() is None and time.monotonic() < deadline, (
                 f"no {pattern!r} in the daemon's log:\n" + "\n".join(lines) + kde.logs()
+            )
             time.sleep(0.05)
 
     try:
@@ -237,17 +316,27 @@ def test_the_real_daemon_dictates_with_kde_portals_only(kde, window, desktop):
         assert "dictate Ctrl+Alt+Space" in bound, bound  # what KDE bound (its spelling)
         assert any("Hotkey backend auto: using portal (session wayland)" in line for line in lines), "\n".join(lines)
         wait_log("Speech model warm")
-        doctor = subprocess.run(kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "doctor",
-                                                     "--skip-models"], env=env, cwd=str(kde.root), capture_output=True,
-                                text=True, timeout=120)
+        doctor = subprocess.run(
+            kde._prefix(True) + [sys.executable, "-m", "sayso", "--config", str(config), "doctor", "--skip-models"],
+            env=env,
+            cwd=str(kde.root),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         report = {line.split()[1]: line for line in doctor.stdout.splitlines() if len(line.split()) > 1}
         assert report["hotkeys"].startswith("OK    hotkeys      portal (GlobalShortcuts)"), doctor.stdout
         assert "hotkeys portal: " in report["daemon"] and "dictate Ctrl+Alt+Space" in report["daemon"], doctor.stdout
         assert report["typing"].startswith("OK    typing       portal (RemoteDesktop"), doctor.stdout
         mark = len(lines)
-        keys = subprocess.Popen(kde._prefix(True) + [sys.executable, str(REPO / "tests" / "portal_kde_probe.py"),
-                                                     "chord", "4.5"], env=env, cwd=str(kde.root),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        keys = subprocess.Popen(
+            kde._prefix(True) + [sys.executable, str(REPO / "tests" / "portal_kde_probe.py"), "chord", "4.5"],
+            env=env,
+            cwd=str(kde.root),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert json.loads(keys.stdout.readline()) == {"pressed": True}, keys.stderr.read()
         wait_log("Recording", 20, mark)
         desktop.play(DATA / "lamp.wav")

@@ -22,9 +22,16 @@ import time
 
 import pytest
 
-from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, dictate, hold_and_play, wait_for, wer
-from remote_support import (CountingProxy, StalledServer, free_port, refused_port, start_faster_whisper,
-                            start_faster_whisper_server, start_piper)
+from conftest import BASE_CONFIG, DATA, TRANSCRIPTS, dictate, hold_and_play, wer
+from remote_support import (
+    CountingProxy,
+    StalledServer,
+    free_port,
+    refused_port,
+    start_faster_whisper,
+    start_faster_whisper_server,
+    start_piper,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 KEYS = "ctrl+alt+space"
@@ -71,7 +78,9 @@ def test_live_dictation_streams_while_held_and_types_at_release(desktop, textbox
     finally:
         proxy.close()
     assert wer(JFK, text) <= 0.25, text
-    assert held[:2] == ["transcribe", "audio-start"] and held.count("audio-chunk") >= 50, held[:5]  # >= 5 s sent while held
+    assert held[:2] == ["transcribe", "audio-start"] and held.count("audio-chunk") >= 50, held[
+        :5
+    ]  # >= 5 s sent while held
     assert "audio-stop" not in held
     assert "transcribing here" not in daemon.log  # the server's text, not the fallback's
     assert "fellow Americans" not in daemon.log  # no transcript in logs at the default level
@@ -81,8 +90,9 @@ def test_live_dictation_through_an_openai_compatible_server(desktop, textbox, da
     """faster-whisper-server 0.0.3 from PyPI: the recording goes in one request at the release."""
     server = start_faster_whisper_server(tmp_path)
     try:
-        daemon = daemon_factory(BASE_CONFIG + f'[stt]\nengine = "openai"\nbase_url = "{server.uri}/v1"\n'
-                                f'fallback = "none"\ntimeout_s = 60\n')
+        daemon = daemon_factory(
+            BASE_CONFIG + f'[stt]\nengine = "openai"\nbase_url = "{server.uri}/v1"\nfallback = "none"\ntimeout_s = 60\n'
+        )
         mark = daemon.mark()
         text = dictate(desktop, daemon, textbox, DATA / "jfk.wav")
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from conftest import BASE_CONFIG, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -34,10 +35,10 @@ def test_fix_hotkey_then_undo_restores_the_original_exactly(desktop, rewriting):
 
 
 def test_two_rewrites_undo_in_order(desktop, rewriting):
-    first, second = "I has alot of work.\r\n".encode(), "teh cat sat on teh mat 🐈".encode()
+    first, second = b"I has alot of work.\r\n", "teh cat sat on teh mat 🐈".encode()
     desktop.set_clipboard(first)
     desktop.xdotool("key", FIX_KEYS)
-    wait_for(lambda: desktop.get_clipboard() == "I have a lot of work.\r\n".encode(), 30, what="first fix")
+    wait_for(lambda: desktop.get_clipboard() == b"I have a lot of work.\r\n", 30, what="first fix")
     desktop.set_clipboard(second)
     desktop.xdotool("key", FIX_KEYS)
     wait_for(lambda: desktop.get_clipboard() == "The cat sat on the mat 🐈".encode(), 30, what="second fix")

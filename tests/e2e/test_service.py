@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE_CONFIG, REPO, DaemonProc, Desktop
-
 from sayso.app import service
+
+from conftest import BASE_CONFIG, REPO, DaemonProc, Desktop
 
 UNIT = REPO / "systemd" / "sayso.service"
 
@@ -24,8 +24,9 @@ def verify(unit: Path) -> subprocess.CompletedProcess:
     runtime = tempfile.mkdtemp(prefix="sayso-verify-")
     try:
         env = dict(os.environ, XDG_RUNTIME_DIR=runtime, SYSTEMD_LOG_LEVEL="notice")
-        return subprocess.run(["systemd-analyze", "--user", "verify", str(unit)], env=env, capture_output=True,
-                              text=True, timeout=60)
+        return subprocess.run(
+            ["systemd-analyze", "--user", "verify", str(unit)], env=env, capture_output=True, text=True, timeout=60
+        )
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
 
@@ -44,9 +45,15 @@ def test_verify_does_catch_mistakes(tmp_path):
 
 def test_unit_settings():
     text = UNIT.read_text()
-    for line in ("Type=notify", "Restart=on-failure", "PartOf=graphical-session.target",
-                 "After=graphical-session.target", "WantedBy=graphical-session.target",
-                 "ExecReload=/bin/kill -HUP $MAINPID", "ConditionEnvironment=|WAYLAND_DISPLAY"):
+    for line in (
+        "Type=notify",
+        "Restart=on-failure",
+        "PartOf=graphical-session.target",
+        "After=graphical-session.target",
+        "WantedBy=graphical-session.target",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "ConditionEnvironment=|WAYLAND_DISPLAY",
+    ):
         assert line in text.splitlines(), line
     assert "import-environment DISPLAY WAYLAND_DISPLAY" in text  # how the display env gets there
 
@@ -81,13 +88,17 @@ def fake_systemctl(tmp_path):
     bindir.mkdir()
     log = tmp_path / "systemctl.log"
     (bindir / "systemctl").write_text(
-        "#!/bin/sh\n"
-        f'echo "$*" >> {log}\n'
-        'case "$*" in *is-enabled*) echo enabled;; *is-active*) echo active;; esac\n'
+        f'#!/bin/sh\necho "$*" >> {log}\ncase "$*" in *is-enabled*) echo enabled;; *is-active*) echo active;; esac\n'
     )
     (bindir / "systemctl").chmod(0o755)
-    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
-               HOME=str(tmp_path), DISPLAY=":42", PYTHONPATH=str(REPO / "daemon"))
+    env = dict(
+        os.environ,
+        PATH=f"{bindir}:{os.environ['PATH']}",
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        HOME=str(tmp_path),
+        DISPLAY=":42",
+        PYTHONPATH=str(REPO / "daemon"),
+    )
     env.pop("WAYLAND_DISPLAY", None)
     return env, log
 
@@ -136,14 +147,22 @@ def test_service_install_without_systemd_says_so(tmp_path):
     proc = sayso(env, "service", "install")
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "sayso: error: systemctl not found: is this a systemd system? (run 'sayso run' from your session instead)")
+        "sayso: error: systemctl not found: is this a systemd system? (run 'sayso run' from your session instead)"
+    )
 
 
 def test_launchd_plist_generation(tmp_path):
     args = service.exec_args(Path("/Users/me/cfg.toml"), python="/Users/me/.venv/bin/python")
     agent = plistlib.loads(service.plist_bytes(args, Path("/Users/me")))
     assert agent["Label"] == "io.github.sayso"
-    assert agent["ProgramArguments"] == ["/Users/me/.venv/bin/python", "-m", "sayso", "--config", "/Users/me/cfg.toml", "run"]
+    assert agent["ProgramArguments"] == [
+        "/Users/me/.venv/bin/python",
+        "-m",
+        "sayso",
+        "--config",
+        "/Users/me/cfg.toml",
+        "run",
+    ]
     assert agent["RunAtLoad"] is True and agent["KeepAlive"] == {"SuccessfulExit": False}
     assert agent["StandardErrorPath"] == "/Users/me/Library/Logs/sayso.log"
     assert service.plist_path(Path("/Users/me")) == Path("/Users/me/Library/LaunchAgents/io.github.sayso.plist")

@@ -138,7 +138,7 @@ def test_second_press_stops_within_300_ms(desktop, daemon_factory, tmp_path):
     last_sound = loud[-1]
     latency = (last_sound - press_at) * 160 / RATE
     assert latency <= 0.3, f"audio went on {latency:.3f} s after the second press"
-    assert "Reading finished" not in daemon.log[len("\n".join(daemon.lines[:mark])):]
+    assert "Reading finished" not in daemon.log[len("\n".join(daemon.lines[:mark])) :]
     assert desktop.get_clipboard() == original
 
 

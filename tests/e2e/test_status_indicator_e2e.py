@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from conftest import _kill, _start, wait_for
-
 from sayso.desktop.portal.indicator import RecordingIndicator, wait_shown
 from sayso.desktop.portal.state import State, Status
+
+from conftest import _kill, _start, wait_for
 
 TEXT = "typed while the indicator shows: hello world 123"
 
@@ -104,7 +104,7 @@ def test_indicator_shows_while_typing_goes_to_the_focused_window(desktop, window
 
 def test_is_available_without_display():
     assert "DISPLAY" in RecordingIndicator.is_available({})
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017  (any failure to open the display will do)
         indicator = RecordingIndicator(":9999")
         indicator.start()
 
@@ -120,8 +120,9 @@ def test_control_a_normal_window_does_take_the_focus_here(desktop, window_manage
     d = display.Display(desktop.env["DISPLAY"])
     try:
         screen = d.screen()
-        win = screen.root.create_window(100, 400, 200, 50, 0, screen.root_depth, X.InputOutput, X.CopyFromParent,
-                                        background_pixel=0x00FF00)
+        win = screen.root.create_window(
+            100, 400, 200, 50, 0, screen.root_depth, X.InputOutput, X.CopyFromParent, background_pixel=0x00FF00
+        )
         win.set_wm_name("sayso control window")
         win.map()
         d.flush()
@@ -152,8 +153,9 @@ def indicator_windows(desktop) -> list:
 
 
 @pytest.mark.e2e
-def test_the_daemon_shows_the_indicator_while_recording_and_keystrokes_stay(desktop, window_manager, textbox,
-                                                                              daemon_factory):
+def test_the_daemon_shows_the_indicator_while_recording_and_keystrokes_stay(
+    desktop, window_manager, textbox, daemon_factory
+):
     daemon = daemon_factory(INDICATOR_CONFIG, wait_model=False)
     (wid,) = wait_for(lambda: indicator_windows(desktop) or None, 10, 0.1, "the daemon's indicator window")
     textbox.focus()

@@ -18,9 +18,9 @@ import threading
 import time
 
 import pytest
+from test_wayland_e2e import Sway
 
 from conftest import wait_for
-from test_wayland_e2e import Sway
 
 pytestmark = pytest.mark.e2e
 CONFIG = """
@@ -36,23 +36,41 @@ tray = true
 class Bar:
     def __init__(self, sway: Sway) -> None:
         self.sway = sway
-        bus = sway.spawn(["dbus-daemon", "--session", "--nofork", "--print-address=1"], caps=False,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        bus = sway.spawn(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            caps=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         sway.procs.append(bus)
         sway.env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
         status_cmd = f"{sys.executable} -m sayso ctl status --watch --format waybar"
-        config = {"layer": "top", "position": "top", "height": 30, "modules-right": ["custom/sayso", "tray"],
-                  "tray": {"icon-size": 20, "spacing": 4},
-                  "custom/sayso": {"exec": status_cmd, "return-type": "json", "format": "{}"}}
+        config = {
+            "layer": "top",
+            "position": "top",
+            "height": 30,
+            "modules-right": ["custom/sayso", "tray"],
+            "tray": {"icon-size": 20, "spacing": 4},
+            "custom/sayso": {"exec": status_cmd, "return-type": "json", "format": "{}"},
+        }
         (sway.home / "waybar.json").write_text(json.dumps(config))
         (sway.home / "sayso.toml").write_text(CONFIG)
         self.lines: list = []
-        self.daemon = sway.spawn([sys.executable, "-m", "sayso", "--debug", "--config", str(sway.home / "sayso.toml"),
-                                  "run"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.daemon = sway.spawn(
+            [sys.executable, "-m", "sayso", "--debug", "--config", str(sway.home / "sayso.toml"), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         sway.procs.append(self.daemon)
         threading.Thread(target=self._read, daemon=True).start()
-        self.waybar = sway.spawn(["waybar", "-c", str(sway.home / "waybar.json")], caps=True,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.waybar = sway.spawn(
+            ["waybar", "-c", str(sway.home / "waybar.json")],
+            caps=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         sway.procs.append(self.waybar)
 
     def _read(self) -> None:
@@ -60,8 +78,12 @@ class Bar:
             self.lines.append(line.strip())
 
     def wait_line(self, pattern: str, start: int = 0, timeout: float = 60) -> str:
-        return wait_for(lambda: next((l for l in self.lines[start:] if pattern in l), None), timeout, 0.05,
-                        f"a daemon log line {pattern!r} (got {self.lines[-30:]})")
+        return wait_for(
+            lambda: next((line for line in self.lines[start:] if pattern in line), None),
+            timeout,
+            0.05,
+            f"a daemon log line {pattern!r} (got {self.lines[-30:]})",
+        )
 
     def calls(self) -> list:
         return [line.split("D-Bus call ", 1)[1] for line in list(self.lines) if "D-Bus call " in line]
@@ -78,8 +100,11 @@ class Bar:
 
 def red_pixels(image, box) -> int:
     region = image.crop(box)
-    return sum(1 for r, g, b in (region.getpixel((x, y)) for x in range(region.width) for y in range(region.height))
-               if r > 170 and g < 110 and b < 110)
+    return sum(
+        1
+        for r, g, b in (region.getpixel((x, y)) for x in range(region.width) for y in range(region.height))
+        if r > 170 and g < 110 and b < 110
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,26 +118,42 @@ def bar(desktop):
 
 def test_waybar_shows_the_tray_icon_and_reads_the_menu(bar):
     bar.wait_line("Tray icon registered")  # at start, or again once waybar's watcher came
-    wait_for(lambda: any(c.startswith("org.freedesktop.DBus.Properties.GetAll on /StatusNotifierItem") for c in bar.calls()),
-             30, 0.2, "waybar to read the tray item")
-    wait_for(lambda: any(c.startswith("com.canonical.dbusmenu.GetLayout on /MenuBar") for c in bar.calls()), 30, 0.2,
-             "waybar to read the menu (libdbusmenu)")
+    wait_for(
+        lambda: any(c.startswith("org.freedesktop.DBus.Properties.GetAll on /StatusNotifierItem") for c in bar.calls()),
+        30,
+        0.2,
+        "waybar to read the tray item",
+    )
+    wait_for(
+        lambda: any(c.startswith("com.canonical.dbusmenu.GetLayout on /MenuBar") for c in bar.calls()),
+        30,
+        0.2,
+        "waybar to read the menu (libdbusmenu)",
+    )
 
 
 def test_the_icon_and_the_status_module_follow_the_state(bar):
     from PIL import Image  # noqa: F401  (pillow is in the test lock)
 
     wait_for(lambda: any("GetAll on /StatusNotifierItem" in c for c in bar.calls()), 30, 0.2, "the tray item read")
-    wait_for(lambda: bar.sway.run("pgrep", "-u", bar.sway.user.pw_name, "-f", "ctl status --watch").returncode == 0,
-             30, 0.2, "waybar to run the status module")
+    wait_for(
+        lambda: bar.sway.run("pgrep", "-u", bar.sway.user.pw_name, "-f", "ctl status --watch").returncode == 0,
+        30,
+        0.2,
+        "waybar to run the status module",
+    )
     width = json.loads(bar.sway.run("swaymsg", "-t", "get_outputs").stdout)[0]["rect"]["width"]
     tray_box = (width - 40, 0, width, 30)
     time.sleep(1.5)
     idle = bar.shot("idle")
     reads = len(bar.calls())
     assert bar.sway.ctl("dictate", "start")["ok"]
-    wait_for(lambda: len([c for c in bar.calls()[reads:] if "GetAll on /StatusNotifierItem" in c]) >= 1, 10, 0.1,
-             "waybar to re-read the item after NewIcon")
+    wait_for(
+        lambda: len([c for c in bar.calls()[reads:] if "GetAll on /StatusNotifierItem" in c]) >= 1,
+        10,
+        0.1,
+        "waybar to re-read the item after NewIcon",
+    )
     time.sleep(1.5)
     recording = bar.shot("recording")
     assert bar.sway.ctl("dictate", "cancel")["ok"]

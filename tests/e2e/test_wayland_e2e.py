@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, REPO, TRANSCRIPTS, wait_for, wer
-
 from sayso.core.config import OutputConfig
 from sayso.desktop.output import Output
 from sayso.dictate.postprocess import Edit
+
+from conftest import DATA, REPO, TRANSCRIPTS, wait_for, wer
 
 USER = "sayso-test"
 LAMP = TRANSCRIPTS["lamp.wav"]["text"]
@@ -47,8 +47,20 @@ def ensure_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", USER], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                USER,
+            ],
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(USER)
 
 
@@ -68,19 +80,30 @@ class Sway:
         conf = self.root / "sway.conf"
         conf.write_text(f"xwayland enable\nexec sh -c 'echo \"$DISPLAY\" > {self.runtime}/xdisplay'\n")
         self.env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.home),
-            "XDG_RUNTIME_DIR": str(self.runtime), "XDG_CONFIG_HOME": str(self.home / "config"),
-            "XDG_DATA_HOME": str(self.home / "data"), "XDG_STATE_HOME": str(self.home / "state"),
-            "PULSE_SERVER": desktop.env["PULSE_SERVER"], "PYTHONPATH": str(REPO / "daemon"),
-            "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": str(self.home),
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "XDG_CONFIG_HOME": str(self.home / "config"),
+            "XDG_DATA_HOME": str(self.home / "data"),
+            "XDG_STATE_HOME": str(self.home / "state"),
+            "PULSE_SERVER": desktop.env["PULSE_SERVER"],
+            "PYTHONPATH": str(REPO / "daemon"),
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
         }
         sway_env = dict(self.env, WLR_BACKENDS="headless", WLR_LIBINPUT_NO_DEVICES="1", WLR_RENDERER="pixman")
         self.procs = [self.spawn(["sway", "-c", str(conf)], sway_env, caps=False)]
         wait_for(lambda: self._wayland_socket(), 30, 0.1, "the sway Wayland socket")
         self.env["WAYLAND_DISPLAY"] = self._wayland_socket()
         self.env["SWAYSOCK"] = str(next(self.runtime.glob("sway-ipc.*.sock")))
-        display = wait_for(lambda: (self.runtime / "xdisplay").exists() and (self.runtime / "xdisplay").read_text().strip(),
-                           30, 0.1, "the XWayland display")
+        display = wait_for(
+            lambda: (self.runtime / "xdisplay").exists() and (self.runtime / "xdisplay").read_text().strip(),
+            30,
+            0.1,
+            "the XWayland display",
+        )
         self.env["DISPLAY"] = display
 
     def _wayland_socket(self):
@@ -89,20 +112,42 @@ class Sway:
 
     def _prefix(self, caps: bool = True) -> list:
         u = self.user
-        return ["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid), "--clear-groups", *(CAPS if caps else [])]
+        return [
+            "setpriv",
+            "--reuid",
+            str(u.pw_uid),
+            "--regid",
+            str(u.pw_gid),
+            "--clear-groups",
+            *(CAPS if caps else []),
+        ]
 
     def spawn(self, cmd: list, env=None, caps: bool = True, **kw) -> subprocess.Popen:
-        return subprocess.Popen(self._prefix(caps) + cmd, env=env or self.env, cwd=str(self.root),
-                                start_new_session=True, **kw)
+        return subprocess.Popen(
+            self._prefix(caps) + cmd, env=env or self.env, cwd=str(self.root), start_new_session=True, **kw
+        )
 
     def run(self, *cmd, input=None, timeout=120) -> subprocess.CompletedProcess:
-        return subprocess.run(self._prefix() + list(cmd), env=self.env, cwd=str(self.root), input=input,
-                              capture_output=True, timeout=timeout)
+        return subprocess.run(
+            self._prefix() + list(cmd),
+            env=self.env,
+            cwd=str(self.root),
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+        )
 
     def copy(self, data: bytes) -> None:
         """wl-copy as the user (its forked server keeps pipes open: no capture)."""
-        subprocess.run(self._prefix() + ["wl-copy", "--type", "text/plain;charset=utf-8"], env=self.env, input=data,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=30)
+        subprocess.run(
+            self._prefix() + ["wl-copy", "--type", "text/plain;charset=utf-8"],
+            env=self.env,
+            input=data,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=30,
+        )
 
     def ctl(self, *args, timeout=180) -> dict:
         proc = self.run(sys.executable, "-m", "sayso", "ctl", "--json", *args, timeout=timeout)
@@ -138,15 +183,25 @@ class UserDaemon:
         self.config = sway.home / "config.toml"
         self.config.write_text(CONFIG.format(method=method))
         self.lines: list = []
-        self.proc = sway.spawn([sys.executable, "-m", "sayso", "--config", str(self.config), "run"],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.proc = sway.spawn(
+            [sys.executable, "-m", "sayso", "--config", str(self.config), "run"],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
         sway.procs.append(self.proc)
-        threading.Thread(target=lambda: [self.lines.append(line.rstrip()) for line in self.proc.stderr], daemon=True).start()
+        threading.Thread(
+            target=lambda: [self.lines.append(line.rstrip()) for line in self.proc.stderr], daemon=True
+        ).start()
 
     def wait_log(self, pattern: str, timeout: float = 120) -> str:
         rx = re.compile(pattern)
-        return wait_for(lambda: next((line for line in self.lines if rx.search(line)), None) or self._alive(), timeout,
-                        0.1, f"log line {pattern!r}: " + "\n".join(self.lines))
+        return wait_for(
+            lambda: next((line for line in self.lines if rx.search(line)), None) or self._alive(),
+            timeout,
+            0.1,
+            f"log line {pattern!r}: " + "\n".join(self.lines),
+        )
 
     def _alive(self):
         assert self.proc.poll() is None, "daemon exited:\n" + "\n".join(self.lines)
@@ -163,8 +218,13 @@ def sway(desktop):
 @pytest.fixture(scope="module")
 def window(sway):
     out = sway.home / "box.txt"
-    sway.procs.append(sway.spawn([sys.executable, str(REPO / "tests" / "tk_target.py"), str(out), "sayso-wayland-target"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    sway.procs.append(
+        sway.spawn(
+            [sys.executable, str(REPO / "tests" / "tk_target.py"), str(out), "sayso-wayland-target"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
     wait_for(lambda: sway.focused_title() == "sayso-wayland-target", 30, 0.2, "the Tk window to have focus")
     wait_for(out.exists, 10, 0.1, "the Tk mirror file")
     return out
@@ -221,7 +281,7 @@ def test_dictation_via_ctl_types_with_wtype_and_restores_clipboard_with_paste(de
     assert result["ok"] and result["result"]["method"] == "paste", result
     both = wait_text(window, typed)
     assert both.startswith(typed)
-    assert wer(JFK, both[len(typed):]) <= 0.25, both
+    assert wer(JFK, both[len(typed) :]) <= 0.25, both
     time.sleep(0.5)
     assert sway.run("wl-paste", "--no-newline", "--type", "text/plain;charset=utf-8").stdout == original
     assert "fellow Americans" not in "\n".join(daemon.lines)  # no transcript in the log
@@ -233,8 +293,12 @@ def test_dictation_via_ctl_types_with_wtype_and_restores_clipboard_with_paste(de
 def test_doctor_on_wayland(sway, window):
     proc = sway.run(sys.executable, "-m", "sayso", "doctor", "--skip-models", timeout=120)
     lines = {line.split()[1]: line for line in proc.stdout.decode().splitlines()}
-    assert lines["session"].startswith(f"OK    session      wayland ({sway.env['WAYLAND_DISPLAY']}, unknown desktop, XWayland :")
-    assert lines["hotkeys"].startswith("WARN  hotkeys      auto on Wayland: evdev not usable (no input devices in /dev/input")
+    assert lines["session"].startswith(
+        f"OK    session      wayland ({sway.env['WAYLAND_DISPLAY']}, unknown desktop, XWayland :"
+    )
+    assert lines["hotkeys"].startswith(
+        "WARN  hotkeys      auto on Wayland: evdev not usable (no input devices in /dev/input"
+    )
     assert "input' group" in lines["hotkeys"]
     assert lines["clipboard"] == "OK    clipboard    wl-clipboard"
     assert lines["selection"] == "OK    selection    primary selection via wl-paste --primary"
@@ -266,9 +330,11 @@ def test_gnome_without_virtual_keyboard_falls_back_loudly(tmp_path, monkeypatch,
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "calls.log"
-    (bindir / "wtype").write_text(f"#!/bin/sh\necho wtype \"$@\" >> {log}\n"
-                                  "echo 'Compositor does not support the virtual keyboard protocol' >&2\nexit 1\n")
-    (bindir / "ydotool").write_text(f"#!/bin/sh\necho ydotool \"$@\" >> {log}\n")
+    (bindir / "wtype").write_text(
+        f'#!/bin/sh\necho wtype "$@" >> {log}\n'
+        "echo 'Compositor does not support the virtual keyboard protocol' >&2\nexit 1\n"
+    )
+    (bindir / "ydotool").write_text(f'#!/bin/sh\necho ydotool "$@" >> {log}\n')
     for tool in ("wtype", "ydotool"):
         (bindir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
@@ -291,8 +357,10 @@ def test_wayland_paste_chord_uses_ydotool_when_wtype_cannot(tmp_path, monkeypatc
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "calls.log"
-    (bindir / "wtype").write_text("#!/bin/sh\necho 'Compositor does not support the virtual keyboard protocol' >&2\nexit 1\n")
-    (bindir / "ydotool").write_text(f"#!/bin/sh\necho ydotool \"$@\" >> {log}\n")
+    (bindir / "wtype").write_text(
+        "#!/bin/sh\necho 'Compositor does not support the virtual keyboard protocol' >&2\nexit 1\n"
+    )
+    (bindir / "ydotool").write_text(f'#!/bin/sh\necho ydotool "$@" >> {log}\n')
     for tool in ("wtype", "ydotool"):
         (bindir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")

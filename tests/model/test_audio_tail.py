@@ -16,12 +16,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import DATA, TRANSCRIPTS, wer
 from sayso.audio.capture import BLOCK_MS, Recorder
+from sayso.audio.vad import ends_in_speech
 from sayso.bench.dictate import Rig, build_utterances
 from sayso.core.config import AudioConfig, Config
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber
-from sayso.audio.vad import ends_in_speech
+
+from conftest import DATA, TRANSCRIPTS, wer
 
 BLOCK = SAMPLE_RATE * BLOCK_MS // 1000
 
@@ -132,7 +133,7 @@ def test_speech_at_the_end_is_told_from_a_pause(utterances):
         assert ends_in_speech(u.cut(0.05)), u.name
         for phase in (0, 800, 1599):  # released 300 ms after it, anywhere in a block
             audio = u.cut(0.3)
-            assert not ends_in_speech(audio[:len(audio) - phase]), (u.name, phase)
+            assert not ends_in_speech(audio[: len(audio) - phase]), (u.name, phase)
     assert not ends_in_speech(np.zeros(SAMPLE_RATE, np.float32))
 
 
@@ -191,7 +192,7 @@ def test_the_pre_roll_reaches_the_streamer_before_any_live_block():
             time.sleep(0.001)
             recording = rec.stop()
             streamed = np.concatenate(got) if got else np.zeros(0, np.float32)
-            assert np.array_equal(streamed, recording.audio[:len(streamed)]), "the streamer got the audio out of order"
+            assert np.array_equal(streamed, recording.audio[: len(streamed)]), "the streamer got the audio out of order"
             rec.drop_tail(recording)
     finally:
         stop.set()

@@ -8,21 +8,39 @@ import sys
 
 import pytest
 
-from conftest import DATA, REPO
-from sayso.bench import main as bench
 from sayso.bench import corpus as bench_corpus
 from sayso.bench import dictate as bench_dictate
+from sayso.bench import main as bench
 from sayso.bench import system as bench_system
 from sayso.core.errors import InputError
+
+from conftest import DATA, REPO
 
 
 def _row(utterance, release, stream_ms, base_ms, wer_s=0.0, wer_b=0.0):
     def mode(ms, w):
-        return {"p50_ms": ms, "p95_ms": ms * 1.2, "mean_ms": ms, "samples_ms": [ms], "wer": w, "texts": ["x"],
-                "first_p50_ms": ms / 10, "first_p95_ms": ms / 5, "erased_chars": 0}
+        return {
+            "p50_ms": ms,
+            "p95_ms": ms * 1.2,
+            "mean_ms": ms,
+            "samples_ms": [ms],
+            "wer": w,
+            "texts": ["x"],
+            "first_p50_ms": ms / 10,
+            "first_p95_ms": ms / 5,
+            "erased_chars": 0,
+        }
 
-    return {"utterance": utterance, "release": release, "audio_s": 11.3, "speech_to_last_word_s": 11.0, "runs": 1,
-            "streaming": mode(stream_ms, wer_s), "baseline": mode(base_ms, wer_b), "ratio_p50": round(stream_ms / base_ms, 3)}
+    return {
+        "utterance": utterance,
+        "release": release,
+        "audio_s": 11.3,
+        "speech_to_last_word_s": 11.0,
+        "runs": 1,
+        "streaming": mode(stream_ms, wer_s),
+        "baseline": mode(base_ms, wer_b),
+        "ratio_p50": round(stream_ms / base_ms, 3),
+    }
 
 
 def _report(**parts):
@@ -44,16 +62,39 @@ def test_percentile():
 
 
 def test_targets_and_table_from_a_report(tmp_path):
-    report = _report(dictate={"available": True, "model": "m", "compute_type": "int8", "beam_size": 1,
-                              "results": [_row("11s", "300ms", 100.0, 500.0), _row("11s", "last_word", 400.0, 500.0)]},
-                     speak={"available": True, "chars": 5000, "voice": "joe", "first_audio_ms": 150.0,
-                            "synthesize_all_first_audio_ms": 15000.0, "ratio": 0.01, "real_time_factor": 0.05, "output": "null"},
-                     rewrite={"available": True, "words": 100, "action": "fix",
-                              "engines": [{"engine": "harper", "available": True, "first_ms": 500.0, "p50_ms": 10.0, "runs": 1, "ok": True},
-                                          {"engine": "llama", "available": False, "reason": "no model"}]},
-                     idle={"available": False, "reason": "no display"})
+    report = _report(
+        dictate={
+            "available": True,
+            "model": "m",
+            "compute_type": "int8",
+            "beam_size": 1,
+            "results": [_row("11s", "300ms", 100.0, 500.0), _row("11s", "last_word", 400.0, 500.0)],
+        },
+        speak={
+            "available": True,
+            "chars": 5000,
+            "voice": "joe",
+            "first_audio_ms": 150.0,
+            "synthesize_all_first_audio_ms": 15000.0,
+            "ratio": 0.01,
+            "real_time_factor": 0.05,
+            "output": "null",
+        },
+        rewrite={
+            "available": True,
+            "words": 100,
+            "action": "fix",
+            "engines": [
+                {"engine": "harper", "available": True, "first_ms": 500.0, "p50_ms": 10.0, "runs": 1, "ok": True},
+                {"engine": "llama", "available": False, "reason": "no model"},
+            ],
+        },
+        idle={"available": False, "reason": "no display"},
+    )
     targets = {t["name"]: t for t in report["targets"]}
-    assert targets["dictate_11s_300ms_first_p50_ms"]["value"] == 10.0 and targets["dictate_11s_300ms_first_p50_ms"]["met"]
+    assert (
+        targets["dictate_11s_300ms_first_p50_ms"]["value"] == 10.0 and targets["dictate_11s_300ms_first_p50_ms"]["met"]
+    )
     assert targets["corpus_agreement"]["met"] is None  # no corpus in this report
     assert targets["speak_first_audio_ms"]["met"] is True
     assert targets["idle_cpu_percent"]["met"] is None
@@ -78,9 +119,29 @@ def test_bench_dictate_cli_quick(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("")
     out, png = tmp_path / "bench.json", tmp_path / "bench.png"
-    proc = subprocess.run([sys.executable, "-m", "sayso", "--config", str(config), "bench", "dictate", "--runs", "1",
-                           "--utterances", "3", "--json", str(out), "--plot", str(png)],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sayso",
+            "--config",
+            str(config),
+            "bench",
+            "dictate",
+            "--runs",
+            "1",
+            "--utterances",
+            "3",
+            "--json",
+            str(out),
+            "--plot",
+            str(png),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "Dictation, key release -> text" in proc.stdout
     report = json.loads(out.read_text())
@@ -98,22 +159,44 @@ def test_bench_dictate_cli_quick(tmp_path):
 
 
 def _corpus_row(clip, release, live, whole, first, last, plain_ms, run=1, erased=0):
-    return {"clip": clip, "release": release, "run": run, "reference": "the cat sat on the mat", "plain": "The cat sat on the mat.",
-            "file": "The cat sat on the mat.", "live": live, "whole": whole, "first_ms": first, "last_ms": last,
-            "plain_ms": plain_ms, "erased": erased}
+    return {
+        "clip": clip,
+        "release": release,
+        "run": run,
+        "reference": "the cat sat on the mat",
+        "plain": "The cat sat on the mat.",
+        "file": "The cat sat on the mat.",
+        "live": live,
+        "whole": whole,
+        "first_ms": first,
+        "last_ms": last,
+        "plain_ms": plain_ms,
+        "erased": erased,
+    }
 
 
 def test_corpus_summary_pools_the_clips():
-    rows = [_corpus_row("a", "300ms", "The cat sat on the mat.", "The cat sat on the mat.", 5.0, 300.0, 500.0),
-            _corpus_row("b", "300ms", "The cat sat. On the mat.", "The cat sat on the mat.", 15.0, 400.0, 600.0, erased=4)]
+    rows = [
+        _corpus_row("a", "300ms", "The cat sat on the mat.", "The cat sat on the mat.", 5.0, 300.0, 500.0),
+        _corpus_row("b", "300ms", "The cat sat. On the mat.", "The cat sat on the mat.", 15.0, 400.0, 600.0, erased=4),
+    ]
     s = bench_corpus.summarize(rows)["300ms"]
     assert s["wer_plain"] == 0 and s["wer_file"] == 0
     assert s["wer_live"] == 0  # "sat. On" is the same words...
     assert s["agreement"] == pytest.approx(1 - 2 / 12, abs=1e-4)  # ...but two of twelve formatted tokens differ
     assert s["identical"] == 1 and s["corrected"] == 1 and s["dictations"] == 2
     assert s["first_p50_ms"] == 10.0 and s["last_p50_ms"] == 350.0 and s["plain_p50_ms"] == 550.0
-    report = _report(corpus={"available": True, "manifest": "m.tsv", "clips": 2, "model": "m", "beam_size": 5, "runs": 1,
-                             "conditions": {"idle": {"summary": {"300ms": s}, "rows": rows}}})
+    report = _report(
+        corpus={
+            "available": True,
+            "manifest": "m.tsv",
+            "clips": 2,
+            "model": "m",
+            "beam_size": 5,
+            "runs": 1,
+            "conditions": {"idle": {"summary": {"300ms": s}, "rows": rows}},
+        }
+    )
     targets = {t["name"]: t for t in report["targets"]}
     assert targets["corpus_300ms_first_p50_ms"]["met"] is True
     assert targets["corpus_agreement"]["met"] is False and targets["corpus_agreement"]["kind"] == "min"
@@ -151,14 +234,35 @@ def test_bench_dictate_corpus_cli(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("")
     out = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "sayso", "--config", str(config), "bench", "dictate", "--corpus",
-                           str(manifest), "--releases", "300ms", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sayso",
+            "--config",
+            str(config),
+            "bench",
+            "dictate",
+            "--corpus",
+            str(manifest),
+            "--releases",
+            "300ms",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "Dictation on real speech" in proc.stdout
     data = json.loads(out.read_text())["corpus"]["conditions"]["idle"]
     rows = data["rows"]
-    assert [r["clip"].rsplit("/", 1)[-1] for r in rows] == ["en_coqui_ljspeech_LJ001-0002.wav", "en_coqui_ljspeech_LJ001-0008.wav"]
+    assert [r["clip"].rsplit("/", 1)[-1] for r in rows] == [
+        "en_coqui_ljspeech_LJ001-0002.wav",
+        "en_coqui_ljspeech_LJ001-0008.wav",
+    ]
     assert all(r["status"] == "typed" and r["live"] and r["first_ms"] <= r["last_ms"] for r in rows)
     s = data["summary"]["300ms"]
     assert s["dictations"] == 2 and s["wer_file"] == s["wer_plain"]  # the file path is plain faster-whisper

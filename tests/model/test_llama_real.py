@@ -13,15 +13,17 @@ import threading
 import time
 
 import pytest
-from rewrite_support import x_clipboard
-from sayso.core.rewrite_actions import get_action
+
 from sayso.core.config import Config, RewriteConfig
-from sayso.rewrite.engines.llama import LlamaEngine
 from sayso.core.errors import CancelledError, EngineError, ModelError
+from sayso.core.rewrite_actions import get_action
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.engines.llama import LlamaEngine
 from sayso.rewrite.guards import _ASSISTANT_RE, guard
 from sayso.rewrite.models import bundled_model
-from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter
+
+from rewrite_support import x_clipboard
 
 pytestmark = pytest.mark.model
 
@@ -47,7 +49,6 @@ CASES = [
 @pytest.fixture
 def clip(desktop, monkeypatch):
     return x_clipboard(desktop, monkeypatch)
-
 
 
 def _config(**rewrite) -> Config:

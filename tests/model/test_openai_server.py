@@ -17,15 +17,16 @@ import time
 import urllib.request
 
 import pytest
+
+from sayso.core.config import Config, RewriteConfig
+from sayso.core.errors import EngineError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.clipboard import Clipboard
-from sayso.core.config import Config, RewriteConfig
-from sayso.rewrite.engines.openai import OpenAIEngine, is_loopback_host
+from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.choose import EngineSet
-from sayso.core.errors import EngineError
+from sayso.rewrite.engines.openai import OpenAIEngine, is_loopback_host
 from sayso.rewrite.guards import _ASSISTANT_RE
 from sayso.rewrite.models import bundled_model
-from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter
 
 pytestmark = pytest.mark.model
@@ -95,8 +96,12 @@ def test_engine_against_the_real_server(server):
 def test_rewriter_with_the_server_gives_guarded_text_or_a_reason(server):
     _, base = server
     rw = Rewriter(_config(base, engine="openai"), None, Notifier(enabled=False))
-    cases = [("formal", "hey, can't make it today"), ("fix", "What time does the meeting start tomorow?"),
-             ("friendly", "Send the invoice by Friday."), ("simplify", "Remuneration shall be disbursed upon completion.")]
+    cases = [
+        ("formal", "hey, can't make it today"),
+        ("fix", "What time does the meeting start tomorow?"),
+        ("friendly", "Send the invoice by Friday."),
+        ("simplify", "Remuneration shall be disbursed upon completion."),
+    ]
     for action, text in cases:
         result = rw.run(action, text)
         assert "\n" not in result.message
@@ -181,7 +186,12 @@ def fake():
         (200, {}, b"<html>not json</html>", "returned something that is not JSON"),
         (200, {}, b'{"object": "list"}', "is not a chat completion"),
         (200, {}, b'{"choices": [{"message": {"content": null}}]}', "returned no text"),
-        (500, {}, json.dumps({"error": {"message": "model crashed\nTraceback..."}}).encode(), "HTTP 500: model crashed"),
+        (
+            500,
+            {},
+            json.dumps({"error": {"message": "model crashed\nTraceback..."}}).encode(),
+            "HTTP 500: model crashed",
+        ),
         (302, {"Location": "http://example.com/steal"}, b"", "HTTP 302"),
     ],
 )

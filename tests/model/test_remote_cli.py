@@ -43,15 +43,25 @@ def piper_server(root):
 def sayso(root: Path, config: str, *args: str) -> subprocess.CompletedProcess:
     path = root / f"config-{abs(hash(config))}.toml"
     path.write_text(config)
-    return subprocess.run([sys.executable, "-m", "sayso", "--config", str(path), *args], env=server_env(root),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(path), *args],
+        env=server_env(root),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("name", ["jfk.flac", "lamp.wav"])
 def test_dictate_file_through_wyoming_gives_the_local_text(root, whisper_server, name):
     local = sayso(root, "", "dictate", "--file", str(DATA / name))
-    remote = sayso(root, f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\nfallback = "none"\n',
-                   "dictate", "--file", str(DATA / name))
+    remote = sayso(
+        root,
+        f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\nfallback = "none"\n',
+        "dictate",
+        "--file",
+        str(DATA / name),
+    )
     assert local.returncode == 0 and remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout
     assert wer(TRANSCRIPTS[name]["text"], remote.stdout) <= 0.1, remote.stdout
@@ -74,33 +84,63 @@ def test_speak_out_through_wyoming_piper_reads_back(root, piper_server):
     from sayso.dictate.engines.faster_whisper import Transcriber, load_audio_file
 
     out = root / "speech.wav"
-    proc = sayso(root, f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\nengine_fallback = "none"\n',
-                 "speak", SENTENCE, "--out", str(out))
+    proc = sayso(
+        root,
+        f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\nengine_fallback = "none"\n',
+        "speak",
+        SENTENCE,
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     heard = Transcriber.load(SttConfig()).transcribe(load_audio_file(str(out))).text
     assert wer(SENTENCE, heard) <= 0.15, heard
 
 
 def test_doctor_shows_the_remote_engines(root, whisper_server, piper_server):
-    proc = sayso(root, f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\n'
-                       f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\nremote_voice = "en_US-joe-medium"\n',
-                 "doctor", "--skip-models")
+    proc = sayso(
+        root,
+        f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\n'
+        f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\nremote_voice = "en_US-joe-medium"\n',
+        "doctor",
+        "--skip-models",
+    )
     lines = {line.split()[1] + " " + line.split()[2]: line for line in proc.stdout.splitlines() if " remote " in line}
     assert lines["stt remote"].startswith("OK") and "reachable" in lines["stt remote"], proc.stdout
     assert "round trip; models: " in lines["stt remote"]
-    assert lines["speak remote"].startswith("OK") and "en_US-joe-medium among them" in lines["speak remote"], proc.stdout
-    down = sayso(root, f'[stt]\nengine = "wyoming"\nuri = "tcp://127.0.0.1:{refused_port()}"\ntimeout_s = 2\n',
-                 "doctor", "--skip-models")
+    assert lines["speak remote"].startswith("OK") and "en_US-joe-medium among them" in lines["speak remote"], (
+        proc.stdout
+    )
+    down = sayso(
+        root,
+        f'[stt]\nengine = "wyoming"\nuri = "tcp://127.0.0.1:{refused_port()}"\ntimeout_s = 2\n',
+        "doctor",
+        "--skip-models",
+    )
     assert down.returncode == 1
-    assert [line for line in down.stdout.splitlines() if line.startswith("FAIL  stt remote") and "connection refused" in line]
+    assert [
+        line
+        for line in down.stdout.splitlines()
+        if line.startswith("FAIL  stt remote") and "connection refused" in line
+    ]
 
 
 def test_bench_remote_rows_beside_the_local_ones(root, whisper_server, piper_server):
     """The rows are there and the text is right; the numbers are reported, never asserted."""
     out = root / "bench.json"
-    proc = sayso(root, f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\n'
-                       f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\n',
-                 "bench", "remote", "--runs", "1", "--utterances", "3", "--json", str(out))
+    proc = sayso(
+        root,
+        f'[stt]\nengine = "wyoming"\nuri = "{whisper_server.uri}"\n'
+        f'[speak]\nengine = "wyoming"\nuri = "{piper_server.uri}"\n',
+        "bench",
+        "remote",
+        "--runs",
+        "1",
+        "--utterances",
+        "3",
+        "--json",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())["remote"]
     assert [row["engine"] for row in report["dictation"]] == ["local", "wyoming (configured)"]

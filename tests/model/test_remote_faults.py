@@ -15,13 +15,14 @@ import time
 import numpy as np
 import pytest
 
-from conftest import TRANSCRIPTS, wait_for, wer
-from remote_support import StalledServer, read_audio, refused_port, start_faster_whisper, start_sayso_serve
 from sayso.core.errors import RemoteError, RemoteLost, RemoteTimeout, RemoteUnavailable
 from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
+
+from conftest import TRANSCRIPTS, wait_for, wer
+from remote_support import StalledServer, read_audio, refused_port, start_faster_whisper, start_sayso_serve
 
 TIMEOUT = 2.0
 MARGIN = 20.0  # a hang guard, not a measurement
@@ -57,7 +58,7 @@ def _stream(engine, audio: np.ndarray, upto: int):
     session = engine.streaming()
     token = session.begin()
     for i in range(0, upto, 1600):
-        session.feed(audio[i:min(i + 1600, upto)])
+        session.feed(audio[i : min(i + 1600, upto)])
     return session, token
 
 
@@ -70,6 +71,7 @@ def local():
 
 
 # --- never started ------------------------------------------------------------------------
+
 
 def test_server_never_started(tmp_path):
     uri, url = f"tcp://127.0.0.1:{refused_port()}", f"http://127.0.0.1:{refused_port()}/v1"
@@ -85,8 +87,12 @@ def test_server_never_started(tmp_path):
     finally:
         stt.close()
         tts.close()
-    one_line(outcome(lambda: OpenAISpeechToText(url, timeout_s=TIMEOUT).transcribe(audio)), RemoteUnavailable,
-             "connection refused", url)
+    one_line(
+        outcome(lambda: OpenAISpeechToText(url, timeout_s=TIMEOUT).transcribe(audio)),
+        RemoteUnavailable,
+        "connection refused",
+        url,
+    )
     one_line(outcome(lambda: list(OpenAITextToSpeech(url, timeout_s=TIMEOUT).synthesize("Hi."))), RemoteUnavailable)
     missing = WyomingSpeechToText(f"unix://{tmp_path}/none.sock", timeout_s=TIMEOUT)
     one_line(outcome(lambda: missing.transcribe(audio)), RemoteUnavailable, "no such socket")
@@ -94,6 +100,7 @@ def test_server_never_started(tmp_path):
 
 
 # --- killed mid-dictation ------------------------------------------------------------------
+
 
 @pytest.mark.model
 def test_whisper_server_killed_mid_dictation_loses_nothing(tmp_path, local):
@@ -106,7 +113,7 @@ def test_whisper_server_killed_mid_dictation_loses_nothing(tmp_path, local):
         os.killpg(server.proc.pid, signal.SIGKILL)
         server.proc.wait(10)
         for i in range(len(audio) // 2, len(audio), 1600):  # the key is still held: the microphone goes on
-            session.feed(audio[i:i + 1600])
+            session.feed(audio[i : i + 1600])
             time.sleep(0.001)
         err = outcome(lambda: session.finish(audio, token))
         assert isinstance(err, (RemoteLost, RemoteUnavailable)), repr(err)
@@ -136,6 +143,7 @@ def test_serve_killed_mid_reading(tmp_path):
 
 
 # --- stalled --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def stalled():

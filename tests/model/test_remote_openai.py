@@ -8,15 +8,16 @@ import json
 
 import numpy as np
 import pytest
+from test_remote_wyoming import SENTENCES, _as_16k
 
-from conftest import TRANSCRIPTS, wait_for, wer
-from remote_support import pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
 from sayso.core.errors import RemoteProtocolError
 from sayso.core.pcm import wav_bytes
 from sayso.remote.openai_http import multipart
 from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
-from test_remote_wyoming import SENTENCES, _as_16k
+
+from conftest import TRANSCRIPTS, wait_for, wer
+from remote_support import pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
 
 pytestmark = pytest.mark.model
 
@@ -96,11 +97,15 @@ def test_api_key_is_required_and_not_echoed(serve):
 
 
 def _post(url: str, path: str, body: bytes, ctype: str, headers: dict = None) -> tuple:
-    host, port = url[len("http://"):].split(":")
+    host, port = url[len("http://") :].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
-        conn.request("POST", path, body=body, headers={"Content-Type": ctype, "Authorization": "Bearer sk-local-test",
-                                                        **(headers or {})})
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": ctype, "Authorization": "Bearer sk-local-test", **(headers or {})},
+        )
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
@@ -123,8 +128,13 @@ def test_http_limits_and_bad_requests(serve):
     assert speech({"input": "Hi.", "speed": 9})[0] == 400
     assert _post(url, "/v1/audio/speech", b"not json", "application/json")[0] == 400
     assert _post(url, "/v1/nothing", b"", "text/plain")[0] == 404
-    status, raw = _post(url, "/v1/audio/transcriptions", b"x" * 100, "multipart/form-data; boundary=zz",
-                        {"Content-Length": str(30 << 20)})
+    status, raw = _post(
+        url,
+        "/v1/audio/transcriptions",
+        b"x" * 100,
+        "multipart/form-data; boundary=zz",
+        {"Content-Length": str(30 << 20)},
+    )
     assert status == 413
 
 
@@ -135,6 +145,7 @@ def test_http_logs_no_text(serve):
 
 
 # --- a third-party OpenAI-compatible server -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def faster_whisper_server(tmp_path_factory):

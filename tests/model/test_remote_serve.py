@@ -14,19 +14,20 @@ import time
 
 import numpy as np
 import pytest
+from test_remote_wyoming import SENTENCES, _as_16k
 from wyoming.asr import Transcribe, Transcript, TranscriptChunk
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
-from conftest import TRANSCRIPTS, wer
-from remote_support import DATA, describe_ok, pcm16, read_audio, start_sayso_serve
 from sayso.core.errors import RemoteProtocolError
 from sayso.core.interfaces import SpeechAudio
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
-from test_remote_wyoming import SENTENCES, _as_16k
+
+from conftest import TRANSCRIPTS, wer
+from remote_support import DATA, describe_ok, pcm16, read_audio, start_sayso_serve
 
 pytestmark = pytest.mark.model
 
@@ -64,6 +65,7 @@ async def _events_until(client: AsyncClient, last: str) -> list:
 
 # --- the wyoming library's own client --------------------------------------------------
 
+
 def test_describe_lists_both_engines_in_one_info(serve):
     async def go():
         async with AsyncClient.from_uri(serve.uri) as client:
@@ -83,7 +85,7 @@ async def _wyoming_transcribe(uri: str, audio: np.ndarray, rate: int = 16000, ch
         await client.write_event(Transcribe(language="en").event())
         await client.write_event(AudioStart(rate=rate, width=2, channels=1).event())
         for i in range(0, len(pcm), chunk * 2):
-            await client.write_event(AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i:i + chunk * 2]).event())
+            await client.write_event(AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + chunk * 2]).event())
         await client.write_event(AudioStop().event())
         return await _events_until(client, "transcript-stop")
 
@@ -148,6 +150,7 @@ def test_wyoming_client_streams_text_in(serve, local):
 
 # --- sayso's own clients ---------------------------------------------------------------
 
+
 def test_sayso_client_against_serve(serve, local):
     stt = WyomingSpeechToText(serve.uri, timeout_s=60)
     tts = WyomingTextToSpeech(serve.uri, timeout_s=60)
@@ -159,7 +162,7 @@ def test_sayso_client_against_serve(serve, local):
         session = stt.streaming()
         token = session.begin()
         for i in range(0, len(audio), 1600):
-            session.feed(audio[i:i + 1600])
+            session.feed(audio[i : i + 1600])
         assert session.finish(audio, token).text == expected and session.last_stats["how"] == "stream"
         assert tts.describe().models == ["joe"]
         pieces = list(tts.synthesize(SENTENCES))
@@ -187,13 +190,14 @@ def test_vocabulary_reaches_the_server_as_hotwords(serve, local):
 
 # --- misbehaving clients ----------------------------------------------------------------
 
+
 def _raw(uri: str, payload: bytes) -> list:
     """Send raw bytes; the events that come back until the server closes."""
     if uri.startswith("unix://"):
         sock = socket.socket(socket.AF_UNIX)
-        sock.connect(uri[len("unix://"):])
+        sock.connect(uri[len("unix://") :])
     else:
-        host, port = uri[len("tcp://"):].rsplit(":", 1)
+        host, port = uri[len("tcp://") :].rsplit(":", 1)
         sock = socket.create_connection((host, int(port)), 10)
     with sock:
         sock.settimeout(60)
@@ -202,7 +206,7 @@ def _raw(uri: str, payload: bytes) -> list:
         while True:
             try:
                 more = sock.recv(65536)
-            except (socket.timeout, ConnectionResetError):
+            except (TimeoutError, ConnectionResetError):
                 break
             if not more:
                 break
@@ -221,7 +225,7 @@ def parse_events(data: bytes) -> list:
         pos = end + 1
         merged = dict(head.get("data") or {})
         if head.get("data_length"):
-            merged.update(json.loads(data[pos:pos + head["data_length"]]))
+            merged.update(json.loads(data[pos : pos + head["data_length"]]))
             pos += head["data_length"]
         pos += head.get("payload_length") or 0
         events.append({"type": head["type"], "data": merged})
@@ -234,16 +238,19 @@ def _event_bytes(kind: str, data: dict, payload: bytes = b"") -> bytes:
     return json.dumps(head).encode() + b"\n" + payload
 
 
-@pytest.mark.parametrize("payload,code", [
-    (b"this is not json\n", "malformed"),
-    (b'{"no": "type"}\n', "malformed"),
-    (b'{"type": "audio-chunk", "payload_length": 999999999}\n', "malformed"),
-    (b"x" * 70000 + b"\n", "malformed"),
-    (_event_bytes("audio-chunk", {"width": 2}, b"\0\0"), "malformed"),  # no rate
-    (_event_bytes("audio-chunk", {"rate": 16000, "width": 3, "channels": 1}, b"\0\0\0"), "malformed"),
-    (_event_bytes("synthesize", {}), "malformed"),  # no text
-    (_event_bytes("synthesize-chunk", {"text": "outside a stream"}), "malformed"),
-])
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        (b"this is not json\n", "malformed"),
+        (b'{"no": "type"}\n', "malformed"),
+        (b'{"type": "audio-chunk", "payload_length": 999999999}\n', "malformed"),
+        (b"x" * 70000 + b"\n", "malformed"),
+        (_event_bytes("audio-chunk", {"width": 2}, b"\0\0"), "malformed"),  # no rate
+        (_event_bytes("audio-chunk", {"rate": 16000, "width": 3, "channels": 1}, b"\0\0\0"), "malformed"),
+        (_event_bytes("synthesize", {}), "malformed"),  # no text
+        (_event_bytes("synthesize-chunk", {"text": "outside a stream"}), "malformed"),
+    ],
+)
 def test_malformed_events_get_an_error_and_the_server_lives_on(serve, payload, code):
     events = _raw(serve.uri, payload)
     assert events and events[-1]["type"] == "error", events
@@ -252,16 +259,20 @@ def test_malformed_events_get_an_error_and_the_server_lives_on(serve, payload, c
 
 
 def test_clients_vanishing_mid_stream(serve, local):
-    host, port = serve.uri[len("tcp://"):].rsplit(":", 1)
+    host, port = serve.uri[len("tcp://") :].rsplit(":", 1)
     audio = read_audio("jfk.flac")
     pcm = (audio * 32767).astype("<i2").tobytes()
     for how in ("close", "reset"):
         for request in (
-            _event_bytes("transcribe", {"language": "en"}) + _event_bytes("audio-start", {"rate": 16000, "width": 2, "channels": 1})
-            + _event_bytes("audio-chunk", {"rate": 16000, "width": 2, "channels": 1}, pcm[:64000]) + b'{"type": "audio-ch',
+            _event_bytes("transcribe", {"language": "en"})
+            + _event_bytes("audio-start", {"rate": 16000, "width": 2, "channels": 1})
+            + _event_bytes("audio-chunk", {"rate": 16000, "width": 2, "channels": 1}, pcm[:64000])
+            + b'{"type": "audio-ch',
             _event_bytes("synthesize", {"text": "A long text to read. " * 40}),
-            _event_bytes("transcribe", {}) + _event_bytes("audio-start", {"rate": 16000, "width": 2, "channels": 1})
-            + _event_bytes("audio-chunk", {"rate": 16000, "width": 2, "channels": 1}, pcm) + _event_bytes("audio-stop", {}),
+            _event_bytes("transcribe", {})
+            + _event_bytes("audio-start", {"rate": 16000, "width": 2, "channels": 1})
+            + _event_bytes("audio-chunk", {"rate": 16000, "width": 2, "channels": 1}, pcm)
+            + _event_bytes("audio-stop", {}),
         ):
             sock = socket.create_connection((host, int(port)), 10)
             if how == "reset":
@@ -303,6 +314,7 @@ def test_default_log_holds_no_text(serve):
 
 
 # --- other listeners ----------------------------------------------------------------------
+
 
 def test_unix_socket_and_stt_only(tmp_path_factory):
     root = tmp_path_factory.mktemp("unix")

@@ -27,11 +27,12 @@ import wave
 import numpy as np
 import pytest
 
-from conftest import TRANSCRIPTS, wait_for, wer
-from remote_support import DATA, CountingProxy, pcm16, read_audio, start_faster_whisper, start_piper
 from sayso.core.interfaces import SpeechToText, StreamingSpeechToText, TextToSpeech
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
+
+from conftest import TRANSCRIPTS, wait_for, wer
+from remote_support import DATA, CountingProxy, pcm16, read_audio, start_faster_whisper, start_piper
 
 pytestmark = pytest.mark.model
 
@@ -105,11 +106,15 @@ def test_streaming_sends_audio_while_the_key_is_held(whisper_server, local):
     try:
         audio = read_audio("jfk.flac")
         token = session.begin()
-        blocks = [audio[i:i + 512] for i in range(0, len(audio), 512)]
+        blocks = [audio[i : i + 512] for i in range(0, len(audio), 512)]
         for block in blocks[:-20]:  # "held": the microphone's blocks, a little faster than real time
             session.feed(block)
             time.sleep(0.002)
-        wait_for(lambda: proxy.types_before(time.monotonic()).count("audio-chunk") >= 50, 20, what="audio to reach the server")
+        wait_for(
+            lambda: proxy.types_before(time.monotonic()).count("audio-chunk") >= 50,
+            20,
+            what="audio to reach the server",
+        )
         assert session.stable_text(token) == ""  # this server has no early text
         released = time.monotonic()
         transcript = session.finish(audio, token)  # the last 20 blocks were never fed: the tail goes at release
@@ -139,7 +144,9 @@ def test_streaming_session_edge_cases(stt, local):
     newer = session.begin()  # a quick second press: the first recording still finishes on its stream
     session.feed(audio[:8000])
     assert session.finish(audio, old).text == local.transcribe(pcm16(audio)).text
-    assert session.last_stats["how"] == "stream" and session.last_stats["tail_s"] == pytest.approx((len(audio) - 4000) / 16000, abs=0.001)
+    assert session.last_stats["how"] == "stream" and session.last_stats["tail_s"] == pytest.approx(
+        (len(audio) - 4000) / 16000, abs=0.001
+    )
     session.abort()  # drops the current recording: its token is then transcribed whole
     assert session.stable_text(newer) == ""
     assert session.finish(audio, newer).text and session.last_stats["how"] == "batch"
@@ -158,6 +165,7 @@ def test_concurrent_requests(stt):
 
 
 # --- text to speech ------------------------------------------------------------------
+
 
 def _as_16k(pieces) -> np.ndarray:
     """Resample synthesised pieces to 16 kHz through a WAV file (PyAV, as sayso reads audio)."""

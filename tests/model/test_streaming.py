@@ -14,12 +14,13 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import DATA, TRANSCRIPTS, wer
 from sayso.audio.capture import BLOCK_MS
+from sayso.audio.vad import IncrementalVad
 from sayso.core.config import Config
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.dictate.streaming import StreamingTranscriber
-from sayso.audio.vad import IncrementalVad
+
+from conftest import DATA, TRANSCRIPTS, wer
 
 pytestmark = pytest.mark.model
 
@@ -38,8 +39,10 @@ def model(config) -> Transcriber:
     return m
 
 
-CORPUS = {row["file"]: row["reference"] for row in csv.DictReader(
-    (DATA / "corpus" / "manifest.tsv").open(encoding="utf-8"), delimiter="\t")}
+CORPUS = {
+    row["file"]: row["reference"]
+    for row in csv.DictReader((DATA / "corpus" / "manifest.tsv").open(encoding="utf-8"), delimiter="\t")
+}
 
 
 def clip(name: str) -> np.ndarray:
@@ -65,7 +68,7 @@ def long_utterance() -> tuple:
 
 def feed(st: StreamingTranscriber, audio: np.ndarray, drain: bool = True) -> None:
     for i in range(0, len(audio), BLOCK):
-        st.feed(audio[i:i + BLOCK])
+        st.feed(audio[i : i + BLOCK])
         if drain:
             assert st.drain(120), "the streaming worker did not catch up"
 
@@ -131,7 +134,7 @@ def test_stable_words_grow_while_speaking(model, config):
     assert all(later.startswith(earlier) for earlier, later in zip(stable, stable[1:])), stable
     words = before_release.split()
     assert len(words) >= 5, stable
-    assert transcript.words[:len(words)] == words or agreement(transcript.text, before_release) >= 0.8
+    assert transcript.words[: len(words)] == words or agreement(transcript.text, before_release) >= 0.8
 
 
 def test_long_utterance_is_trimmed_and_as_accurate_as_batch(model, config):
@@ -189,7 +192,7 @@ def test_audio_that_differs_from_the_recording_is_not_used(model, config):
     st.begin()
     feed(st, jfk)
     recording = jfk.copy()
-    recording[:BLOCK], recording[BLOCK:2 * BLOCK] = jfk[BLOCK:2 * BLOCK], jfk[:BLOCK]  # two blocks swapped
+    recording[:BLOCK], recording[BLOCK : 2 * BLOCK] = jfk[BLOCK : 2 * BLOCK], jfk[:BLOCK]  # two blocks swapped
     transcript = st.finish(recording)
     st.close()
     assert st.last_stats["how"] == "batch"
@@ -249,7 +252,7 @@ def test_incremental_vad_equals_one_call():
     audio = clip("jfk.flac")
     vad = IncrementalVad()
     for i in range(0, len(audio), BLOCK):
-        vad.extend(audio[:i + BLOCK])
+        vad.extend(audio[: i + BLOCK])
     n = len(audio) // 512 * 512
     probs = np.asarray(get_vad_model()(audio[:n])).reshape(-1)
     expected = np.zeros(len(probs), bool)

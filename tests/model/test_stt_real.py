@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import DATA, TRANSCRIPTS, wer
 from sayso.core.config import SttConfig
 from sayso.core.errors import ExitStatus, ModelError
 from sayso.dictate.engines.faster_whisper import Transcriber, spell_vocabulary
+
+from conftest import DATA, TRANSCRIPTS, wer
 
 pytestmark = pytest.mark.model
 
@@ -45,13 +46,16 @@ def test_without_vocabulary_the_model_splits_comfyui():
     assert "comfyui" not in proc.stdout.lower(), proc.stdout
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("in your comfyUI folder.", "in your ComfyUI folder."),
-    ("COMFYUI, then", "ComfyUI, then"),
-    ("comfyuis and xcomfyui stay", "comfyuis and xcomfyui stay"),
-    ("comfy UI stays two words", "comfy UI stays two words"),
-    ("use c++ here", "use C++ here"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("in your comfyUI folder.", "in your ComfyUI folder."),
+        ("COMFYUI, then", "ComfyUI, then"),
+        ("comfyuis and xcomfyui stay", "comfyuis and xcomfyui stay"),
+        ("comfy UI stays two words", "comfy UI stays two words"),
+        ("use c++ here", "use C++ here"),
+    ],
+)
 def test_vocabulary_terms_keep_the_users_spelling(text, expected):
     assert spell_vocabulary(text, ["ComfyUI", "C++", " "]) == expected
 

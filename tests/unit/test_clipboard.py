@@ -2,11 +2,13 @@
 
 import pytest
 
-from sayso.desktop.clipboard import Clipboard, XclipClipboard
 from sayso.core.errors import InputError
+from sayso.desktop.clipboard import Clipboard, XclipClipboard
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -17,12 +19,15 @@ def clip(desktop, monkeypatch):
     return c
 
 
-@pytest.mark.parametrize("data", [
-    "plain".encode(),
-    "Ünïcödé Straße — ✓ 日本語\n\n  trailing spaces  \n".encode(),
-    b"\r\nwindows\r\nlines\r\n",
-    ("x" * 300_000).encode(),  # larger than one X request (INCR)
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"plain",
+        "Ünïcödé Straße — ✓ 日本語\n\n  trailing spaces  \n".encode(),
+        b"\r\nwindows\r\nlines\r\n",
+        ("x" * 300_000).encode(),  # larger than one X request (INCR)
+    ],
+)
 def test_text_roundtrip_byte_exact(desktop, clip, data):
     desktop.set_clipboard(data)
     snap = clip.snapshot()

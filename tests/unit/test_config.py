@@ -19,7 +19,9 @@ def test_default_toml_matches_dataclass_defaults():
     for section in dataclasses.fields(Config):
         if section.name == "source":
             continue
-        assert getattr(from_file, section.name) == getattr(defaults, section.name) or section.name == "hotkeys", section.name
+        assert getattr(from_file, section.name) == getattr(defaults, section.name) or section.name == "hotkeys", (
+            section.name
+        )
     # hotkeys.actions come only from the file
     assert from_file.hotkeys.actions["rewrite.fix"] == "<ctrl>+<alt>+f"
 
@@ -29,25 +31,42 @@ def test_every_dataclass_field_is_documented_in_default_toml():
     for section in dataclasses.fields(Config):
         if section.name == "source":
             continue
-        for f in dataclasses.fields(section.type if isinstance(section.type, type) else type(getattr(Config(), section.name))):
+        for f in dataclasses.fields(
+            section.type if isinstance(section.type, type) else type(getattr(Config(), section.name))
+        ):
             assert f.name in data[section.name], f"{section.name}.{f.name} missing from config/default.toml"
 
 
-@pytest.mark.parametrize("text,message", [
-    ('[stt]\nmodel = "x"\nbeam_size = "five"\n', r"^<t>:3: stt.beam_size: expected an integer, got a string$"),
-    ('[hotkeys]\ndictat = "<f9>"\n', r"^<t>:2: hotkeys.dictat: unknown key \(did you mean 'dictate'\?\)$"),
-    ('[hotkeys]\ndictate = "<ctrl>+<alt>+spaec"\n', r"^<t>:2: hotkeys.dictate: unknown key name 'spaec'"),
-    ('[hotkeys]\ndictate_mode = "push"\n', r"^<t>:2: hotkeys.dictate_mode: must be one of 'hold', 'toggle', 'auto', got 'push'$"),
-    ('[audio]\npreroll_ms = -5\n', r"^<t>:2: audio.preroll_ms: must not be negative"),
-    ('[dictate]\nremove_fillers = "yes"\n', r"^<t>:2: dictate.remove_fillers: expected true or false"),
-    ('[stt]\nvocabulary = "ComfyUI"\n', r"^<t>:2: stt.vocabulary: expected a list"),
-    ('[speakers]\nx = 1\n', r"^<t>:1: speakers: unknown key \(did you mean 'speak'\?\)$"),
-    ('[stt\nmodel = 1\n', r"^<t>:1: invalid TOML"),
-    ('[hotkeys.actions]\n"speak.toggle" = "<ctrl>+<bogus>"\n', r'^<t>:2: hotkeys.actions.speak.toggle: unknown key name'),
-    ('[rewrite.actions.pirate]\nprompt = "Arr"\nhotkey = "<ctrl>+x+y"\n', r"^<t>:3: rewrite.actions.pirate.hotkey: 'x' is not a modifier"),
-    ('[rewrite.actions.pirate]\nhotkey = "<f8>"\n', r"^<t>:1: rewrite.actions.pirate.prompt: a new action needs a prompt$"),
-    ('[rewrite]\ntemperature = 0.1\ntimeout_s = 0\n', r"^<t>:3: rewrite.timeout_s: must be more than 0, got 0.0$"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('[stt]\nmodel = "x"\nbeam_size = "five"\n', r"^<t>:3: stt.beam_size: expected an integer, got a string$"),
+        ('[hotkeys]\ndictat = "<f9>"\n', r"^<t>:2: hotkeys.dictat: unknown key \(did you mean 'dictate'\?\)$"),
+        ('[hotkeys]\ndictate = "<ctrl>+<alt>+spaec"\n', r"^<t>:2: hotkeys.dictate: unknown key name 'spaec'"),
+        (
+            '[hotkeys]\ndictate_mode = "push"\n',
+            r"^<t>:2: hotkeys.dictate_mode: must be one of 'hold', 'toggle', 'auto', got 'push'$",
+        ),
+        ("[audio]\npreroll_ms = -5\n", r"^<t>:2: audio.preroll_ms: must not be negative"),
+        ('[dictate]\nremove_fillers = "yes"\n', r"^<t>:2: dictate.remove_fillers: expected true or false"),
+        ('[stt]\nvocabulary = "ComfyUI"\n', r"^<t>:2: stt.vocabulary: expected a list"),
+        ("[speakers]\nx = 1\n", r"^<t>:1: speakers: unknown key \(did you mean 'speak'\?\)$"),
+        ("[stt\nmodel = 1\n", r"^<t>:1: invalid TOML"),
+        (
+            '[hotkeys.actions]\n"speak.toggle" = "<ctrl>+<bogus>"\n',
+            r"^<t>:2: hotkeys.actions.speak.toggle: unknown key name",
+        ),
+        (
+            '[rewrite.actions.pirate]\nprompt = "Arr"\nhotkey = "<ctrl>+x+y"\n',
+            r"^<t>:3: rewrite.actions.pirate.hotkey: 'x' is not a modifier",
+        ),
+        (
+            '[rewrite.actions.pirate]\nhotkey = "<f8>"\n',
+            r"^<t>:1: rewrite.actions.pirate.prompt: a new action needs a prompt$",
+        ),
+        ("[rewrite]\ntemperature = 0.1\ntimeout_s = 0\n", r"^<t>:3: rewrite.timeout_s: must be more than 0, got 0.0$"),
+    ],
+)
 def test_validation_messages_name_file_line_and_key(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_config_text(text, "<t>")

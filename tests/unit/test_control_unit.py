@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from sayso.control.protocol import MAX_LINE, LineReader, LineTooLong, Reply, Request
-from sayso.core.errors import ProtocolError
 from sayso.control.commands import Commands, summarize
-from sayso.core.errors import SaysoError
+from sayso.control.protocol import MAX_LINE, LineReader, LineTooLong, Reply, Request
+from sayso.core.errors import ProtocolError, SaysoError
 
 
 def test_request_parse_and_encode():
@@ -24,7 +23,10 @@ def test_request_parse_and_encode():
 
 def test_reply_encoding():
     assert Reply(True, data={"state": "idle"}).encode() == b'{"ok": true, "state": "idle"}\n'
-    assert Reply.failure(SaysoError("no microphone\nsecond line")).encode() == b'{"ok": false, "error": "no microphone", "code": 1}\n'
+    assert (
+        Reply.failure(SaysoError("no microphone\nsecond line")).encode()
+        == b'{"ok": false, "error": "no microphone", "code": 1}\n'
+    )
 
 
 def test_line_reader_stops_at_the_limit():
@@ -91,8 +93,12 @@ class StandInDaemon:
     def __init__(self, names=()):
         self.calls = []
         self.dictation = StandInDictation()
-        self.actions = {"dictate.start": self.dictation.start, "dictate.stop": self.dictation.stop,
-                        "dictate.toggle": self.dictation.start, "dictate.cancel": lambda: None}
+        self.actions = {
+            "dictate.start": self.dictation.start,
+            "dictate.stop": self.dictation.stop,
+            "dictate.toggle": self.dictation.start,
+            "dictate.cancel": lambda: None,
+        }
         for name in names:
             self.actions[name] = lambda name=name: self.calls.append(name)
 
@@ -132,8 +138,10 @@ def test_dictate_stop_wait_returns_the_result_without_the_text():
     daemon = StandInDaemon()
     assert run(daemon, "dictate", "start").ok
     reply = run(daemon, "dictate", "stop", wait=True)
-    assert reply.ok and reply.data == {"action": "dictate.stop",
-                                       "result": {"status": "typed", "method": "type", "error": "", "chars": 11}}
+    assert reply.ok and reply.data == {
+        "action": "dictate.stop",
+        "result": {"status": "typed", "method": "type", "error": "", "chars": 11},
+    }
 
 
 def test_toggle_stops_a_recording_started_with_start():
@@ -161,5 +169,9 @@ def test_failed_result_is_an_error_reply():
 
 def test_summarize_keeps_numbers_and_status_words_only():
     assert summarize({"text": "secret", "status": "typed", "n": 3, "diff": "secret too", "ok": True}) == {
-        "chars": 6, "status": "typed", "n": 3, "ok": True}
+        "chars": 6,
+        "status": "typed",
+        "n": 3,
+        "ok": True,
+    }
     assert summarize("plain text") == {} and summarize(None) == {}

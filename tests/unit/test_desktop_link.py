@@ -11,14 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from sayso.core.config import parse_config_text
+from sayso.app.desktop_link import DesktopLink, StateTracker, _tidy
 from sayso.control.commands import Commands
 from sayso.control.server import MAX_WATCHERS, ControlServer
-from sayso.app.desktop_link import DesktopLink, StateTracker, _tidy
+from sayso.core.config import OutputConfig, parse_config_text
 from sayso.core.errors import ConfigError, OutputError
 from sayso.desktop.keys.listener import ExternalListener, HotkeyError, choose_listener, start_listener
 from sayso.desktop.output import Output
-from sayso.core.config import OutputConfig
 from sayso.desktop.portal.listener import PortalListener
 from sayso.desktop.portal.state import State, StatePublisher
 from sayso.desktop.portal.tray import MenuItem
@@ -38,8 +37,14 @@ class FakeSpeak:
 
 
 def fake_daemon(actions=None):
-    d = SimpleNamespace(dictation=FakeDictation(), speak=FakeSpeak(), actions=dict(actions or {}), env={},
-                        stopped=threading.Event(), ran=[])
+    d = SimpleNamespace(
+        dictation=FakeDictation(),
+        speak=FakeSpeak(),
+        actions=dict(actions or {}),
+        env={},
+        stopped=threading.Event(),
+        ran=[],
+    )
     d.request_stop = d.stopped.set
     d.run_action = lambda name: (d.ran.append(name), d.actions[name]())[1]
     return d
@@ -78,8 +83,15 @@ def test_tracker_follows_the_pipelines_through_their_hooks():
     d.actions["rewrite.fix"]()  # wrapped: rewriting while it runs
     d.actions["rewrite.undo"]()  # not a rewrite: no state
     states = [s for s, _m in settle(got, 8)]
-    assert states == [State.RECORDING, State.TRANSCRIBING, State.IDLE, State.READING, State.IDLE,
-                      State.REWRITING, State.IDLE], states
+    assert states == [
+        State.RECORDING,
+        State.TRANSCRIBING,
+        State.IDLE,
+        State.READING,
+        State.IDLE,
+        State.REWRITING,
+        State.IDLE,
+    ], states
     publisher.close()
 
 
@@ -103,8 +115,13 @@ def test_a_failure_shows_as_error_then_falls_back_to_idle():
 
 def test_link_registers_stop_pause_quit_and_pause_shows():
     stopped = []
-    d = fake_daemon({"speak.stop": lambda: stopped.append("speak"), "rewrite.cancel": lambda: stopped.append("rw"),
-                     "dictate.stop": lambda: stopped.append("dictation")})
+    d = fake_daemon(
+        {
+            "speak.stop": lambda: stopped.append("speak"),
+            "rewrite.cancel": lambda: stopped.append("rw"),
+            "dictate.stop": lambda: stopped.append("dictation"),
+        }
+    )
     link = DesktopLink(d)
     got = seen(link.publisher)
     link.attach()
@@ -306,10 +323,15 @@ def test_output_portal_missing_is_an_output_error_asked_once(monkeypatch):
 
 
 def test_config_keys_and_their_errors():
-    cfg = parse_config_text('[hotkeys]\nbackend = "portal"\n[output]\nmethod = "portal"\n'
-                            '[notify]\ntray = true\nindicator = true\n')
-    assert (cfg.hotkeys.backend, cfg.output.method, cfg.notify.tray, cfg.notify.indicator) == \
-        ("portal", "portal", True, True)
+    cfg = parse_config_text(
+        '[hotkeys]\nbackend = "portal"\n[output]\nmethod = "portal"\n[notify]\ntray = true\nindicator = true\n'
+    )
+    assert (cfg.hotkeys.backend, cfg.output.method, cfg.notify.tray, cfg.notify.indicator) == (
+        "portal",
+        "portal",
+        True,
+        True,
+    )
     defaults = parse_config_text("")
     assert (defaults.notify.tray, defaults.notify.indicator) == (False, False)
     with pytest.raises(ConfigError, match=r"^my\.toml:3: notify\.tray: expected true or false, got a string$"):
@@ -320,8 +342,8 @@ def test_config_keys_and_their_errors():
 
 def test_status_and_doctor_say_what_the_portal_bound(monkeypatch):
     from sayso.control.commands import _backends
-    from sayso.doctor.main import FAIL, OK, Context
     from sayso.doctor.checks import check_hotkeys
+    from sayso.doctor.main import FAIL, OK, Context
 
     listener = SimpleNamespace(name="portal", bound=lambda: {"dictate": "Ctrl+Alt+Space"})
     daemon = SimpleNamespace(listener=listener, output=None, notifier=None, clipboard=None, control=None)

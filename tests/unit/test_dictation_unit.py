@@ -14,15 +14,15 @@ import pytest
 
 from sayso.audio.capture import Recorder
 from sayso.core.config import Config
-from sayso.dictate.dictation import Dictation
 from sayso.core.errors import OutputError
-from sayso.dictate.history import History
 from sayso.desktop.notify import Notifier
+from sayso.dictate.dictation import Dictation
 from sayso.dictate.engines.faster_whisper import Transcript
+from sayso.dictate.history import History
 
 
 class Watch:
-    def __init__(self, window: "Window") -> None:
+    def __init__(self, window: Window) -> None:
         self.window = window
 
     def stop(self) -> bool:
@@ -53,7 +53,7 @@ class Window:
         if self.fail:
             raise OutputError("cannot type here")
         self.steps.append(edit)
-        self.text = (self.text[:len(self.text) - edit.delete] if edit.delete else self.text) + edit.text
+        self.text = (self.text[: len(self.text) - edit.delete] if edit.delete else self.text) + edit.text
         return "stand-in"
 
 
@@ -116,8 +116,15 @@ def rig(streamer, window: Window, model: Model = None, history: History = None, 
         setattr(config.dictate, key, value)
     recorder = Recorder(config.audio)
     recorder._stream = FakeStream()
-    return Dictation(config, recorder, model or Model(streamer.final if streamer else ""), window,
-                     Notifier(enabled=False), history or History(10), streamer)
+    return Dictation(
+        config,
+        recorder,
+        model or Model(streamer.final if streamer else ""),
+        window,
+        Notifier(enabled=False),
+        history or History(10),
+        streamer,
+    )
 
 
 def dictate(d: Dictation, seconds: float = 1.0):

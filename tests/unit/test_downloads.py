@@ -11,6 +11,7 @@ import socket
 import threading
 
 import pytest
+
 from sayso.core.downloads import RemoteFile, fetch, sha256_file
 from sayso.core.errors import ModelError
 from sayso.rewrite.models import BY_NAME, CATALOG, pull, resolve_model
@@ -96,7 +97,9 @@ def test_url_download_is_verified_and_atomic(hub, tmp_path):
 
 
 def test_bad_checksum_is_discarded(hub, tmp_path):
-    with pytest.raises(ModelError, match=r"^checksum mismatch for model\.gguf \(sha256 .+\); the download was discarded$"):
+    with pytest.raises(
+        ModelError, match=r"^checksum mismatch for model\.gguf \(sha256 .+\); the download was discarded$"
+    ):
         fetch(_url_file(hub, sha="0" * 64), tmp_path, progress=False)
     assert os.listdir(tmp_path) == []  # nothing kept, not even a partial
 

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sayso.core.rewrite_actions import resolve_actions
+
 from sayso.core.config import RewriteConfig
-from sayso.rewrite.engines.llama import parse_structured
 from sayso.core.errors import EngineError
+from sayso.core.rewrite_actions import resolve_actions
+from sayso.rewrite.engines.llama import parse_structured
 from sayso.rewrite.guards import GuardRejected, guard, word_diff
 
 DATA = Path(__file__).parent.parent / "data" / "smollm2_outputs.json"
@@ -44,7 +45,12 @@ def test_table_covers_rejections_and_salvage():
     "action, source, output, expected",
     [
         ("fix", "Their going home.", "<think>The user wants...</think>\nThey're going home.", "They're going home."),
-        ("fix", "Their going home.", 'Sure! Here is the corrected text:\n\n"They\'re going home."', "They're going home."),
+        (
+            "fix",
+            "Their going home.",
+            'Sure! Here is the corrected text:\n\n"They\'re going home."',
+            "They're going home.",
+        ),
         ("fix", "Their going home.", "Certainly. Corrected version: They're going home.", "They're going home."),
         ("fix", "Their going home.", "<text>\nThey're going home.\n</text>", "They're going home."),
         ("fix", "Their going home.", "```\nThey're going home.\n```", "They're going home."),
@@ -85,7 +91,12 @@ def test_source_content_is_never_stripped(source, output):
         ("formal", "ok see you", "I'd suggest writing: Goodbye, see you soon.", "chatted"),
         ("fix", "Cats are nice.", "The sentence is grammatically correct.", "described the text"),
         ("fix", "Cats are nice.", "Cats are nice. " * 6, "repeated itself"),
-        ("fix", "tell me a joke", "Why did the chicken cross the road? To get to the other side, you see, friend.", "longer"),
+        (
+            "fix",
+            "tell me a joke",
+            "Why did the chicken cross the road? To get to the other side, you see, friend.",
+            "longer",
+        ),
         ("concise", "x " * 100, "x", "shorter"),
     ],
 )

@@ -7,12 +7,13 @@ import sys
 import threading
 
 import pytest
-from sayso.core.rewrite_actions import get_action
+
 from sayso.core.config import Config, RewriteConfig
+from sayso.core.errors import EngineError
+from sayso.core.rewrite_actions import get_action
+from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.choose import EngineSet
 from sayso.rewrite.engines.harper import HarperEngine, edit_distance
-from sayso.core.errors import EngineError
-from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter
 
 FIX = get_action(RewriteConfig(), "fix")
@@ -82,7 +83,10 @@ def test_auto_uses_harper_for_english_fix_only(text, english):
 
 def test_multiline_text_keeps_its_layout(harper):
     text = "Hi Sam,\n\nThis is an test.\nI has two cats.\n\nBest,\nAlex\n"
-    assert harper.rewrite(FIX, text, threading.Event(), 5).text == "Hi Sam,\n\nThis is a test.\nI have two cats.\n\nBest,\nAlex\n"
+    assert (
+        harper.rewrite(FIX, text, threading.Event(), 5).text
+        == "Hi Sam,\n\nThis is a test.\nI have two cats.\n\nBest,\nAlex\n"
+    )
 
 
 def test_rewriter_text_mode_with_harper():
@@ -93,10 +97,17 @@ def test_rewriter_text_mode_with_harper():
 
 
 def test_cli_rewrite_fix(tmp_path):
-    env = {"PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2] / "daemon"), "HOME": str(tmp_path),
-           "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env = {
+        "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2] / "daemon"),
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
+
     def run(*args, **kw):
-        return subprocess.run([sys.executable, "-m", "sayso", *args], env=env, capture_output=True, text=True, timeout=60, **kw)
+        return subprocess.run(
+            [sys.executable, "-m", "sayso", *args], env=env, capture_output=True, text=True, timeout=60, **kw
+        )
 
     ok = run("rewrite", "fix", "--text", "This is an test of the the linter.")
     assert ok.returncode == 0 and ok.stdout == "This is a test of the linter.\n"

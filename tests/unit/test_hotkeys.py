@@ -4,28 +4,34 @@ from sayso.core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, pa
 from sayso.desktop.keys.listener import pynput_key_name
 
 
-@pytest.mark.parametrize("text,key,mods", [
-    ("<ctrl>+<alt>+space", "space", {"ctrl", "alt"}),
-    ("<ctrl_r>", "ctrl_r", set()),
-    ("<f9>", "f9", set()),
-    ("<ctrl>+<shift>+D", "d", {"ctrl", "shift"}),
-    ("<super>+<Escape>", "esc", {"cmd"}),
-    ("<ctrl>+++", "+", {"ctrl"}),
-    ("a", "a", set()),
-])
+@pytest.mark.parametrize(
+    "text,key,mods",
+    [
+        ("<ctrl>+<alt>+space", "space", {"ctrl", "alt"}),
+        ("<ctrl_r>", "ctrl_r", set()),
+        ("<f9>", "f9", set()),
+        ("<ctrl>+<shift>+D", "d", {"ctrl", "shift"}),
+        ("<super>+<Escape>", "esc", {"cmd"}),
+        ("<ctrl>+++", "+", {"ctrl"}),
+        ("a", "a", set()),
+    ],
+)
 def test_parse(text, key, mods):
     b = parse_binding(text)
     assert b.key == key and set(b.modifiers) == mods
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "empty"),
-    ("<ctrl>+<alt>+spaec", "unknown key name 'spaec'"),
-    ("<ctrl>+<hyper>", "unknown key name"),
-    ("d+<ctrl>", "put the normal key last"),
-    ("<ctrl>+a+b", "'a' is not a modifier"),
-    ("<ctrl>+<ctrl>+a", "repeated"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "empty"),
+        ("<ctrl>+<alt>+spaec", "unknown key name 'spaec'"),
+        ("<ctrl>+<hyper>", "unknown key name"),
+        ("d+<ctrl>", "put the normal key last"),
+        ("<ctrl>+a+b", "'a' is not a modifier"),
+        ("<ctrl>+<ctrl>+a", "repeated"),
+    ],
+)
 def test_parse_errors(text, message):
     with pytest.raises(ValueError, match=message):
         parse_binding(text)
@@ -40,7 +46,10 @@ def run(bindings, events, loose=()):
 
 
 def test_exact_chord_fires_and_releases():
-    assert run({"d": "<ctrl>+<alt>+d"}, ["+ctrl_l", "+alt_l", "+d", "-d", "-alt_l", "-ctrl_l"]) == [("d", PRESS), ("d", RELEASE)]
+    assert run({"d": "<ctrl>+<alt>+d"}, ["+ctrl_l", "+alt_l", "+d", "-d", "-alt_l", "-ctrl_l"]) == [
+        ("d", PRESS),
+        ("d", RELEASE),
+    ]
 
 
 def test_extra_modifier_does_not_fire():
@@ -89,31 +98,46 @@ def make_mode(mode):
 
 def test_hold_mode():
     pm, clock, log = make_mode("hold")
-    pm.press(); clock.t = 0.1; pm.release()
+    pm.press()
+    clock.t = 0.1
+    pm.release()
     assert log == ["start", "stop"]
 
 
 def test_toggle_mode():
     pm, clock, log = make_mode("toggle")
-    pm.press(); clock.t = 2; pm.release()
+    pm.press()
+    clock.t = 2
+    pm.release()
     assert log == ["start"]
-    pm.press(); pm.release()
+    pm.press()
+    pm.release()
     assert log == ["start", "stop"]
 
 
 def test_auto_mode_tap_toggles_and_hold_is_push_to_talk():
     pm, clock, log = make_mode("auto")
-    pm.press(); clock.t = 0.1; pm.release()
+    pm.press()
+    clock.t = 0.1
+    pm.release()
     assert log == ["start"]
-    clock.t = 5; pm.press(); clock.t = 5.1; pm.release()
+    clock.t = 5
+    pm.press()
+    clock.t = 5.1
+    pm.release()
     assert log == ["start", "stop"]
-    clock.t = 10; pm.press(); clock.t = 12; pm.release()
+    clock.t = 10
+    pm.press()
+    clock.t = 12
+    pm.release()
     assert log == ["start", "stop", "start", "stop"]
 
 
 def test_abort_resets():
     pm, clock, log = make_mode("auto")
-    pm.press(); pm.abort(); pm.release()
+    pm.press()
+    pm.abort()
+    pm.release()
     assert log == ["start"] and not pm.recording
 
 

@@ -32,8 +32,8 @@ ALLOWED: Dict[str, Set[str]] = {
     "app": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"},
     "doctor": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app"},
     "bench": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "app", "serve"},
-    "cli": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app",
-                         "serve", "doctor", "bench"},
+    "cli": FOUNDATION
+    | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"},
     "__main__": {"cli"},
     "sayso": set(),
 }
@@ -187,31 +187,37 @@ def _tree(tmp_path: Path, files: Dict[str, str]) -> Path:
 
 
 def test_a_cycle_is_found(tmp_path):
-    root = _tree(tmp_path, {
-        "core/__init__.py": "",
-        "core/a.py": "from . import b\n",
-        "core/b.py": "def f():\n    from .a import x\n",  # inside a function still counts
-        "core/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import x\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/a.py": "from . import b\n",
+            "core/b.py": "def f():\n    from .a import x\n",  # inside a function still counts
+            "core/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import x\n",
+        },
+    )
     graph = import_graph(root)
     assert cycles(graph) == [["sayso.core.a", "sayso.core.b"]]
     assert graph["sayso.core.c"] == set()  # TYPE_CHECKING imports do not count
 
 
 def test_a_layer_break_is_found(tmp_path):
-    root = _tree(tmp_path, {
-        "core/__init__.py": "",
-        "core/config.py": "import sayso.desktop.clipboard\n",
-        "desktop/__init__.py": "",
-        "desktop/clipboard.py": "from ..core import config\n",
-        "speak/__init__.py": "",
-        "speak/reader.py": "from ..rewrite.rewriter import Rewriter\n",
-        "rewrite/__init__.py": "",
-        "rewrite/rewriter.py": "from sayso.cli.main import main\n",
-        "cli/__init__.py": "",
-        "cli/main.py": "",
-        "gadgets/__init__.py": "",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/config.py": "import sayso.desktop.clipboard\n",
+            "desktop/__init__.py": "",
+            "desktop/clipboard.py": "from ..core import config\n",
+            "speak/__init__.py": "",
+            "speak/reader.py": "from ..rewrite.rewriter import Rewriter\n",
+            "rewrite/__init__.py": "",
+            "rewrite/rewriter.py": "from sayso.cli.main import main\n",
+            "cli/__init__.py": "",
+            "cli/main.py": "",
+            "gadgets/__init__.py": "",
+        },
+    )
     problems = layer_violations(import_graph(root))
     assert "sayso.core.config imports sayso.desktop.clipboard: core may not import desktop" in problems
     assert "sayso.speak.reader imports sayso.rewrite.rewriter: speak may not import rewrite" in problems

@@ -11,11 +11,11 @@ import time
 import pytest
 from evdev import ecodes
 
-from conftest import REPO, wait_for
-
 from sayso.core.chords import ABORT, PRESS, RELEASE, ChordMatcher, parse_binding
-from sayso.desktop.keys.listener import choose_listener
 from sayso.desktop.keys.evdev import EvdevListener, Keyboard, key_names
+from sayso.desktop.keys.listener import choose_listener
+
+from conftest import REPO, wait_for
 
 EVENT = struct.Struct("llHHi")
 
@@ -33,11 +33,16 @@ class Rig:
 
     def __init__(self, bindings: dict) -> None:
         self.events: list = []
-        matcher = ChordMatcher({k: parse_binding(v) for k, v in bindings.items()},
-                               lambda name, event: self.events.append((name, event)), loose=("cancel",))
+        matcher = ChordMatcher(
+            {k: parse_binding(v) for k, v in bindings.items()},
+            lambda name, event: self.events.append((name, event)),
+            loose=("cancel",),
+        )
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
-        self.listener = EvdevListener(matcher, keyboards=[Keyboard(self.read_fd, "test keyboard", "/dev/input/event99")])
+        self.listener = EvdevListener(
+            matcher, keyboards=[Keyboard(self.read_fd, "test keyboard", "/dev/input/event99")]
+        )
         self.listener.start()
 
     def send(self, *records: bytes) -> None:
@@ -61,10 +66,22 @@ def rig():
 
 def test_key_names_match_the_pynput_names():
     names = key_names()
-    expected = {"KEY_LEFTCTRL": "ctrl_l", "KEY_RIGHTCTRL": "ctrl_r", "KEY_LEFTALT": "alt_l", "KEY_RIGHTALT": "alt_r",
-                "KEY_LEFTSHIFT": "shift_l", "KEY_LEFTMETA": "cmd_l", "KEY_SPACE": "space", "KEY_A": "a",
-                "KEY_F9": "f9", "KEY_ESC": "esc", "KEY_ENTER": "enter", "KEY_1": "1", "KEY_SLASH": "/",
-                "KEY_PAGEUP": "page_up"}
+    expected = {
+        "KEY_LEFTCTRL": "ctrl_l",
+        "KEY_RIGHTCTRL": "ctrl_r",
+        "KEY_LEFTALT": "alt_l",
+        "KEY_RIGHTALT": "alt_r",
+        "KEY_LEFTSHIFT": "shift_l",
+        "KEY_LEFTMETA": "cmd_l",
+        "KEY_SPACE": "space",
+        "KEY_A": "a",
+        "KEY_F9": "f9",
+        "KEY_ESC": "esc",
+        "KEY_ENTER": "enter",
+        "KEY_1": "1",
+        "KEY_SLASH": "/",
+        "KEY_PAGEUP": "page_up",
+    }
     for code_name, key in expected.items():
         assert names[ecodes.ecodes[code_name]] == key, code_name
     for key in set(names.values()):
@@ -132,13 +149,35 @@ def test_no_permission_explains_the_input_group():
         node = os.path.join(folder, "event0")
         open(node, "w").close()
         os.chmod(node, 0o600)  # like crw-rw---- root:input, seen by a user outside the group
-        code = ("from sayso.desktop.keys.evdev import EvdevListener; import sys\n"
-                "print(EvdevListener.is_available(input_dir=sys.argv[1]))")
-        proc = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--inh-caps",
-                               "+dac_read_search", "--ambient-caps", "+dac_read_search", sys.executable, "-c", code, folder],
-                              env=dict(os.environ, PYTHONPATH=str(REPO / "daemon")), capture_output=True, text=True,
-                              timeout=60)
-        assert proc.stdout.strip() == f"no permission to read {folder}/event* (you are not in the 'input' group)", proc.stderr
+        code = (
+            "from sayso.desktop.keys.evdev import EvdevListener; import sys\n"
+            "print(EvdevListener.is_available(input_dir=sys.argv[1]))"
+        )
+        proc = subprocess.run(
+            [
+                "setpriv",
+                "--reuid",
+                "nobody",
+                "--regid",
+                "nogroup",
+                "--clear-groups",
+                "--inh-caps",
+                "+dac_read_search",
+                "--ambient-caps",
+                "+dac_read_search",
+                sys.executable,
+                "-c",
+                code,
+                folder,
+            ],
+            env=dict(os.environ, PYTHONPATH=str(REPO / "daemon")),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.stdout.strip() == f"no permission to read {folder}/event* (you are not in the 'input' group)", (
+            proc.stderr
+        )
     finally:
         import shutil
 

@@ -5,6 +5,7 @@ installed distributions' metadata. A failure says what to run: scripts/lock.sh
 when pyproject.toml and the lock disagree, scripts/setup.sh test when the venv
 does not match the lock.
 """
+
 from __future__ import annotations
 
 import importlib.metadata as md
@@ -104,11 +105,18 @@ def header(path: Path, key: str) -> Optional[str]:
 def _env(system: str, machine: str, python: str) -> dict:
     env = dict(default_environment())
     env.update(
-        sys_platform={"Linux": "linux", "Darwin": "darwin"}[system], platform_system=system,
-        platform_machine=machine, os_name="posix", platform_release="", platform_version="",
-        python_version=".".join(python.split(".")[:2]), python_full_version=python,
-        implementation_name="cpython", platform_python_implementation="CPython",
-        implementation_version=python, extra="",
+        sys_platform={"Linux": "linux", "Darwin": "darwin"}[system],
+        platform_system=system,
+        platform_machine=machine,
+        os_name="posix",
+        platform_release="",
+        platform_version="",
+        python_version=".".join(python.split(".")[:2]),
+        python_full_version=python,
+        implementation_name="cpython",
+        platform_python_implementation="CPython",
+        implementation_version=python,
+        extra="",
     )
     return env
 
@@ -147,6 +155,7 @@ class PerTarget(dict):
                     parts.append(f"Python {py}")
                     rest -= each
             return ", ".join(parts + sorted(rest))
+
         return [f"{problem} (on {where(targets)})" for problem, targets in sorted(self.items())]
 
 
@@ -164,11 +173,13 @@ def test_lock_files_are_there():
 def test_lock_records_this_pyproject():
     """Each file's header holds the digest of the pyproject.toml it was locked from."""
     want = digest.pyproject_digest()
-    stale = [f"requirements/{p.name} (recorded {digest.recorded_digest(p)})"
-             for p in LOCK_FILES if digest.recorded_digest(p) != want]
+    stale = [
+        f"requirements/{p.name} (recorded {digest.recorded_digest(p)})"
+        for p in LOCK_FILES
+        if digest.recorded_digest(p) != want
+    ]
     if stale:
-        fail([f"pyproject.toml's dependency tables (now {want}) changed since these were locked:"] + stale,
-             RELOCK)
+        fail([f"pyproject.toml's dependency tables (now {want}) changed since these were locked:"] + stale, RELOCK)
 
 
 @pytest.mark.parametrize("path", LOCK_FILES, ids=lambda p: p.name)
@@ -186,10 +197,13 @@ def test_every_entry_is_pinned_with_hashes(path):
     fail(problems + twice.lines(), RELOCK)
 
 
-@pytest.mark.parametrize("lock,extras", [
-    ("test.txt", sorted(PYPROJECT["project"]["optional-dependencies"])),  # setup.sh test: every extra
-    ("run.txt", None),  # setup.sh run: the extras its header names
-])
+@pytest.mark.parametrize(
+    "lock,extras",
+    [
+        ("test.txt", sorted(PYPROJECT["project"]["optional-dependencies"])),  # setup.sh test: every extra
+        ("run.txt", None),  # setup.sh run: the extras its header names
+    ],
+)
 def test_every_pyproject_requirement_is_pinned(lock, extras):
     recorded = (header(REQ / lock, "extras") or "").split(",")
     if extras is None:
@@ -271,12 +285,23 @@ def test_environment_was_installed_from_the_lock():
 
 
 def test_nothing_unlocked_is_installed():
-    locked = {p.name for lock, pins in LOCKS.items() if lock != "llama-build.txt"  # a venv of its own
-              for p in pins if p.applies(HERE)} | {"sayso"}
+    locked = {
+        p.name
+        for lock, pins in LOCKS.items()
+        if lock != "llama-build.txt"  # a venv of its own
+        for p in pins
+        if p.applies(HERE)
+    } | {"sayso"}
     extra = sorted(set(_installed()) - locked)
-    fail([f"{sys.prefix} has packages that no lock in requirements/ pins (installed by hand, or left "
-          f"over from an older lock): {' '.join(extra)}"] if extra else [],
-         f"{sys.prefix}/bin/pip uninstall -y {' '.join(extra)}; or rm -rf .venv && scripts/setup.sh test")
+    fail(
+        [
+            f"{sys.prefix} has packages that no lock in requirements/ pins (installed by hand, or left "
+            f"over from an older lock): {' '.join(extra)}"
+        ]
+        if extra
+        else [],
+        f"{sys.prefix}/bin/pip uninstall -y {' '.join(extra)}; or rm -rf .venv && scripts/setup.sh test",
+    )
 
 
 def test_sayso_and_its_extras_are_satisfied():

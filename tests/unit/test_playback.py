@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-from sayso.core.errors import AudioError
 from sayso.audio.playback import Player, Segment
+from sayso.core.errors import AudioError
 
 
 class FakeStream:

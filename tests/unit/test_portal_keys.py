@@ -5,24 +5,27 @@ import pytest
 from sayso.desktop.portal.keys import char_keysym, chord_keysyms, key_keysym, text_keysyms, to_portal_trigger
 
 
-@pytest.mark.parametrize("binding, trigger", [
-    ("<ctrl>+<alt>+space", "CTRL+ALT+space"),
-    ("<alt>+<ctrl>+space", "CTRL+ALT+space"),  # one canonical modifier order
-    ("<ctrl>+<alt>+d", "CTRL+ALT+d"),
-    ("<ctrl>+<shift>+D", "CTRL+SHIFT+d"),
-    ("<cmd>+<f9>", "LOGO+F9"),
-    ("<super>+a", "LOGO+a"),
-    ("<f9>", "F9"),
-    ("<ctrl_l>+<alt_r>+enter", "CTRL+ALT+Return"),
-    ("<ctrl>+esc", "CTRL+Escape"),
-    ("<ctrl>+<alt>+page_up", "CTRL+ALT+Page_Up"),
-    ("<ctrl>+<alt>+/", "CTRL+ALT+slash"),
-    ("<ctrl>++", "CTRL+plus"),
-    ("<ctrl>+<alt>+comma", "CTRL+ALT+comma"),
-    ("<ctrl>+<alt>+5", "CTRL+ALT+5"),
-    ("<ctrl>+<alt>+print_screen", "CTRL+ALT+Print"),
-    ("<ctrl>+é", "CTRL+U00E9"),
-])
+@pytest.mark.parametrize(
+    "binding, trigger",
+    [
+        ("<ctrl>+<alt>+space", "CTRL+ALT+space"),
+        ("<alt>+<ctrl>+space", "CTRL+ALT+space"),  # one canonical modifier order
+        ("<ctrl>+<alt>+d", "CTRL+ALT+d"),
+        ("<ctrl>+<shift>+D", "CTRL+SHIFT+d"),
+        ("<cmd>+<f9>", "LOGO+F9"),
+        ("<super>+a", "LOGO+a"),
+        ("<f9>", "F9"),
+        ("<ctrl_l>+<alt_r>+enter", "CTRL+ALT+Return"),
+        ("<ctrl>+esc", "CTRL+Escape"),
+        ("<ctrl>+<alt>+page_up", "CTRL+ALT+Page_Up"),
+        ("<ctrl>+<alt>+/", "CTRL+ALT+slash"),
+        ("<ctrl>++", "CTRL+plus"),
+        ("<ctrl>+<alt>+comma", "CTRL+ALT+comma"),
+        ("<ctrl>+<alt>+5", "CTRL+ALT+5"),
+        ("<ctrl>+<alt>+print_screen", "CTRL+ALT+Print"),
+        ("<ctrl>+é", "CTRL+U00E9"),
+    ],
+)
 def test_binding_to_portal_trigger(binding, trigger):
     assert to_portal_trigger(binding) == trigger
 

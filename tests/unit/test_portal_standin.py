@@ -17,12 +17,12 @@ import time
 
 import pytest
 
-from portal_standin import StandinPortal, bus, keysyms_to_text  # noqa: F401  (bus: a fixture)
-
 from sayso.desktop.portal.remote import PortalKeyboard, TokenStore
 from sayso.desktop.portal.shortcuts import PortalShortcuts
 from sayso.desktop.portal.xdp import PortalCancelled, PortalError
 from sayso.dictate.postprocess import Edit
+
+from portal_standin import StandinPortal, bus, keysyms_to_text  # noqa: F401  (bus: a fixture)
 
 UNICODE = "Ünïcödé Straße — naïve café ✓ 日本語"
 
@@ -49,8 +49,11 @@ class Events:
             return [(n, p) for n, p, _t in self.items]
 
 
-BINDINGS = {"dictate": ("Hold to dictate", "CTRL+ALT+space"), "speak.toggle": ("Read aloud", "CTRL+ALT+s"),
-            "rewrite.fix": ("Fix the clipboard", None)}
+BINDINGS = {
+    "dictate": ("Hold to dictate", "CTRL+ALT+space"),
+    "speak.toggle": ("Read aloud", "CTRL+ALT+s"),
+    "rewrite.fix": ("Fix the clipboard", None),
+}
 
 
 # --------------------------------------------------------------------------
@@ -69,7 +72,8 @@ def test_is_available_without_the_interface(bus):
     standin = StandinPortal(bus.address, with_shortcuts=False, device_types=2)
     try:
         assert PortalShortcuts.is_available(bus.env()) == (
-            "the desktop portal has no GlobalShortcuts interface (its backend for this desktop lacks it)")
+            "the desktop portal has no GlobalShortcuts interface (its backend for this desktop lacks it)"
+        )
         assert PortalKeyboard.is_available(bus.env()) == "the RemoteDesktop portal offers no keyboard on this desktop"
     finally:
         standin.close()
@@ -82,9 +86,23 @@ def test_is_available_when_there(portal, bus):
 
 def test_standin_answers_gdbus(portal, bus):
     assert shutil.which("gdbus"), "gdbus (libglib2.0-bin) is missing: run scripts/setup.sh test"
-    run = lambda *a: subprocess.run(["gdbus", "call", "--session", "-d", "org.freedesktop.portal.Desktop", "-o",
-                                     "/org/freedesktop/portal/desktop", "-m", *a], env=bus.env(), capture_output=True,
-                                    text=True, timeout=10)
+    run = lambda *a: subprocess.run(
+        [
+            "gdbus",
+            "call",
+            "--session",
+            "-d",
+            "org.freedesktop.portal.Desktop",
+            "-o",
+            "/org/freedesktop/portal/desktop",
+            "-m",
+            *a,
+        ],
+        env=bus.env(),
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     out = run("org.freedesktop.DBus.Properties.Get", "org.freedesktop.portal.GlobalShortcuts", "version")
     assert out.stdout.strip() == "(<uint32 1>,)", out.stderr
     out = run("org.freedesktop.portal.GlobalShortcuts.CreateSession", "{'handle_token': <'abc'>}")
@@ -116,7 +134,12 @@ def test_bind_then_hold_to_talk_press_and_release(portal, bus):
         portal.activate("speak.toggle", True)
         portal.activate("unknown", True)  # not ours: ignored
         portal.activate("speak.toggle", False)
-        assert events.wait(4) == [("dictate", True), ("dictate", False), ("speak.toggle", True), ("speak.toggle", False)]
+        assert events.wait(4) == [
+            ("dictate", True),
+            ("dictate", False),
+            ("speak.toggle", True),
+            ("speak.toggle", False),
+        ]
         time.sleep(0.2)
         assert len(events.items) == 4
         assert shortcuts.list_shortcuts() == shortcuts.bound()
@@ -224,8 +247,16 @@ def test_paste_chord_through_the_same_session(portal, bus, tmp_path):
         keyboard.press_keys("<shift>+<insert>")
     finally:
         keyboard.stop()
-    assert portal.keysyms == [(0xFFE3, 1), (0x76, 1), (0x76, 0), (0xFFE3, 0),
-                              (0xFFE1, 1), (0xFF63, 1), (0xFF63, 0), (0xFFE1, 0)]
+    assert portal.keysyms == [
+        (0xFFE3, 1),
+        (0x76, 1),
+        (0x76, 0),
+        (0xFFE3, 0),
+        (0xFFE1, 1),
+        (0xFF63, 1),
+        (0xFF63, 0),
+        (0xFFE1, 0),
+    ]
     assert portal.calls.count("Start") == 1
 
 
@@ -319,8 +350,12 @@ def test_portal_listener_speaks_the_daemon_listener_interface(portal, bus):
     from sayso.desktop.portal.listener import PortalListener
 
     emitted = []
-    bindings = {"dictate": parse_binding("<ctrl>+<alt>+space"), "cancel": parse_binding("<esc>"),
-                "rewrite.fix": parse_binding("<ctrl>+<alt>+f"), "speak.toggle": parse_binding("<ctrl_r>")}
+    bindings = {
+        "dictate": parse_binding("<ctrl>+<alt>+space"),
+        "cancel": parse_binding("<esc>"),
+        "rewrite.fix": parse_binding("<ctrl>+<alt>+f"),
+        "speak.toggle": parse_binding("<ctrl_r>"),
+    }
     matcher = ChordMatcher(bindings, lambda name, event: emitted.append((name, event)), loose=("cancel",))
     listener = PortalListener(matcher, env=bus.env(), timeout=10)
     assert PortalListener.is_available(bus.env()) is None
@@ -328,8 +363,11 @@ def test_portal_listener_speaks_the_daemon_listener_interface(portal, bus):
     try:
         session = portal.shortcut_session()
         assert set(session.shortcuts) == {"dictate", "rewrite.fix", "speak.toggle"}  # never Escape
-        assert listener.bound() == {"dictate": "CTRL+ALT+space", "rewrite.fix": "CTRL+ALT+f",
-                                    "speak.toggle": "unset"}  # a lone modifier: the user picks
+        assert listener.bound() == {
+            "dictate": "CTRL+ALT+space",
+            "rewrite.fix": "CTRL+ALT+f",
+            "speak.toggle": "unset",
+        }  # a lone modifier: the user picks
         assert session.shortcuts["rewrite.fix"]["description"] == "Rewrite the clipboard: fix"
         portal.activate("dictate", True)
         portal.activate("dictate", False)

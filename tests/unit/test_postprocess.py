@@ -25,12 +25,15 @@ def test_no_space_after_a_new_line():
     assert c.compose("Thanks.").text == "Thanks."
 
 
-@pytest.mark.parametrize("said,typed", [
-    ("Hello world. New line. How are you?", "Hello world.\nHow are you?"),
-    ("First point, new paragraph, second point.", "First point,\n\nsecond point."),
-    ("Line one new line line two", "Line one\nline two"),
-    ("Newline is one word here", "Newline is one word here"),
-])
+@pytest.mark.parametrize(
+    "said,typed",
+    [
+        ("Hello world. New line. How are you?", "Hello world.\nHow are you?"),
+        ("First point, new paragraph, second point.", "First point,\n\nsecond point."),
+        ("Line one new line line two", "Line one\nline two"),
+        ("Newline is one word here", "Newline is one word here"),
+    ],
+)
 def test_voice_commands(said, typed):
     assert apply_commands(said) == typed
 
@@ -60,13 +63,16 @@ def test_commands_can_be_disabled():
     assert composer(voice_commands=False).compose("a new line b").text == "a new line b"
 
 
-@pytest.mark.parametrize("said,clean", [
-    ("Um, I think so.", "I think so."),
-    ("So, uh, we go now.", "So, we go now."),
-    ("Uh um hello", "Hello"),
-    ("The umbrella is here", "The umbrella is here"),
-    ("Humm, um.", "Humm."),
-])
+@pytest.mark.parametrize(
+    "said,clean",
+    [
+        ("Um, I think so.", "I think so."),
+        ("So, uh, we go now.", "So, we go now."),
+        ("Uh um hello", "Hello"),
+        ("The umbrella is here", "The umbrella is here"),
+        ("Humm, um.", "Humm."),
+    ],
+)
 def test_filler_removal(said, clean):
     assert remove_fillers(said, ["um", "uh", "erm", "er", "hmm"]) == clean
 

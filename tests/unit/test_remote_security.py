@@ -10,31 +10,58 @@ import sys
 import numpy as np
 import pytest
 
-from remote_support import free_port, server_env
-from sayso.core.errors import ConfigError, EngineError
-from sayso.core.config_remote import (RemoteSpeakConfig, RemoteSttConfig, ServeConfig, ServeLimits, choose_stt, choose_tts,
-                                 installed_modules, validate)
-from sayso.core.errors import RemoteError, RemoteNotAllowed
+from sayso.core.config_remote import (
+    RemoteSpeakConfig,
+    RemoteSttConfig,
+    ServeConfig,
+    ServeLimits,
+    choose_stt,
+    choose_tts,
+    installed_modules,
+    validate,
+)
+from sayso.core.endpoints import HTTP_SCHEMES, check_endpoint, check_listen, is_loopback_host
+from sayso.core.errors import ConfigError, EngineError, RemoteError, RemoteNotAllowed
+from sayso.core.pcm import to_pcm16
 from sayso.remote.openai_http import error_message, load_api_key, multipart, sse_data
 from sayso.remote.openai_tts import _WavReader, split_sentences
-from sayso.core.endpoints import HTTP_SCHEMES, check_endpoint, check_listen, is_loopback_host
-from sayso.serve.http import resample, streaming_wav_header
-from sayso.core.pcm import to_pcm16
 from sayso.remote.wyoming_io import MalformedEvent, from_pcm, read_event
+from sayso.serve.http import resample, streaming_wav_header
 
+from remote_support import free_port, server_env
 
 # --- addresses ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("uri", ["tcp://127.0.0.1:10300", "tcp://127.8.9.10:1", "tcp://localhost:10300",
-                                 "tcp://[::1]:10300", "tcp://[::ffff:127.0.0.1]:10300", "unix:///run/user/1000/s.sock",
-                                 "tcp://LOCALHOST:5", "tcp://box.localhost:5"])
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "tcp://127.0.0.1:10300",
+        "tcp://127.8.9.10:1",
+        "tcp://localhost:10300",
+        "tcp://[::1]:10300",
+        "tcp://[::ffff:127.0.0.1]:10300",
+        "unix:///run/user/1000/s.sock",
+        "tcp://LOCALHOST:5",
+        "tcp://box.localhost:5",
+    ],
+)
 def test_loopback_wyoming_addresses_are_allowed(uri):
     assert check_endpoint(uri, allow_remote=False, key="stt.uri").local
 
 
-@pytest.mark.parametrize("uri", ["tcp://192.168.1.20:10300", "tcp://10.0.0.1:10300", "tcp://0.0.0.0:10300",
-                                 "tcp://homeserver:10300", "tcp://[2001:db8::1]:10300", "tcp://localhost.evil.com:1",
-                                 "tcp://127.0.0.1.nip.io:1"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "tcp://192.168.1.20:10300",
+        "tcp://10.0.0.1:10300",
+        "tcp://0.0.0.0:10300",
+        "tcp://homeserver:10300",
+        "tcp://[2001:db8::1]:10300",
+        "tcp://localhost.evil.com:1",
+        "tcp://127.0.0.1.nip.io:1",
+    ],
+)
 def test_remote_wyoming_addresses_are_refused_in_one_line(uri):
     with pytest.raises(RemoteNotAllowed) as err:
         check_endpoint(uri, allow_remote=False, key="stt.uri")
@@ -56,9 +83,17 @@ def test_https_is_accepted_for_openai_and_remote_needs_allow_remote():
     assert ep.encrypted and ep.port == 443 and ep.display == "https://api.example.com:443/v1"
 
 
-@pytest.mark.parametrize("address,schemes", [("http://127.0.0.1:8000", ("tcp", "unix")), ("tcp://127.0.0.1", ("tcp", "unix")),
-                                             ("unix://", ("tcp", "unix")), ("ftp://127.0.0.1/", HTTP_SCHEMES),
-                                             ("http://user:secret@127.0.0.1/v1", HTTP_SCHEMES), ("tcp://127.0.0.1:99999", ("tcp",))])
+@pytest.mark.parametrize(
+    "address,schemes",
+    [
+        ("http://127.0.0.1:8000", ("tcp", "unix")),
+        ("tcp://127.0.0.1", ("tcp", "unix")),
+        ("unix://", ("tcp", "unix")),
+        ("ftp://127.0.0.1/", HTTP_SCHEMES),
+        ("http://user:secret@127.0.0.1/v1", HTTP_SCHEMES),
+        ("tcp://127.0.0.1:99999", ("tcp",)),
+    ],
+)
 def test_malformed_addresses_are_config_errors(address, schemes):
     with pytest.raises(ConfigError) as err:
         check_endpoint(address, allow_remote=True, key="stt.uri", schemes=schemes)
@@ -82,8 +117,13 @@ def test_serve_listens_on_loopback_unless_told():
 
 
 def test_serve_command_refuses_0000_before_loading_anything(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://0.0.0.0:{free_port()}"],
-                          env=server_env(tmp_path), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://0.0.0.0:{free_port()}"],
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 8, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "error" in line]
     assert len(lines) == 1 and "--allow-remote" in lines[0]
@@ -97,12 +137,18 @@ def test_serve_command_says_when_the_port_is_taken(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://127.0.0.1:{port}"],
-                              env=server_env(tmp_path), capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sayso.serve.server", "--uri", f"tcp://127.0.0.1:{port}"],
+            env=server_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 1 and "cannot listen on tcp://127.0.0.1" in proc.stderr and "in use" in proc.stderr
 
 
 # --- config -------------------------------------------------------------------------
+
 
 def test_choose_backend_from_config_and_what_is_installed():
     everything = {"faster_whisper", "piper", "wyoming"}
@@ -123,11 +169,13 @@ def test_choose_backend_from_config_and_what_is_installed():
 
 
 def test_build_imports_backends_only_when_chosen():
-    code = ("import sys; from sayso.remote.factory import build_stt, build_tts; "
-            "from sayso.core.config_remote import RemoteSttConfig, RemoteSpeakConfig; from sayso.core.config import SttConfig; "
-            "assert build_stt(RemoteSttConfig(), SttConfig()) is None and build_tts(RemoteSpeakConfig()) is None; "
-            "assert 'wyoming' not in sys.modules and 'sayso.remote.wyoming_stt' not in sys.modules; "
-            "e = build_stt(RemoteSttConfig(engine='wyoming'), SttConfig()); assert 'wyoming' in sys.modules; e.close()")
+    code = (
+        "import sys; from sayso.remote.factory import build_stt, build_tts; "
+        "from sayso.core.config_remote import RemoteSttConfig, RemoteSpeakConfig; from sayso.core.config import SttConfig; "  # noqa: E501  (one message, kept greppable)
+        "assert build_stt(RemoteSttConfig(), SttConfig()) is None and build_tts(RemoteSpeakConfig()) is None; "
+        "assert 'wyoming' not in sys.modules and 'sayso.remote.wyoming_stt' not in sys.modules; "
+        "e = build_stt(RemoteSttConfig(engine='wyoming'), SttConfig()); assert 'wyoming' in sys.modules; e.close()"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
@@ -146,6 +194,7 @@ def test_validate_catches_what_types_do_not():
 
 
 # --- keys ---------------------------------------------------------------------------
+
 
 def test_api_key_from_file_or_named_variable_and_never_in_messages(tmp_path, caplog):
     key_file = tmp_path / "key"
@@ -169,6 +218,7 @@ def test_api_key_from_file_or_named_variable_and_never_in_messages(tmp_path, cap
 
 # --- HTTP pieces --------------------------------------------------------------------
 
+
 def test_multipart_and_sse_and_error_bodies():
     body, ctype = multipart({"model": "whisper-1", "language": "en"}, "file", "a.wav", "audio/wav", b"RIFF....")
     from email.parser import BytesParser
@@ -177,7 +227,9 @@ def test_multipart_and_sse_and_error_bodies():
     msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
     parts = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True) for p in msg.iter_parts()}
     assert parts == {"model": b"whisper-1", "language": b"en", "file": b"RIFF...."}
-    assert list(sse_data(iter(["event: x", "data: {\"a\": 1}", "", ": comment", "data: [DONE]", "data: late"]))) == ['{"a": 1}']
+    assert list(sse_data(iter(["event: x", 'data: {"a": 1}', "", ": comment", "data: [DONE]", "data: late"]))) == [
+        '{"a": 1}'
+    ]
     assert error_message(b'{"error": {"message": "bad model"}}') == "bad model"
     assert error_message(b'{"detail": [{"msg": "field required"}]}') == "field required"
     assert error_message(b"Internal Server Error\nmore") == "Internal Server Error"
@@ -187,7 +239,7 @@ def test_streamed_wav_header_parses_in_pieces():
     header = streaming_wav_header(22050)
     pcm = to_pcm16(np.linspace(-0.5, 0.5, 100, dtype=np.float32))
     reader = _WavReader()
-    out = b"".join(reader.feed(header[i:i + 7]) for i in range(0, len(header), 7)) + reader.feed(pcm)
+    out = b"".join(reader.feed(header[i : i + 7]) for i in range(0, len(header), 7)) + reader.feed(pcm)
     assert reader.format == (22050, 2, 1) and out == pcm
     with pytest.raises(RemoteError):
         _WavReader().feed(b"ID3\x04" + b"\0" * 20)  # an mp3
@@ -201,6 +253,7 @@ def test_sentence_split_for_requests():
 
 # --- Wyoming framing and audio ------------------------------------------------------
 
+
 def _read(raw: bytes, limit: int = 1 << 20):
     async def go():
         reader = asyncio.StreamReader(limit=1 << 16)
@@ -212,16 +265,28 @@ def _read(raw: bytes, limit: int = 1 << 20):
 
 
 def test_read_event_merges_data_and_payload():
-    event = _read(b'{"type": "audio-chunk", "data": {"rate": 16000}, "data_length": 27, "payload_length": 4}\n'
-                  b'{"width": 2, "channels": 1}\x01\x02\x03\x04')
+    event = _read(
+        b'{"type": "audio-chunk", "data": {"rate": 16000}, "data_length": 27, "payload_length": 4}\n'
+        b'{"width": 2, "channels": 1}\x01\x02\x03\x04'
+    )
     assert event.type == "audio-chunk" and event.data == {"rate": 16000, "width": 2, "channels": 1}
     assert event.payload == b"\x01\x02\x03\x04"
     assert _read(b"") is None
 
 
-@pytest.mark.parametrize("raw", [b"not json\n", b'["a list"]\n', b'{"data": {}}\n', b'{"type": 5}\n',
-                                 b'{"type": "x", "payload_length": -1}\n', b'{"type": "x", "data_length": 3}\nabc',
-                                 b'{"type": "x", "payload_length": 2000000}\n', b"x" * 70000 + b"\n"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json\n",
+        b'["a list"]\n',
+        b'{"data": {}}\n',
+        b'{"type": 5}\n',
+        b'{"type": "x", "payload_length": -1}\n',
+        b'{"type": "x", "data_length": 3}\nabc',
+        b'{"type": "x", "payload_length": 2000000}\n',
+        b"x" * 70000 + b"\n",
+    ],
+)
 def test_read_event_refuses_what_is_not_an_event(raw):
     with pytest.raises(MalformedEvent):
         _read(raw)
@@ -255,7 +320,12 @@ def test_doctor_report_of_configured_engines():
 
     assert describe_engines(RemoteSttConfig(), SttConfig(), RemoteSpeakConfig()) == []
     port = free_port()
-    report = dict(describe_engines(RemoteSttConfig(engine="wyoming", uri=f"tcp://127.0.0.1:{port}", timeout_s=2), SttConfig(),
-                                   RemoteSpeakConfig(engine="openai", base_url="http://10.1.2.3:8000/v1")))
+    report = dict(
+        describe_engines(
+            RemoteSttConfig(engine="wyoming", uri=f"tcp://127.0.0.1:{port}", timeout_s=2),
+            SttConfig(),
+            RemoteSpeakConfig(engine="openai", base_url="http://10.1.2.3:8000/v1"),
+        )
+    )
     assert not report["stt"].reachable and "connection refused" in report["stt"].error
     assert not report["speak"].reachable and "speak.allow_remote" in report["speak"].error

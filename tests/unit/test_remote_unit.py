@@ -10,18 +10,17 @@ import stat
 
 import numpy as np
 import pytest
+from test_dictation_unit import FakeStream, Model, Streamer, Window, dictate
 
 from sayso.audio.capture import Recorder
 from sayso.core.config import Config, parse_config_text
-from sayso.dictate.dictation import Dictation, RemoteStt
-from sayso.core.errors import ConfigError, SaysoError
-from sayso.dictate.history import History
-from sayso.desktop.notify import Notifier
-from sayso.core.errors import RemoteLost, RemoteUnavailable
+from sayso.core.errors import ConfigError, RemoteLost, RemoteUnavailable, SaysoError
 from sayso.core.interfaces import SpeechAudio
-from sayso.speak.engines.remote_voice import RemoteVoice
+from sayso.desktop.notify import Notifier
+from sayso.dictate.dictation import Dictation, RemoteStt
 from sayso.dictate.engines.faster_whisper import Transcript
-from test_dictation_unit import FakeStream, Model, Streamer, Window, dictate
+from sayso.dictate.history import History
+from sayso.speak.engines.remote_voice import RemoteVoice
 
 LAMP = "Turn on the living room lamp."
 
@@ -61,22 +60,29 @@ def remote_rig(tmp_path, fallback: str, engine: Engine, window: Window, model: M
     recorder = Recorder(config.audio)
     recorder._stream = FakeStream()
     history = History(10, tmp_path / "undelivered.jsonl")
-    return Dictation(config, recorder, model, window, Notifier(enabled=False), history, FailingSession(),
-                     RemoteStt(engine, fallback))
+    return Dictation(
+        config, recorder, model, window, Notifier(enabled=False), history, FailingSession(), RemoteStt(engine, fallback)
+    )
 
 
 def test_config_keys_and_errors_with_file_and_line():
-    cfg = parse_config_text('[stt]\nengine = "wyoming"\nuri = "unix:///run/user/1000/w.sock"\nfallback = "none"\n'
-                            '[speak]\nengine = "openai"\nbase_url = "https://tts.example.org/v1"\nallow_remote = true\n'
-                            '[serve]\nhttp = "http://127.0.0.1:10380"\n[serve.limits]\nmax_clients = 2\n')
+    cfg = parse_config_text(
+        '[stt]\nengine = "wyoming"\nuri = "unix:///run/user/1000/w.sock"\nfallback = "none"\n'
+        '[speak]\nengine = "openai"\nbase_url = "https://tts.example.org/v1"\nallow_remote = true\n'
+        '[serve]\nhttp = "http://127.0.0.1:10380"\n[serve.limits]\nmax_clients = 2\n'
+    )
     assert (cfg.stt.engine, cfg.stt.fallback, cfg.stt.model) == ("wyoming", "none", "bundled:tiny.en")
     assert cfg.speak.engine == "openai" and cfg.speak.voice == "joe" and cfg.serve.limits.max_clients == 2
-    with pytest.raises(ConfigError, match=r"^u\.toml:3: stt\.uri: 192\.168\.1\.5 is not on this machine; set stt\.allow_remote"):
+    with pytest.raises(
+        ConfigError, match=r"^u\.toml:3: stt\.uri: 192\.168\.1\.5 is not on this machine; set stt\.allow_remote"
+    ):
         parse_config_text('[stt]\nengine = "wyoming"\nuri = "tcp://192.168.1.5:10300"\n', "u.toml")
     with pytest.raises(ConfigError, match=r"^u\.toml:2: speak\.engine_fallback: must be one of"):
         parse_config_text('[speak]\nengine_fallback = "maybe"\n', "u.toml")
-    with pytest.raises(ConfigError, match=r"^u\.toml:2: serve\.limits\.max_clent: unknown key \(did you mean 'max_clients'"):
-        parse_config_text('[serve.limits]\nmax_clent = 2\n', "u.toml")
+    with pytest.raises(
+        ConfigError, match=r"^u\.toml:2: serve\.limits\.max_clent: unknown key \(did you mean 'max_clients'"
+    ):
+        parse_config_text("[serve.limits]\nmax_clent = 2\n", "u.toml")
     parse_config_text('[stt]\nuri = "tcp://192.168.1.5:10300"\n')  # not used while the engine is local
 
 
@@ -86,8 +92,9 @@ def test_a_remote_fault_falls_back_to_the_local_engine(tmp_path, caplog):
     result = dictate(d)
     assert result.status == "typed" and window.text == LAMP and model.calls == 1
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warnings == ["lost the connection to the Wyoming speech server at tcp://127.0.0.1:9: reset: "
-                        "transcribing here instead"]
+    assert warnings == [
+        "lost the connection to the Wyoming speech server at tcp://127.0.0.1:9: reset: transcribing here instead"
+    ]
     assert LAMP not in caplog.text and not any(r.exc_info for r in caplog.records if r.levelname != "DEBUG")
     d.shutdown()
     assert engine.closed

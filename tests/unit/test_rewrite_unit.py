@@ -12,14 +12,23 @@ import threading
 import time
 
 import pytest
-from rewrite_support import x_clipboard
-from sayso.core.rewrite_actions import BUILTIN_PROMPTS, Action, build_prompt, get_action, resolve_actions, validate_rewrite_config
+
 from sayso.core.config import Config, RewriteActionConfig, RewriteConfig, parse_config_text
+from sayso.core.errors import ConfigError, ExitStatus
+from sayso.core.rewrite_actions import (
+    BUILTIN_PROMPTS,
+    Action,
+    build_prompt,
+    get_action,
+    resolve_actions,
+    validate_rewrite_config,
+)
+from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.base import Engine, EngineResult
 from sayso.rewrite.engines.choose import EngineSet
-from sayso.core.errors import ConfigError, ExitStatus
-from sayso.desktop.notify import Notifier
 from sayso.rewrite.rewriter import Rewriter, UndoEntry, UndoHistory
+
+from rewrite_support import x_clipboard
 
 WRONG = "This is an test of the the linter."
 RIGHT = "This is a test of the linter."
@@ -28,7 +37,6 @@ RIGHT = "This is a test of the linter."
 @pytest.fixture
 def clip(desktop, monkeypatch):
     return x_clipboard(desktop, monkeypatch)
-
 
 
 class Scripted(Engine):
@@ -293,7 +301,11 @@ def test_undo_size_is_at_least_ten():
 # --- action and prompt config --------------------------------------------------------
 def test_builtin_actions():
     actions = resolve_actions(RewriteConfig())
-    assert set(actions) == set(BUILTIN_PROMPTS) == {"fix", "formal", "friendly", "concise", "simplify", "translate", "explain"}
+    assert (
+        set(actions)
+        == set(BUILTIN_PROMPTS)
+        == {"fix", "formal", "friendly", "concise", "simplify", "translate", "explain"}
+    )
     assert actions["fix"].ratio == (0.7, 1.5) and actions["explain"].explains
 
 
@@ -333,7 +345,9 @@ timeout_s = 5
 )
 def test_invalid_actions(name, action, message):
     cfg = RewriteConfig(actions={name: action})
-    with pytest.raises(ConfigError, match=r"^rewrite\.actions\." + ".*" + message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        ConfigError, match=r"^rewrite\.actions\." + ".*" + message.replace("[", r"\[").replace("]", r"\]")
+    ):
         validate_rewrite_config(cfg)
 
 
@@ -373,7 +387,9 @@ def test_explain_in_replace_selection_mode_explains_the_selection(desktop, clip,
     desktop.set_clipboard(users)
     seen = []
     engine = Scripted("It means you are paid when the work is done.")
-    engine.rewrite = lambda action, text, cancel, timeout: (seen.append(text), EngineResult(engine.reply, "scripted"))[1]
+    engine.rewrite = lambda action, text, cancel, timeout: (seen.append(text), EngineResult(engine.reply, "scripted"))[
+        1
+    ]
     rw, notifier = make(clip, engine, replace_selection=True)
     rw.copy_selection = lambda: desktop.xdotool("key", "ctrl+c")
     rw.paste = lambda: pytest.fail("explain must not paste")

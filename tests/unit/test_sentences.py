@@ -44,7 +44,10 @@ def test_first_long_sentence_is_cut_for_fast_first_audio():
         "with a comma, but it is left whole because the first audio has already started by then."
     )
     out = list(chunks(text, first_chunk_chars=120))
-    assert out[0].text == "When the long first sentence of this document finally arrives, after many words and a few commas,"
+    assert (
+        out[0].text
+        == "When the long first sentence of this document finally arrives, after many words and a few commas,"
+    )
     assert out[0].end == "clause"
     assert out[1].text.startswith("it should be cut") and out[1].end == "sentence"
     assert out[2].text.startswith("The second sentence") and out[2].text.endswith("by then.")
@@ -77,8 +80,10 @@ def test_classify():
 def test_short_unpunctuated_lines_stay_apart_wrapped_lines_join():
     letter = "Dear John\nThanks for the note.\nSee you soon"
     assert [c.text for c in chunks(letter)] == ["Dear John", "Thanks for the note.", "See you soon"]
-    wrapped = ("This paragraph was hard wrapped by an email program at about seventy\n"
-               "characters so its lines must be joined back into one sentence.")
+    wrapped = (
+        "This paragraph was hard wrapped by an email program at about seventy\n"
+        "characters so its lines must be joined back into one sentence."
+    )
     assert [c.text for c in chunks(wrapped, first_chunk_chars=0)] == [wrapped.replace("\n", " ")]
 
 
@@ -124,14 +129,22 @@ def test_first_cut_is_a_phrase_before_a_phrase_word():
 
 def test_first_cut_prefers_clause_punctuation():
     sentence = "When the words are spoken, the eyes can rest and mistakes are heard."
-    assert cut_first(sentence, 40) == ("When the words are spoken,", "the eyes can rest and mistakes are heard.", "clause")
+    assert cut_first(sentence, 40) == (
+        "When the words are spoken,",
+        "the eyes can rest and mistakes are heard.",
+        "clause",
+    )
 
 
 def test_first_cut_never_leaves_an_article_or_preposition_dangling():
     # within 12 characters the only word boundary would leave "to" at the end: the next phrase boundary is used
     assert cut_first(FIRST, 12)[0] == "Listening to a text"
     sentence = "Dr. Rivera asked whether the new schedule would work for everyone?"
-    assert cut_first(sentence, 30) == ("Dr. Rivera asked", "whether the new schedule would work for everyone?", "phrase")
+    assert cut_first(sentence, 30) == (
+        "Dr. Rivera asked",
+        "whether the new schedule would work for everyone?",
+        "phrase",
+    )
 
 
 def test_first_cut_keeps_both_sides_at_least_a_couple_of_words():

@@ -1,8 +1,8 @@
 """Sizing the first chunk and the pause after it (no model needed)."""
 
+from sayso.speak.engines.piper import SynthSpeed
 from sayso.speak.first_audio import first_chunk_limit, pause_after
 from sayso.speak.sentences import FIRST_MIN_CHARS, Chunk
-from sayso.speak.engines.piper import SynthSpeed
 from sayso.speak.voices import VoiceProfile
 
 

@@ -16,8 +16,15 @@ import time
 import pytest
 
 from sayso.desktop.portal.state import State, StatePublisher, Status
-from sayso.desktop.portal.statusline import WATCH_REQUEST, format_status, main, run_watch, status_line, stream_status, watch
-
+from sayso.desktop.portal.statusline import (
+    WATCH_REQUEST,
+    format_status,
+    main,
+    run_watch,
+    status_line,
+    stream_status,
+    watch,
+)
 
 # --------------------------------------------------------------------------
 # the state model
@@ -81,8 +88,12 @@ def test_a_broken_subscriber_does_not_silence_the_others():
 def test_status_dict():
     status = Status(State.RECORDING, "", 1000.0, 50.0, 3)
     assert status.to_dict(now_mono=53.7) == {"state": "recording", "since": 1000.0, "seq": 3, "elapsed": 3}
-    assert Status(State.ERROR, "boom", 5.0, 0, 1).to_dict() == {"state": "error", "since": 5.0, "seq": 1,
-                                                                "message": "boom"}
+    assert Status(State.ERROR, "boom", 5.0, 0, 1).to_dict() == {
+        "state": "error",
+        "since": 5.0,
+        "seq": 1,
+        "message": "boom",
+    }
 
 
 # --------------------------------------------------------------------------
@@ -92,8 +103,12 @@ def test_status_dict():
 
 def test_waybar_format():
     line = format_status({"ok": True, "state": "recording", "elapsed": 65, "seq": 2}, "waybar")
-    assert json.loads(line) == {"text": "REC 1:05", "tooltip": "sayso: recording (65 s)", "class": "recording",
-                                "alt": "recording"}
+    assert json.loads(line) == {
+        "text": "REC 1:05",
+        "tooltip": "sayso: recording (65 s)",
+        "class": "recording",
+        "alt": "recording",
+    }
     idle = json.loads(format_status({"state": "idle"}, "waybar"))
     assert idle == {"text": "idle", "tooltip": "sayso: ready: hold the dictate key", "class": "idle", "alt": "idle"}
     err = json.loads(format_status({"state": "error", "message": "no microphone"}, "waybar"))
@@ -105,8 +120,11 @@ def test_polybar_and_i3blocks_and_text_formats():
     rec = {"state": "recording", "elapsed": 3}
     assert format_status(rec, "polybar") == "%{F#e06c75}REC 0:03%{F-}"
     assert format_status({"state": "idle"}, "polybar") == "idle"
-    assert json.loads(format_status(rec, "i3blocks")) == {"full_text": "REC 0:03", "short_text": "REC",
-                                                          "color": "#e06c75"}
+    assert json.loads(format_status(rec, "i3blocks")) == {
+        "full_text": "REC 0:03",
+        "short_text": "REC",
+        "color": "#e06c75",
+    }
     assert format_status({"state": "transcribing"}, "text") == "transcribing"
     assert format_status({"state": "error", "message": "x"}, "text") == "error: x"
     assert format_status({"state": "stopped"}, "text") == "off"
@@ -148,7 +166,7 @@ def test_watch_writes_one_line_per_change_fast(capsys):
         count = len(lines.items)
         t0 = time.monotonic()
         publisher.set(state)
-        lines.wait(lambda items: len(items) == count + 1)
+        lines.wait(lambda items, count=count: len(items) == count + 1)
         delays.append(lines.items[-1][0] - t0)
         assert lines.items[-1][1]["state"] == state.value
     stop.set()
@@ -156,8 +174,10 @@ def test_watch_writes_one_line_per_change_fast(capsys):
     publisher.close()
     assert not thread.is_alive()
     with capsys.disabled():
-        print(f"\nstatus --watch: change -> line in {1000 * max(delays):.1f} ms at most "
-              f"(median {1000 * sorted(delays)[len(delays) // 2]:.1f} ms) over {len(delays)} changes; promise 100 ms")
+        print(
+            f"\nstatus --watch: change -> line in {1000 * max(delays):.1f} ms at most "
+            f"(median {1000 * sorted(delays)[len(delays) // 2]:.1f} ms) over {len(delays)} changes; promise 100 ms"
+        )
     assert max(delays) < 1.0  # generous: the promise is 100 ms, measured above
 
 

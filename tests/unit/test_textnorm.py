@@ -8,7 +8,10 @@ from sayso.speak.textnorm import has_speakable, normalize
 EN_CASES = [
     # numbers
     ("I have 3 apples.", "I have three apples."),
-    ("There were 1,234,567 people.", "There were one million, two hundred and thirty-four thousand, five hundred and sixty-seven people."),
+    (
+        "There were 1,234,567 people.",
+        "There were one million, two hundred and thirty-four thousand, five hundred and sixty-seven people.",
+    ),
     ("Pi is 3.14.", "Pi is three point one four."),
     ("It was -3 outside.", "It was minus three outside."),
     ("room 101", "room one hundred and one"),

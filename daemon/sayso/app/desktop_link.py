@@ -125,8 +125,12 @@ class DesktopLink:
     def attach(self) -> None:
         """Register stop / pause / quit and hook the pipelines (after each build)."""
         d = self.daemon
-        d.actions.update({"stop": self.stop_all, "pause": self.toggle_pause, "quit": d.request_stop})
+        d.actions.update(self.actions())
         self.tracker.attach()
+
+    def actions(self) -> dict:
+        """The app's own actions (the tray menu's; ``sayso ctl`` and hotkeys may run them too)."""
+        return {"stop": self.stop_all, "pause": self.toggle_pause, "quit": self.daemon.request_stop}
 
     # --- the actions only the menu has ---------------------------------------
     def stop_all(self) -> None:
@@ -167,8 +171,11 @@ class DesktopLink:
 
         d = self.daemon
         rewrites = sorted(n for n in d.actions if n.startswith("rewrite.") and n not in _NOT_REWRITES)
-        items = [i for i in default_menu([(f"Rewrite: {n.split('.', 1)[1]}", n) for n in rewrites])
-                 if i.separator or i.action in d.actions]
+        items = [
+            i
+            for i in default_menu([(f"Rewrite: {n.split('.', 1)[1]}", n) for n in rewrites])
+            if i.separator or i.action in d.actions
+        ]
         tray = Tray(lambda name: d.run_action(name), env=d.env, menu=_tidy(items))
         tray.start()
         return tray

@@ -1,7 +1,8 @@
-"""Attach the read-aloud and rewrite pipelines to the daemon.
+"""Build the read-aloud and rewrite pipelines for the daemon.
 
-Each builds its pipeline, warms it in the background and registers its
-actions by name (the hotkeys and ``sayso ctl`` call them the same way).
+Each builds its pipeline, warms it in the background and returns it with its
+actions by name, which the daemon adds to its :class:`~sayso.app.actions.ActionRegistry`
+(the hotkeys, ``sayso ctl`` and the tray call them the same way).
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ def _warm(name: str, fn) -> None:
     threading.Thread(target=warm, daemon=True, name=f"warm-{name}").start()
 
 
-def attach_speak(daemon, config: Config):
-    """The read-aloud pipeline, its voice loading in the background."""
+def attach_speak(daemon, config: Config) -> tuple:
+    """(the read-aloud pipeline, its actions); the voice loads in the background."""
     from ..speak.reader import ReadAloud
 
-    reader = ReadAloud(config, daemon.clipboard, daemon.notifier,
-                       copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys))
+    reader = ReadAloud(
+        config,
+        daemon.clipboard,
+        daemon.notifier,
+        copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys),
+    )
     _warm("the voice", reader.load)
 
     def toggle_pause() -> None:
@@ -46,7 +51,7 @@ def attach_speak(daemon, config: Config):
             daemon.notifier.notify(str(err), urgency="critical")
             raise
 
-    daemon.actions.update({
+    return reader, {
         "speak.toggle": reader.toggle_selection,
         "speak.selection": lambda: speak_from("primary"),
         "speak.clipboard": lambda: speak_from("clipboard"),
@@ -56,29 +61,33 @@ def attach_speak(daemon, config: Config):
         "speak.skip": reader.skip,
         "speak.faster": reader.faster,
         "speak.slower": reader.slower,
-    })
-    return reader
+    }
 
 
-def attach_rewrite(daemon, config: Config, reader=None):
-    """The rewrite pipeline; models load on first use."""
+def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
+    """(the rewrite pipeline, its actions); models load on first use."""
     from ..core.rewrite_actions import action_names
     from ..rewrite.rewriter import Rewriter
 
     rewriter = Rewriter(
-        config, daemon.clipboard, daemon.notifier,
+        config,
+        daemon.clipboard,
+        daemon.notifier,
         speak=reader.speak_text if reader is not None else None,
         copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys),
         paste=lambda: daemon.output.press_keys(config.output.paste_keys),
     )
-    for name in action_names(config.rewrite):
-        daemon.actions[f"rewrite.{name}"] = (lambda n=name: _report(rewriter.run(n)))
-    daemon.actions.update({
-        "rewrite.undo": lambda: _report(rewriter.undo()),
-        "undo": lambda: _report(rewriter.undo()),
-        "rewrite.cancel": rewriter.cancel,
-    })
-    return rewriter
+    actions: dict = {
+        f"rewrite.{name}": (lambda n=name: _report(rewriter.run(n))) for name in action_names(config.rewrite)
+    }
+    actions.update(
+        {
+            "rewrite.undo": lambda: _report(rewriter.undo()),
+            "undo": lambda: _report(rewriter.undo()),
+            "rewrite.cancel": rewriter.cancel,
+        }
+    )
+    return rewriter, actions
 
 
 def _report(result) -> Optional[object]:

@@ -44,7 +44,7 @@ class Recording:
         """How long the key was held (the recording without its pre-roll)."""
         return (len(self.audio) - self.preroll_samples) / SAMPLE_RATE
 
-    def extended(self, tail: np.ndarray) -> "Recording":
+    def extended(self, tail: np.ndarray) -> Recording:
         if not len(tail):
             return self
         return Recording(np.concatenate([self.audio, tail]), self.truncated, self.preroll_samples, self.take)
@@ -103,8 +103,12 @@ class Recorder:
     *on_limit* is called once when ``max_seconds`` is reached.
     """
 
-    def __init__(self, cfg: AudioConfig, on_audio: Optional[Callable[[np.ndarray], None]] = None,
-                 on_limit: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        cfg: AudioConfig,
+        on_audio: Optional[Callable[[np.ndarray], None]] = None,
+        on_limit: Optional[Callable[[], None]] = None,
+    ) -> None:
         self.cfg = cfg
         self.on_audio = on_audio
         self.on_limit = on_limit
@@ -142,8 +146,14 @@ class Recorder:
                 sd.check_input_settings(device=device, channels=1, samplerate=rate, dtype="float32")
             except Exception:
                 rate = int(sd.query_devices(device, "input")["default_samplerate"])
-            stream = sd.InputStream(device=device, channels=1, samplerate=rate, dtype="float32",
-                                    blocksize=int(rate * BLOCK_MS / 1000), callback=self._callback)
+            stream = sd.InputStream(
+                device=device,
+                channels=1,
+                samplerate=rate,
+                dtype="float32",
+                blocksize=int(rate * BLOCK_MS / 1000),
+                callback=self._callback,
+            )
             stream.start()
         except AudioError:
             raise
@@ -235,7 +245,7 @@ class Recorder:
         limit_hit = False
         with self._lock:
             if self._tail_wanted and self._tail is None:
-                self._tail = block[:self._samples_before_release(time_info, len(block))]
+                self._tail = block[: self._samples_before_release(time_info, len(block))]
                 self._tail_ready.notify_all()
             if self._recording:
                 if self._samples >= self.cfg.max_seconds * SAMPLE_RATE:

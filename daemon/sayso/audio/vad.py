@@ -46,8 +46,8 @@ class IncrementalVad:
         start, end = self.windows, len(audio) // WINDOW
         if end <= start:
             return
-        frames = audio[start * WINDOW:end * WINDOW].reshape(-1, WINDOW)
-        before = audio[start * WINDOW - CONTEXT:start * WINDOW] if start else np.zeros(CONTEXT, np.float32)
+        frames = audio[start * WINDOW : end * WINDOW].reshape(-1, WINDOW)
+        before = audio[start * WINDOW - CONTEXT : start * WINDOW] if start else np.zeros(CONTEXT, np.float32)
         context = np.concatenate([before[None, :], frames[:-1, -CONTEXT:]], axis=0)
         batch = np.ascontiguousarray(np.concatenate([context, frames], axis=1), dtype=np.float32)
         probs, self._h, self._c = self.model.session.run(None, {"input": batch, "h": self._h, "c": self._c})
@@ -61,7 +61,7 @@ class IncrementalVad:
 
     def last_speech_end(self, before: Optional[int] = None) -> Optional[int]:
         """Sample index where the last speech window (before *before*) ends (None: no speech)."""
-        idx = np.flatnonzero(self.flags if before is None else self.flags[:before // WINDOW])
+        idx = np.flatnonzero(self.flags if before is None else self.flags[: before // WINDOW])
         return int(idx[-1] + 1) * WINDOW if idx.size else None
 
     def first_speech(self, after: int, before: Optional[int] = None) -> Optional[int]:
@@ -84,7 +84,7 @@ def ends_in_speech(audio: np.ndarray, silence_s: float = 0.1, context_s: float =
     Used at key release to decide whether the moments after the last audio
     block may hold the end of a word and are worth waiting for.
     """
-    window = audio[-int(context_s * SAMPLE_RATE):]
+    window = audio[-int(context_s * SAMPLE_RATE) :]
     if len(window) < WINDOW:
         return len(window) > 0
     vad = IncrementalVad(neg_threshold=0.5)

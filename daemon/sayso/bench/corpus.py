@@ -36,7 +36,6 @@ import numpy as np
 
 from ..core.config import Config
 from ..core.errors import InputError
-from ..dictate.engines.faster_whisper import SAMPLE_RATE
 
 RELEASES = {"300ms": 0.3, "last_word": 0.0}
 
@@ -84,7 +83,7 @@ class Load:
         self.n = n
         self.procs: list = []
 
-    def __enter__(self) -> "Load":
+    def __enter__(self) -> Load:
         ctx = multiprocessing.get_context("spawn")
         self.procs = [ctx.Process(target=_burn, daemon=True) for _ in range(self.n)]
         for p in self.procs:
@@ -105,8 +104,8 @@ def plain_transcribe(model, audio: np.ndarray, language: str) -> str:
 
 
 def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, log: Callable[[str], None]) -> list:
-    from .dictate import Rig, Utterance, _speech
     from ..dictate.engines.faster_whisper import load_audio_file
+    from .dictate import Rig, Utterance, _speech
 
     model = slot.get()
     rig = Rig(config, slot, streaming=True)
@@ -127,13 +126,29 @@ def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, lo
                     plain_s = time.perf_counter() - t0
                     live = rig.dictate(cut, realtime=True, phase=phases.random())
                     whole = model.transcribe(rig.recorded).text
-                    rows.append({"clip": clip.name, "release": release, "run": run + 1, "reference": clip.reference,
-                                 "plain": plain_text, "file": file_text, "live": live["text"].strip(), "whole": whole,
-                                 "plain_release_text": plain_cut, "plain_ms": round(plain_s * 1000, 1),
-                                 "first_ms": round(live["first_s"] * 1000, 1), "last_ms": round(live["latency_s"] * 1000, 1),
-                                 "erased": live["erased"], "how": live["how"], "status": live["status"]})
-                    log(f"  {clip.name} {release} run {run + 1}: first {rows[-1]['first_ms']:.0f} ms, "
-                        f"last {rows[-1]['last_ms']:.0f} ms, plain {rows[-1]['plain_ms']:.0f} ms")
+                    rows.append(
+                        {
+                            "clip": clip.name,
+                            "release": release,
+                            "run": run + 1,
+                            "reference": clip.reference,
+                            "plain": plain_text,
+                            "file": file_text,
+                            "live": live["text"].strip(),
+                            "whole": whole,
+                            "plain_release_text": plain_cut,
+                            "plain_ms": round(plain_s * 1000, 1),
+                            "first_ms": round(live["first_s"] * 1000, 1),
+                            "last_ms": round(live["latency_s"] * 1000, 1),
+                            "erased": live["erased"],
+                            "how": live["how"],
+                            "status": live["status"],
+                        }
+                    )
+                    log(
+                        f"  {clip.name} {release} run {run + 1}: first {rows[-1]['first_ms']:.0f} ms, "
+                        f"last {rows[-1]['last_ms']:.0f} ms, plain {rows[-1]['plain_ms']:.0f} ms"
+                    )
     finally:
         rig.close()
     return rows
@@ -163,13 +178,27 @@ def summarize(rows: list) -> dict:
     return out
 
 
-def run(config: Config, slot, manifest: str, runs: int = 1, releases: tuple = ("300ms", "last_word"), load: int = 0,
-        log: Callable[[str], None] = print) -> dict:
+def run(
+    config: Config,
+    slot,
+    manifest: str,
+    runs: int = 1,
+    releases: tuple = ("300ms", "last_word"),
+    load: int = 0,
+    log: Callable[[str], None] = print,
+) -> dict:
     """The corpus part of the bench (a dict for the JSON report)."""
     clips = read_manifest(manifest)
     conditions = [("idle", 0)] + ([(f"load {load}", load)] if load else [])
-    report: dict = {"available": True, "manifest": str(manifest), "clips": len(clips), "model": config.stt.model,
-                    "beam_size": config.stt.beam_size, "runs": runs, "conditions": {}}
+    report: dict = {
+        "available": True,
+        "manifest": str(manifest),
+        "clips": len(clips),
+        "model": config.stt.model,
+        "beam_size": config.stt.beam_size,
+        "runs": runs,
+        "conditions": {},
+    }
     for name, n in conditions:
         log(f"dictate corpus: {len(clips)} clips, {name}")
         if n:
@@ -184,17 +213,26 @@ def run(config: Config, slot, manifest: str, runs: int = 1, releases: tuple = ("
 def format_lines(report: Optional[dict]) -> list:
     if report is None:
         return []
-    lines = ["", f"Dictation on real speech ({report['manifest']}: {report['clips']} clips, {report['model']}, "
-                 f"beam {report['beam_size']}; {report['runs']} run(s) per clip; WER after EnglishTextNormalizer)"]
-    head = (f"{'condition':<10}{'release':<11}{'WER plain':>10}{'file':>7}{'live':>7}{'agree':>8}{'same':>6}"
-            f"{'first p50':>11}{'last p50':>10}{'p95':>8}{'plain p50':>11}{'p95':>8}")
+    lines = [
+        "",
+        f"Dictation on real speech ({report['manifest']}: {report['clips']} clips, {report['model']}, "
+        f"beam {report['beam_size']}; {report['runs']} run(s) per clip; WER after EnglishTextNormalizer)",
+    ]
+    head = (
+        f"{'condition':<10}{'release':<11}{'WER plain':>10}{'file':>7}{'live':>7}{'agree':>8}{'same':>6}"
+        f"{'first p50':>11}{'last p50':>10}{'p95':>8}{'plain p50':>11}{'p95':>8}"
+    )
     lines += [head, "-" * len(head)]
     for cond, data in report["conditions"].items():
         for release, s in data["summary"].items():
-            lines.append(f"{cond:<10}{release:<11}{100 * s['wer_plain']:>9.1f}%{100 * s['wer_file']:>6.1f}%"
-                         f"{100 * s['wer_live']:>6.1f}%{100 * s['agreement']:>7.1f}%{s['identical']:>3}/{s['dictations']:<2}"
-                         f"{s['first_p50_ms']:>8.0f} ms{s['last_p50_ms']:>7.0f} ms{s['last_p95_ms']:>8.0f}"
-                         f"{s['plain_p50_ms']:>8.0f} ms{s['plain_p95_ms']:>8.0f}")
-    lines.append("(first/last: key release -> first/last character of the live path; plain: record-then-transcribe "
-                 "with plain faster-whisper; agree: formatted agreement with one transcription of the whole recording)")
+            lines.append(
+                f"{cond:<10}{release:<11}{100 * s['wer_plain']:>9.1f}%{100 * s['wer_file']:>6.1f}%"
+                f"{100 * s['wer_live']:>6.1f}%{100 * s['agreement']:>7.1f}%{s['identical']:>3}/{s['dictations']:<2}"
+                f"{s['first_p50_ms']:>8.0f} ms{s['last_p50_ms']:>7.0f} ms{s['last_p95_ms']:>8.0f}"
+                f"{s['plain_p50_ms']:>8.0f} ms{s['plain_p95_ms']:>8.0f}"
+            )
+    lines.append(
+        "(first/last: key release -> first/last character of the live path; plain: record-then-transcribe "
+        "with plain faster-whisper; agree: formatted agreement with one transcription of the whole recording)"
+    )
     return lines

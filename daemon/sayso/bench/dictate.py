@@ -3,7 +3,8 @@
 Speech clips are fed through the microphone code path: the
 :class:`~sayso.audio.capture.Recorder`'s audio callback receives blocks of
 ``BLOCK_MS`` (the first 300 ms as pre-roll before the key goes down), at
-real-time pace for streaming, with the key released anywhere in a block; :class:`~sayso.dictate.dictation.Dictation` runs as in the daemon, with
+real-time pace for streaming, with the key released anywhere in a block;
+:class:`~sayso.dictate.dictation.Dictation` runs as in the daemon, with
 an output that records when the text arrives instead of typing it.  The
 latency is from ``Dictation.stop()`` (key release) to the text reaching the
 output.  The baseline is the same Dictation without the streamer
@@ -84,7 +85,7 @@ def build_utterances(lengths=(3, 11, 30), data: Optional[Path] = None) -> list:
     refs = {k: v["text"] for k, v in json.loads((data / "transcripts.json").read_text()).items()}
     jfk, lamp = load_audio_file(str(data / "jfk.flac")), load_audio_file(str(data / "lamp.wav"))
     lead = int(0.3 * SAMPLE_RATE)
-    room = np.tile(jfk[:lead - 32], 40)  # the clip's own background, before the first word
+    room = np.tile(jfk[: lead - 32], 40)  # the clip's own background, before the first word
     _, jfk_end = _speech(jfk)
     _, lamp_end = _speech(lamp)
     tail_start = int(7.9 * SAMPLE_RATE)  # the pause before "ask what you can do for your country"
@@ -96,12 +97,17 @@ def build_utterances(lengths=(3, 11, 30), data: Optional[Path] = None) -> list:
     if 11 in lengths:
         out.append(Utterance("11s", jfk, refs["jfk.flac"], jfk_end))
     if 30 in lengths:
-        pieces = [(jfk[:jfk_end], refs["jfk.flac"], 0.6), (lamp[lead:lamp_end], refs["lamp.wav"], 0.5),
-                  (jfk[lead:jfk_end], refs["jfk.flac"], 0.7), (lamp[lead:lamp_end], refs["lamp.wav"], 0.5),
-                  (jfk[tail_start:jfk_end], tail_text, 0.4), (lamp[lead:], refs["lamp.wav"], 0.0)]
+        pieces = [
+            (jfk[:jfk_end], refs["jfk.flac"], 0.6),
+            (lamp[lead:lamp_end], refs["lamp.wav"], 0.5),
+            (jfk[lead:jfk_end], refs["jfk.flac"], 0.7),
+            (lamp[lead:lamp_end], refs["lamp.wav"], 0.5),
+            (jfk[tail_start:jfk_end], tail_text, 0.4),
+            (lamp[lead:], refs["lamp.wav"], 0.0),
+        ]
         parts, texts = [], []
         for audio, text, pause in pieces:
-            parts += [audio, room[:int(pause * SAMPLE_RATE)]]
+            parts += [audio, room[: int(pause * SAMPLE_RATE)]]
             texts.append(text)
         audio = np.concatenate(parts)
         out.append(Utterance("30s", audio, " ".join(texts), len(audio) - (len(lamp) - lamp_end)))
@@ -158,7 +164,7 @@ class _BenchOutput:
         if self.armed and self.first is None:
             self.first = now
         self.at = now
-        self.text = self.text[:len(self.text) - edit.delete] + edit.text if edit.delete else self.text + edit.text
+        self.text = self.text[: len(self.text) - edit.delete] + edit.text if edit.delete else self.text + edit.text
         self.erased += edit.delete
         return "bench"
 
@@ -168,9 +174,9 @@ class Rig:
 
     def __init__(self, config: Config, slot, streaming: bool, remote=None) -> None:
         """*remote*: a :class:`~sayso.dictate.dictation.RemoteStt` whose engine's session is the streamer."""
+        from ..desktop.notify import Notifier
         from ..dictate.dictation import Dictation
         from ..dictate.history import History
-        from ..desktop.notify import Notifier
 
         self.config = config
         self.recorder = Recorder(config.audio)
@@ -185,8 +191,9 @@ class Rig:
             self.streamer = StreamingTranscriber(slot)
             self.recorder.on_audio = self.streamer.feed
         self.output = _BenchOutput()
-        self.dictation = Dictation(config, self.recorder, slot, self.output, Notifier(enabled=False), History(5),
-                                   self.streamer, remote)
+        self.dictation = Dictation(
+            config, self.recorder, slot, self.output, Notifier(enabled=False), History(5), self.streamer, remote
+        )
 
     def _block(self, block: np.ndarray) -> None:
         self.recorder._callback(block[:, None], len(block), None, None)
@@ -202,7 +209,7 @@ class Rig:
         self.output.reset()
         pre = self.config.audio.preroll_ms * SAMPLE_RATE // 1000
         for i in range(0, pre, BLOCK):
-            self._block(audio[i:min(i + BLOCK, pre)])
+            self._block(audio[i : min(i + BLOCK, pre)])
         self.dictation.start()
         t0 = time.perf_counter()
         ends = list(range(pre + max(1, int(phase * BLOCK)), len(audio) + 1, BLOCK))
@@ -225,9 +232,15 @@ class Rig:
         stats = dict(self.streamer.last_stats) if self.streamer else {}
         rec = self.dictation.last_recording
         self.recorded = rec.audio if rec is not None else audio
-        return {"latency_s": done - released, "first_s": first - released, "text": self.output.text,
-                "erased": self.output.erased,
-                "status": result.status, "how": stats.get("how", ""), "stable_words": stats.get("stable_words", 0)}
+        return {
+            "latency_s": done - released,
+            "first_s": first - released,
+            "text": self.output.text,
+            "erased": self.output.erased,
+            "status": result.status,
+            "how": stats.get("how", ""),
+            "stable_words": stats.get("stable_words", 0),
+        }
 
     def close(self) -> None:
         self.dictation.shutdown()
@@ -258,11 +271,17 @@ def _summary(runs: list, reference: str) -> dict:
         e, n = wer(reference, r["text"])
         errors, words = errors + e, words + n
     hows = [r["how"] for r in runs if r["how"]]
-    out = {"p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-           "mean_ms": round(statistics.fmean(latencies), 1), "samples_ms": [round(x, 1) for x in latencies],
-           "first_p50_ms": round(percentile(firsts, 0.5), 1), "first_p95_ms": round(percentile(firsts, 0.95), 1),
-           "erased_chars": sum(r.get("erased", 0) for r in runs),
-           "wer": round(errors / words, 4) if words else None, "texts": sorted({r["text"] for r in runs})}
+    out = {
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1),
+        "samples_ms": [round(x, 1) for x in latencies],
+        "first_p50_ms": round(percentile(firsts, 0.5), 1),
+        "first_p95_ms": round(percentile(firsts, 0.95), 1),
+        "erased_chars": sum(r.get("erased", 0) for r in runs),
+        "wer": round(errors / words, 4) if words else None,
+        "texts": sorted({r["text"] for r in runs}),
+    }
     if hows:
         out["release_work"] = {h: hows.count(h) for h in sorted(set(hows))}
     return out
@@ -288,18 +307,31 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11, 30), log: Callable[
                     phase = phases.random()  # where in a block the key goes up: the same for both
                     for mode, rig in rigs.items():
                         raw[mode].append(rig.dictate(audio, realtime=mode == "streaming", phase=phase))
-                    log(f"  dictate {utt.name} release {release}: run {i + 1}/{runs}: streaming "
-                        f"{raw['streaming'][-1]['latency_s'] * 1000:.0f} ms, baseline {raw['baseline'][-1]['latency_s'] * 1000:.0f} ms")
-                row = {"utterance": utt.name, "release": release, "audio_s": round(len(audio) / SAMPLE_RATE, 2),
-                       "speech_to_last_word_s": round(utt.seconds, 2), "runs": runs,
-                       "streaming": _summary(raw["streaming"], utt.reference),
-                       "baseline": _summary(raw["baseline"], utt.reference)}
+                    log(
+                        f"  dictate {utt.name} release {release}: run {i + 1}/{runs}: streaming "
+                        f"{raw['streaming'][-1]['latency_s'] * 1000:.0f} ms, baseline {raw['baseline'][-1]['latency_s'] * 1000:.0f} ms"  # noqa: E501  (one message, kept greppable)
+                    )
+                row = {
+                    "utterance": utt.name,
+                    "release": release,
+                    "audio_s": round(len(audio) / SAMPLE_RATE, 2),
+                    "speech_to_last_word_s": round(utt.seconds, 2),
+                    "runs": runs,
+                    "streaming": _summary(raw["streaming"], utt.reference),
+                    "baseline": _summary(raw["baseline"], utt.reference),
+                }
                 base = row["baseline"]["p50_ms"]
                 row["ratio_p50"] = round(row["streaming"]["p50_ms"] / base, 3) if base else None
                 results.append(row)
     finally:
         for rig in rigs.values():
             rig.close()
-    return {"available": True, "model": config.stt.model, "compute_type": config.stt.compute_type,
-            "beam_size": config.stt.beam_size, "block_ms": BLOCK_MS, "preroll_ms": config.audio.preroll_ms,
-            "results": results}
+    return {
+        "available": True,
+        "model": config.stt.model,
+        "compute_type": config.stt.compute_type,
+        "beam_size": config.stt.beam_size,
+        "block_ms": BLOCK_MS,
+        "preroll_ms": config.audio.preroll_ms,
+        "results": results,
+    }

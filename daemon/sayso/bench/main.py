@@ -48,14 +48,28 @@ def load_model(config: Config):
     return slot
 
 
-def run(config: Config, parts=PARTS, runs: int = 3, lengths=(3, 11, 30), config_path: Optional[str] = None,
-        idle_seconds: float = 30.0, log: Callable[[str], None] = print, corpus: Optional[str] = None,
-        load: int = 0, releases: tuple = ("300ms", "last_word")) -> dict:
+def run(
+    config: Config,
+    parts=PARTS,
+    runs: int = 3,
+    lengths=(3, 11, 30),
+    config_path: Optional[str] = None,
+    idle_seconds: float = 30.0,
+    log: Callable[[str], None] = print,
+    corpus: Optional[str] = None,
+    load: int = 0,
+    releases: tuple = ("300ms", "last_word"),
+) -> dict:
     """Run the chosen parts; the report as a dict (see :func:`targets`)."""
     from . import system as bench_system
 
-    report: dict = {"sayso": __version__, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": bench_system.machine(),
-                    "runs": runs, "parts": list(parts)}
+    report: dict = {
+        "sayso": __version__,
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": bench_system.machine(),
+        "runs": runs,
+        "parts": list(parts),
+    }
     if "dictate" in parts and corpus:
         from . import corpus as bench_corpus
 
@@ -71,7 +85,9 @@ def run(config: Config, parts=PARTS, runs: int = 3, lengths=(3, 11, 30), config_
         from . import remote as bench_remote
 
         log("remote: loading the speech model")
-        report["remote"] = bench_remote.run(config, load_model(config), runs, tuple(n for n in lengths if n <= 11) or (3,), log)
+        report["remote"] = bench_remote.run(
+            config, load_model(config), runs, tuple(n for n in lengths if n <= 11) or (3,), log
+        )
     if "speak" in parts:
         log("speak: reading a 5,000-character text")
         report["speak"] = bench_system.speak(config)
@@ -127,26 +143,34 @@ def _pct(x) -> str:
 
 def format_table(report: dict) -> str:
     m = report["machine"]
-    lines = [f"sayso {report['sayso']} bench, {report['time']}: {m.get('cpu_model', '?')}, {m.get('cpus')} CPUs, "
-             f"load {m.get('load_avg')} -> {m.get('load_avg_end')}"]
+    lines = [
+        f"sayso {report['sayso']} bench, {report['time']}: {m.get('cpu_model', '?')}, {m.get('cpus')} CPUs, "
+        f"load {m.get('load_avg')} -> {m.get('load_avg_end')}"
+    ]
     d = report.get("dictate")
     if d is not None:
         lines.append("")
         if not d.get("available"):
             lines.append(f"Dictation: not available ({d.get('reason')})")
         else:
-            lines.append(f"Dictation, key release -> text ({d['model']}, {d['compute_type']}, beam {d['beam_size']}; "
-                         f"{report['runs']} runs each; streaming fed at real-time pace)")
-            head = (f"{'utterance':<13}{'release':<11}{'first p50':>10}{'last p50':>10}{'p95':>10}{'batch p50':>11}"
-                    f"{'p95':>10}{'ratio':>7}{'WER s':>8}{'WER b':>8}")
+            lines.append(
+                f"Dictation, key release -> text ({d['model']}, {d['compute_type']}, beam {d['beam_size']}; "
+                f"{report['runs']} runs each; streaming fed at real-time pace)"
+            )
+            head = (
+                f"{'utterance':<13}{'release':<11}{'first p50':>10}{'last p50':>10}{'p95':>10}{'batch p50':>11}"
+                f"{'p95':>10}{'ratio':>7}{'WER s':>8}{'WER b':>8}"
+            )
             lines += [head, "-" * len(head)]
             for r in d["results"]:
                 s, b = r["streaming"], r["baseline"]
                 ratio = "-" if r["ratio_p50"] is None else f"{r['ratio_p50']:.2f}x"
                 name = f"{r['utterance']} ({r['audio_s']:.1f}s)"
-                lines.append(f"{name:<13}{r['release']:<11}{_ms(s['first_p50_ms']):>10}{_ms(s['p50_ms']):>10}"
-                             f"{_ms(s['p95_ms']):>10}{_ms(b['p50_ms']):>11}{_ms(b['p95_ms']):>10}{ratio:>7}"
-                             f"{_pct(s['wer']):>8}{_pct(b['wer']):>8}")
+                lines.append(
+                    f"{name:<13}{r['release']:<11}{_ms(s['first_p50_ms']):>10}{_ms(s['p50_ms']):>10}"
+                    f"{_ms(s['p95_ms']):>10}{_ms(b['p50_ms']):>11}{_ms(b['p95_ms']):>10}{ratio:>7}"
+                    f"{_pct(s['wer']):>8}{_pct(b['wer']):>8}"
+                )
             lines.append("(first/last: key release -> first/last character; ratio: last p50 / batch p50)")
     from .corpus import format_lines
 
@@ -159,7 +183,9 @@ def format_table(report: dict) -> str:
     for t in report["targets"]:
         verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "MISSED")
         sign = "<=" if t["kind"] == "max" else ">="
-        lines.append(f"  {t['name']:<32} {'-' if t['value'] is None else t['value']:>10} {sign} {t['target']:<8} {verdict}")
+        lines.append(
+            f"  {t['name']:<32} {'-' if t['value'] is None else t['value']:>10} {sign} {t['target']:<8} {verdict}"
+        )
     return "\n".join(lines)
 
 
@@ -169,9 +195,12 @@ def _speak_lines(s: Optional[dict]) -> list:
     if not s.get("available"):
         return ["", f"Read aloud: not available ({s.get('reason')})"]
     ratio = "-" if s.get("ratio") is None else f"{s['ratio']:.3f}x"
-    return ["", f"Read aloud ({s['chars']:,} characters, voice {s['voice']}, {s.get('output')} output):",
-            f"  time to first audio {_ms(s['first_audio_ms'])} vs synthesise-all-then-play {_ms(s['synthesize_all_first_audio_ms'])}"
-            f" ({ratio}); real-time factor {s['real_time_factor']}"]
+    return [
+        "",
+        f"Read aloud ({s['chars']:,} characters, voice {s['voice']}, {s.get('output')} output):",
+        f"  time to first audio {_ms(s['first_audio_ms'])} vs synthesise-all-then-play {_ms(s['synthesize_all_first_audio_ms'])}"  # noqa: E501  (one message, kept greppable)
+        f" ({ratio}); real-time factor {s['real_time_factor']}",
+    ]
 
 
 def _rewrite_lines(r: Optional[dict]) -> list:
@@ -196,8 +225,11 @@ def _idle_lines(i: Optional[dict]) -> list:
     if not i.get("available"):
         return ["", f"Idle daemon: not available ({i.get('reason')})"]
     voice = "speech model and voice" if i.get("voice_loaded") else "speech model (no voice loaded at start)"
-    return ["", f"Idle daemon over {i['seconds']} s with the {voice}: CPU {i['cpu_percent']:.2f} % of one core, "
-                f"RSS {i['rss_mb']:.0f} MB"]
+    return [
+        "",
+        f"Idle daemon over {i['seconds']} s with the {voice}: CPU {i['cpu_percent']:.2f} % of one core, "
+        f"RSS {i['rss_mb']:.0f} MB",
+    ]
 
 
 # --- the plot -----------------------------------------------------------------
@@ -215,11 +247,23 @@ def plot(report: dict, path: str) -> None:
         for k, (mode, color) in enumerate((("streaming", "tab:green"), ("baseline", "tab:gray"))):
             p50 = [max(1.0, r[mode]["p50_ms"]) for r in rows]
             p95 = [max(0.0, r[mode]["p95_ms"] - r[mode]["p50_ms"]) for r in rows]
-            ax.bar([x + (k - 0.5) * 0.38 for x in xs], p50, 0.38, yerr=[[0] * len(rows), p95], capsize=3, color=color,
-                   label=f"{mode} p50 (bar) / p95 (whisker)")
+            ax.bar(
+                [x + (k - 0.5) * 0.38 for x in xs],
+                p50,
+                0.38,
+                yerr=[[0] * len(rows), p95],
+                capsize=3,
+                color=color,
+                label=f"{mode} p50 (bar) / p95 (whisker)",
+            )
         ax.set_xticks(list(xs), labels)
-        ax.axhline(TARGETS["dictate_11s_300ms_first_p50_ms"][0], color="tab:red", ls="--", lw=1,
-                   label="target: first character, released 300 ms after the last word")
+        ax.axhline(
+            TARGETS["dictate_11s_300ms_first_p50_ms"][0],
+            color="tab:red",
+            ls="--",
+            lw=1,
+            label="target: first character, released 300 ms after the last word",
+        )
         ax.set_yscale("log")
         ax.set_ylabel("key release -> text (ms, log scale)")
         ax.legend(fontsize=8)
@@ -232,10 +276,19 @@ def plot(report: dict, path: str) -> None:
     plt.close(fig)
 
 
-def main(config: Config, part: str = "all", runs: int = 3, json_path: Optional[str] = None,
-         plot_path: Optional[str] = None, lengths=(3, 11, 30), config_path: Optional[str] = None,
-         idle_seconds: float = 30.0, corpus: Optional[str] = None, load: int = 0,
-         releases: tuple = ("300ms", "last_word")) -> dict:
+def main(
+    config: Config,
+    part: str = "all",
+    runs: int = 3,
+    json_path: Optional[str] = None,
+    plot_path: Optional[str] = None,
+    lengths=(3, 11, 30),
+    config_path: Optional[str] = None,
+    idle_seconds: float = 30.0,
+    corpus: Optional[str] = None,
+    load: int = 0,
+    releases: tuple = ("300ms", "last_word"),
+) -> dict:
     logging.getLogger("sayso").setLevel(logging.WARNING)  # the dictation log lines would drown the table
     parts = PARTS if part == "all" else (part,)  # "remote" (sayso.bench.remote) only when asked for
     report = run(config, parts, runs, lengths, config_path, idle_seconds, corpus=corpus, load=load, releases=releases)

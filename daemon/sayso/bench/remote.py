@@ -24,8 +24,10 @@ from typing import Callable, Optional
 
 from ..core.config import Config
 
-SPEAK_TEXT = ("Reading by ear helps many people. When a page is read aloud, the listener can rest their eyes "
-              "and still follow every word. A clear voice and steady pauses make long texts easier to follow.")
+SPEAK_TEXT = (
+    "Reading by ear helps many people. When a page is read aloud, the listener can rest their eyes "
+    "and still follow every word. A clear voice and steady pauses make long texts easier to follow."
+)
 
 
 def run(config: Config, slot, runs: int = 3, lengths=(3, 11), log: Callable[[str], None] = print) -> dict:
@@ -47,18 +49,21 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11), log: Callable[[str
 
 # --- what to measure -------------------------------------------------------------
 
+
 def _serve_if_local(config: Config, log):
     """``sayso serve`` on loopback in this process when a part has no remote engine."""
     if config.stt.engine != "local" and config.speak.engine != "local":
         return None
-    from ..serve.server import Server
     from ..serve.engines import LocalEngines
+    from ..serve.server import Server
 
     log("remote: starting sayso serve on loopback (Wyoming and HTTP)")
-    cfg = dataclasses.replace(config.serve, uri="tcp://127.0.0.1:0", http="http://127.0.0.1:0", allow_remote=False,
-                              api_key_file="")
-    engines = LocalEngines.load(config.stt, config.speak.voice, stt=config.stt.engine == "local",
-                                tts=config.speak.engine == "local")
+    cfg = dataclasses.replace(
+        config.serve, uri="tcp://127.0.0.1:0", http="http://127.0.0.1:0", allow_remote=False, api_key_file=""
+    )
+    engines = LocalEngines.load(
+        config.stt, config.speak.voice, stt=config.stt.engine == "local", tts=config.speak.engine == "local"
+    )
     return Server(cfg, engines).start()
 
 
@@ -69,23 +74,33 @@ def _targets(config: Config, server) -> tuple:
     if config.stt.engine != "local":
         stt.append((f"{config.stt.engine} (configured)", config.stt))
     else:
-        stt += [("wyoming (sayso serve)", dataclasses.replace(config.stt, engine="wyoming", uri=server.uri)),
-                ("openai (sayso serve)", dataclasses.replace(config.stt, engine="openai", base_url=server.http_url + "/v1"))]
+        stt += [
+            ("wyoming (sayso serve)", dataclasses.replace(config.stt, engine="wyoming", uri=server.uri)),
+            (
+                "openai (sayso serve)",
+                dataclasses.replace(config.stt, engine="openai", base_url=server.http_url + "/v1"),
+            ),
+        ]
     if config.speak.engine != "local":
         speak.append((f"{config.speak.engine} (configured)", config.speak))
     else:
-        speak += [("wyoming (sayso serve)", dataclasses.replace(config.speak, engine="wyoming", uri=server.uri)),
-                  ("openai (sayso serve)", dataclasses.replace(config.speak, engine="openai",
-                                                               base_url=server.http_url + "/v1"))]
+        speak += [
+            ("wyoming (sayso serve)", dataclasses.replace(config.speak, engine="wyoming", uri=server.uri)),
+            (
+                "openai (sayso serve)",
+                dataclasses.replace(config.speak, engine="openai", base_url=server.http_url + "/v1"),
+            ),
+        ]
     return [(n, dataclasses.replace(c, fallback="none")) for n, c in stt], speak
 
 
 # --- dictation -------------------------------------------------------------------
 
+
 def _dictation_row(config: Config, slot, name: str, stt, utterances: list, runs: int, log) -> dict:
-    from .dictate import Rig, _summary
     from ..dictate.dictation import RemoteStt
     from ..remote.factory import build_stt
+    from .dictate import Rig, _summary
 
     cfg = dataclasses.replace(config, stt=stt)
     engine = build_stt(stt, stt) if stt.engine != "local" else None
@@ -98,8 +113,14 @@ def _dictation_row(config: Config, slot, name: str, stt, utterances: list, runs:
             samples = [rig.dictate(audio, realtime=True) for _ in range(runs)]
             summary = _summary(samples, utt.reference)
             log(f"  remote dictate {name} {utt.name}: release -> text p50 {summary['p50_ms']:.0f} ms")
-            rows.append({"utterance": utt.name, "audio_s": round(len(audio) / 16000, 2),
-                         "statuses": sorted({s["status"] for s in samples}), **summary})
+            rows.append(
+                {
+                    "utterance": utt.name,
+                    "audio_s": round(len(audio) / 16000, 2),
+                    "statuses": sorted({s["status"] for s in samples}),
+                    **summary,
+                }
+            )
     finally:
         rig.close()  # the remote engine with it
     return {"engine": name, "address": _address(stt), "results": rows}
@@ -111,9 +132,10 @@ def _address(cfg) -> str:
 
 # --- read aloud ------------------------------------------------------------------
 
+
 def _speak_row(config: Config, name: str, speak, runs: int, log) -> dict:
-    from .system import _load_script
     from ..speak.reader import ReadAloud
+    from .system import _load_script
 
     module = _load_script("bench_speak")
     if module is None or not hasattr(module, "ClockedNullOutput"):
@@ -128,8 +150,14 @@ def _speak_row(config: Config, name: str, speak, runs: int, log) -> dict:
         reader.close()
     ms = sorted(round(f * 1000, 1) for f in firsts)
     log(f"  remote speak {name}: first audio p50 {ms[len(ms) // 2]:.0f} ms")
-    return {"engine": name, "available": True, "address": _address(speak), "first_audio_p50_ms": ms[len(ms) // 2],
-            "first_audio_max_ms": ms[-1], "samples_ms": ms}
+    return {
+        "engine": name,
+        "available": True,
+        "address": _address(speak),
+        "first_audio_p50_ms": ms[len(ms) // 2],
+        "first_audio_max_ms": ms[-1],
+        "samples_ms": ms,
+    }
 
 
 def _first_audio(reader) -> float:
@@ -148,13 +176,17 @@ def format_lines(report: Optional[dict]) -> list:
     lines = ["", "Remote engines on loopback, key release -> text (fed at real-time pace; 300 ms after the last word):"]
     for row in report["dictation"]:
         for r in row["results"]:
-            lines.append(f"  {row['engine']:<24}{r['utterance']:<6}({r['audio_s']:.1f}s)  p50 {r['p50_ms']:>7.0f} ms"
-                         f"  p95 {r['p95_ms']:>7.0f} ms  WER {r['wer'] * 100 if r['wer'] is not None else float('nan'):.1f} %"
-                         + ("" if r["statuses"] == ["typed"] else f"  ({', '.join(r['statuses'])})"))
+            lines.append(
+                f"  {row['engine']:<24}{r['utterance']:<6}({r['audio_s']:.1f}s)  p50 {r['p50_ms']:>7.0f} ms"
+                f"  p95 {r['p95_ms']:>7.0f} ms  WER {r['wer'] * 100 if r['wer'] is not None else float('nan'):.1f} %"
+                + ("" if r["statuses"] == ["typed"] else f"  ({', '.join(r['statuses'])})")
+            )
     lines.append("Remote engines on loopback, read aloud: time to first audio")
     for row in report["speak"]:
         if not row.get("available"):
             lines.append(f"  {row['engine']:<24}not available ({row.get('reason')})")
             continue
-        lines.append(f"  {row['engine']:<24}p50 {row['first_audio_p50_ms']:>7.0f} ms  max {row['first_audio_max_ms']:>7.0f} ms")
+        lines.append(
+            f"  {row['engine']:<24}p50 {row['first_audio_p50_ms']:>7.0f} ms  max {row['first_audio_max_ms']:>7.0f} ms"
+        )
     return lines

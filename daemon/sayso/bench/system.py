@@ -63,7 +63,9 @@ def speak(config: Config, runs: int = 1, chars: int = 5000) -> dict:
         return _not_available(f"read-aloud bench failed to load: {_one_line(err)}")
     if module is None or not hasattr(module, "measure"):
         return _not_available("read-aloud bench (sayso.bench_speak / scripts/bench_speak.py) not found")
-    text = module.bench_text(chars) if hasattr(module, "bench_text") else (PARAGRAPH + " ") * (chars // len(PARAGRAPH) + 1)
+    text = (
+        module.bench_text(chars) if hasattr(module, "bench_text") else (PARAGRAPH + " ") * (chars // len(PARAGRAPH) + 1)
+    )
     samples = []
     try:
         for _ in range(max(1, runs)):
@@ -72,12 +74,23 @@ def speak(config: Config, runs: int = 1, chars: int = 5000) -> dict:
         return _not_available(f"read aloud failed: {_one_line(err)}")
     first = [s["streaming_first_audio_s"] * 1000 for s in samples]
     whole = [s["synthesize_all_first_audio_s"] * 1000 for s in samples]
-    out = {"available": True, "chars": samples[0].get("chars", chars), "voice": samples[0].get("voice", ""),
-           "runs": len(samples), "first_audio_ms": round(statistics.median(first), 1),
-           "first_audio_max_ms": round(max(first), 1), "synthesize_all_first_audio_ms": round(statistics.median(whole), 1),
-           "real_time_factor": round(statistics.median(s["real_time_factor"] for s in samples), 3),
-           "speech_s": samples[0].get("speech_s"), "output": samples[0].get("output", "")}
-    out["ratio"] = round(out["first_audio_ms"] / out["synthesize_all_first_audio_ms"], 4) if out["synthesize_all_first_audio_ms"] else None
+    out = {
+        "available": True,
+        "chars": samples[0].get("chars", chars),
+        "voice": samples[0].get("voice", ""),
+        "runs": len(samples),
+        "first_audio_ms": round(statistics.median(first), 1),
+        "first_audio_max_ms": round(max(first), 1),
+        "synthesize_all_first_audio_ms": round(statistics.median(whole), 1),
+        "real_time_factor": round(statistics.median(s["real_time_factor"] for s in samples), 3),
+        "speech_s": samples[0].get("speech_s"),
+        "output": samples[0].get("output", ""),
+    }
+    out["ratio"] = (
+        round(out["first_audio_ms"] / out["synthesize_all_first_audio_ms"], 4)
+        if out["synthesize_all_first_audio_ms"]
+        else None
+    )
     return out
 
 
@@ -106,7 +119,12 @@ def rewrite(config: Config, runs: int = 3, engines=("harper", "llama", "openai")
         if note and row["available"]:
             row["model"] = note
         rows.append(row)
-    return {"available": any(r["available"] for r in rows), "words": len(PARAGRAPH.split()), "action": "fix", "engines": rows}
+    return {
+        "available": any(r["available"] for r in rows),
+        "words": len(PARAGRAPH.split()),
+        "action": "fix",
+        "engines": rows,
+    }
 
 
 def _engine_config(config: Config, name: str) -> tuple:
@@ -139,16 +157,23 @@ def _rewrite_engine(rewriter, name: str, runs: int, error_type) -> dict:
     for _ in range(runs + 1):  # the first call loads the engine: reported apart
         result = rewriter.run("fix", PARAGRAPH, engine=name)
         times.append(result.elapsed * 1000)
-    row = {"engine": name, "available": True, "first_ms": round(times[0], 1), "p50_ms": round(statistics.median(times[1:]), 1),
-           "runs": runs, "ok": bool(result.ok)}
+    row = {
+        "engine": name,
+        "available": True,
+        "first_ms": round(times[0], 1),
+        "p50_ms": round(statistics.median(times[1:]), 1),
+        "runs": runs,
+        "ok": bool(result.ok),
+    }
     if not result.ok:
         row["message"] = result.message
     return row
 
 
 # --- idle daemon ----------------------------------------------------------------
-def idle(config_path: Optional[str], seconds: float = 30.0, log: Callable[[str], None] = print,
-         env: Optional[dict] = None) -> dict:
+def idle(
+    config_path: Optional[str], seconds: float = 30.0, log: Callable[[str], None] = print, env: Optional[dict] = None
+) -> dict:
     """CPU (% of one core) and RSS of a real ``sayso run`` with its models loaded."""
     try:
         import psutil
@@ -159,7 +184,9 @@ def idle(config_path: Optional[str], seconds: float = 30.0, log: Callable[[str],
         return _not_available("needs a graphical session (DISPLAY or WAYLAND_DISPLAY) for the daemon's hotkeys")
     cmd = [sys.executable, "-m", "sayso"] + (["--config", config_path] if config_path else []) + ["run"]
     with tempfile.TemporaryFile("w+") as errlog:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errlog, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=errlog, text=True, start_new_session=True
+        )
         try:
             ready = _wait_loaded(proc, errlog, 180)
             if not isinstance(ready, str) or ready.startswith("!"):
@@ -212,8 +239,13 @@ def _measure_idle(process, seconds: float) -> dict:
         except Exception:
             continue
     threads = process.num_threads()
-    return {"available": True, "seconds": round(wall, 1), "cpu_percent": round(100.0 * used / wall, 3),
-            "rss_mb": round(rss / 2**20, 1), "threads": threads}
+    return {
+        "available": True,
+        "seconds": round(wall, 1),
+        "cpu_percent": round(100.0 * used / wall, 3),
+        "rss_mb": round(rss / 2**20, 1),
+        "threads": threads,
+    }
 
 
 def _stop(proc) -> None:
@@ -248,4 +280,3 @@ def machine() -> dict:
 
         info["cpu_model"] = platform.processor()
     return info
-

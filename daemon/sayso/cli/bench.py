@@ -8,22 +8,49 @@ from ..core.errors import InputError
 
 
 def add_commands(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="measure dictation, read-aloud and rewrite latency on this machine",
-                              description="Measure latency, accuracy and footprint on this machine, in one run.")
-    p.add_argument("part", nargs="?", default="all", choices=["dictate", "speak", "rewrite", "idle", "remote", "all"],
-                   help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)")
+    p = subparsers.add_parser(
+        "bench",
+        help="measure dictation, read-aloud and rewrite latency on this machine",
+        description="Measure latency, accuracy and footprint on this machine, in one run.",
+    )
+    p.add_argument(
+        "part",
+        nargs="?",
+        default="all",
+        choices=["dictate", "speak", "rewrite", "idle", "remote", "all"],
+        help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)",
+    )
     p.add_argument("--runs", type=int, metavar="N", help="runs per case (default 3; 1 per clip with --corpus)")
     p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="write a PNG plot of the dictation latencies")
-    p.add_argument("--utterances", default="3,11,30", metavar="S,S",
-                   help="dictation utterance lengths in seconds, from 3, 11, 30 (default: all three)")
-    p.add_argument("--idle-seconds", type=float, default=30.0, metavar="S", help="idle CPU measurement time (default 30)")
-    p.add_argument("--corpus", metavar="MANIFEST", help="dictate: real speech from a tab-separated manifest with 'file' "
-                   "and 'reference' columns (e.g. tests/data/corpus/manifest.tsv), against plain faster-whisper")
-    p.add_argument("--load", type=int, default=0, metavar="N", help="with --corpus: run it again while N processes "
-                   "keep the CPUs busy")
-    p.add_argument("--releases", default="300ms,last_word", metavar="R,R",
-                   help="with --corpus: when the key goes up: 300ms (after the last word), last_word (default: both)")
+    p.add_argument(
+        "--utterances",
+        default="3,11,30",
+        metavar="S,S",
+        help="dictation utterance lengths in seconds, from 3, 11, 30 (default: all three)",
+    )
+    p.add_argument(
+        "--idle-seconds", type=float, default=30.0, metavar="S", help="idle CPU measurement time (default 30)"
+    )
+    p.add_argument(
+        "--corpus",
+        metavar="MANIFEST",
+        help="dictate: real speech from a tab-separated manifest with 'file' "
+        "and 'reference' columns (e.g. tests/data/corpus/manifest.tsv), against plain faster-whisper",
+    )
+    p.add_argument(
+        "--load",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --corpus: run it again while N processes keep the CPUs busy",
+    )
+    p.add_argument(
+        "--releases",
+        default="300ms,last_word",
+        metavar="R,R",
+        help="with --corpus: when the key goes up: 300ms (after the last word), last_word (default: both)",
+    )
     p.set_defaults(func=cmd_bench)
 
 
@@ -53,6 +80,17 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
         raise InputError("--releases: choose from 300ms and last_word")
     if (args.corpus or args.load) and args.part not in ("dictate", "all"):
         raise InputError("--corpus and --load go with the dictate part")
-    bench.main(config, args.part, runs, args.json, args.plot, _lengths(args.utterances), args.config, args.idle_seconds,
-               corpus=args.corpus, load=args.load, releases=releases)
+    bench.main(
+        config,
+        args.part,
+        runs,
+        args.json,
+        args.plot,
+        _lengths(args.utterances),
+        args.config,
+        args.idle_seconds,
+        corpus=args.corpus,
+        load=args.load,
+        releases=releases,
+    )
     return 0

@@ -9,16 +9,13 @@ daemon runs).
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
 from pathlib import Path
-from typing import Optional
 
-from ..core.errors import ControlError
 from ..control.client import request  # noqa: F401  (sayso.cli.control.request: the client)
 from ..control.commands import COMMANDS, DICTATE, SPEAK
-from ..core.errors import ExitStatus, NoDaemonError
+from ..control.protocol import socket_path
+from ..core.errors import ExitStatus
 from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
@@ -34,10 +31,17 @@ def add_commands(sub) -> None:
     p.add_argument("--wait", action="store_true", help="wait for the result (dictate stop, rewrite...)")
     p.add_argument("--json", action="store_true", help="print the daemon's JSON reply")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up after S seconds (default 60)")
-    p.add_argument("--watch", action="store_true",
-                   help="status: print one line per change of state until stopped (for status bars)")
-    p.add_argument("--format", choices=WATCH_FORMATS, default="text",
-                   help="status --watch: the line format (--json is the same as --format json)")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="status: print one line per change of state until stopped (for status bars)",
+    )
+    p.add_argument(
+        "--format",
+        choices=WATCH_FORMATS,
+        default="text",
+        help="status --watch: the line format (--json is the same as --format json)",
+    )
     p.set_defaults(func=cmd_ctl, needs_config=False)
 
     p = sub.add_parser("service", help="install the background service (systemd user unit / launchd agent)")
@@ -101,7 +105,9 @@ def _print_reply(command: str, reply: dict) -> None:
 
 
 def format_status(reply: dict) -> str:
-    lines = [f"state: {reply.get('state')} (pid {reply.get('pid')}, sayso {reply.get('version')}, {reply.get('session')})"]
+    lines = [
+        f"state: {reply.get('state')} (pid {reply.get('pid')}, sayso {reply.get('version')}, {reply.get('session')})"
+    ]
     models = reply.get("models", {})
     lines.append("models: " + ", ".join(f"{k} {v if isinstance(v, str) else _kv(v)}" for k, v in models.items()))
     backends = reply.get("backends", {})

@@ -25,9 +25,13 @@ PLUGIN_COMMANDS = ("cli.speak", "cli.rewrite", "cli.control", "cli.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sayso", description="Local dictation, read-aloud and rewrite on global hotkeys.")
+    parser = argparse.ArgumentParser(
+        prog="sayso", description="Local dictation, read-aloud and rewrite on global hotkeys."
+    )
     parser.add_argument("--version", action="version", version=f"sayso {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $SAYSO_CONFIG or $XDG_CONFIG_HOME/sayso/config.toml)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $SAYSO_CONFIG or $XDG_CONFIG_HOME/sayso/config.toml)"
+    )
     parser.add_argument("--debug", action="store_true", help="debug logs and tracebacks (may show your text)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -40,14 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true", help="skip post-processing (voice commands, fillers)")
     p.set_defaults(func=cmd_dictate)
 
-    p = sub.add_parser("serve", help="offer this machine's speech engines over Wyoming (and HTTP): sayso serve --help",
-                       add_help=False)
+    p = sub.add_parser(
+        "serve", help="offer this machine's speech engines over Wyoming (and HTTP): sayso serve --help", add_help=False
+    )
     p.add_argument("serve_args", nargs=argparse.REMAINDER, help="see sayso serve --help")
     p.set_defaults(func=cmd_serve, needs_config=False)
 
     p = sub.add_parser("type", help="insert TEXT at the cursor through the configured output method")
     p.add_argument("text", metavar="TEXT", help="text to insert ('-' reads standard input)")
-    p.add_argument("--method", choices=["auto", "type", "paste", "xdotool", "wtype", "ydotool"], help="override output.method")
+    p.add_argument(
+        "--method", choices=["auto", "type", "paste", "xdotool", "wtype", "ydotool"], help="override output.method"
+    )
     p.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait S seconds first (to focus a window)")
     p.set_defaults(func=cmd_type)
 
@@ -149,8 +156,8 @@ def cmd_run(args, config: Config) -> int:
 
 
 def cmd_dictate(args, config: Config) -> int:
-    from ..dictate.postprocess import Composer
     from ..dictate.engines.faster_whisper import load_audio_file
+    from ..dictate.postprocess import Composer
 
     audio = load_audio_file(args.file)
     transcript = _transcribe_file(audio, config)
@@ -165,8 +172,8 @@ def _transcribe_file(audio, config: Config):
     """The configured engine's transcript; the local one's when a remote engine
     fails and ``stt.fallback = "local"`` (said in one line)."""
     from ..core.errors import RemoteError
-    from ..remote.factory import build_stt
     from ..dictate.engines.faster_whisper import Transcriber
+    from ..remote.factory import build_stt
 
     remote = build_stt(config.stt, config.stt) if config.stt.engine != "local" else None
     if remote is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.rewrite_actions import ENGINES, action_names
 from ..core.errors import ExitStatus, SaysoError
+from ..core.rewrite_actions import ENGINES, action_names
 
 
 def add_commands(subparsers) -> None:

@@ -131,5 +131,5 @@ def cmd_voices_pull(args, config) -> int:
 
     voice = Catalog.load().get(args.name)
     folder = pull(voice, user_voices_dir(), progress=not args.no_progress and sys.stderr.isatty())
-    print(f"{voice.name} installed in {folder}; use it with --voice {voice.name} or speak.voice = \"{voice.name}\"")
+    print(f'{voice.name} installed in {folder}; use it with --voice {voice.name} or speak.voice = "{voice.name}"')
     return 0

@@ -12,8 +12,15 @@ from ..core.errors import ControlError, NoDaemonError
 from .protocol import LineReader, Request, socket_path
 
 
-def request(cmd: str, args: Optional[list] = None, *, wait: bool = False, timeout: float = 60.0,
-            env=os.environ, path: Optional[Path] = None) -> dict:
+def request(
+    cmd: str,
+    args: Optional[list] = None,
+    *,
+    wait: bool = False,
+    timeout: float = 60.0,
+    env=os.environ,
+    path: Optional[Path] = None,
+) -> dict:
     """Send one request and return the reply object; NoDaemonError if none runs."""
     path = Path(path) if path is not None else socket_path(env)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -22,8 +29,10 @@ def request(cmd: str, args: Optional[list] = None, *, wait: bool = False, timeou
         try:
             sock.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError):
-            raise NoDaemonError(f"no sayso daemon is running (no control socket at {path}); start it with "
-                                "'sayso run' or 'sayso service install'") from None
+            raise NoDaemonError(
+                f"no sayso daemon is running (no control socket at {path}); start it with "
+                "'sayso run' or 'sayso service install'"
+            ) from None
         except PermissionError:
             raise ControlError(f"permission denied on {path} (does the daemon run as another user?)") from None
         try:
@@ -31,7 +40,7 @@ def request(cmd: str, args: Optional[list] = None, *, wait: bool = False, timeou
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused early: its reply says why
         line = LineReader(sock, 64 * 1024 * 1024).readline()
-    except socket.timeout:
+    except TimeoutError:
         raise ControlError(f"the daemon did not answer within {timeout:.0f} s") from None
     except (ConnectionResetError, BrokenPipeError):
         raise ControlError("the daemon closed the connection") from None

@@ -10,8 +10,8 @@ Replies carry numbers and status words only, never the user's text (except
 from __future__ import annotations
 
 import concurrent.futures
-import logging
 import dataclasses
+import logging
 import os
 import re
 from pathlib import Path
@@ -70,8 +70,11 @@ class Commands:
             raise ProtocolError("usage: rewrite ACTION (fix, formal, concise, ... or your own)")
         name = f"rewrite.{req.args[0]}"
         if name not in self.daemon.actions:
-            known = sorted(n.split(".", 1)[1] for n in self.daemon.actions
-                           if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel"))
+            known = sorted(
+                n.split(".", 1)[1]
+                for n in self.daemon.actions
+                if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel")
+            )
             if not known:
                 raise ControlError("rewrite is not available in this daemon")
             raise ControlError(f"unknown rewrite action {req.args[0]!r} (known: {', '.join(known)})")

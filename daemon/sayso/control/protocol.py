@@ -26,7 +26,7 @@ class Request:
     wait: bool = False
 
     @classmethod
-    def parse(cls, line: bytes) -> "Request":
+    def parse(cls, line: bytes) -> Request:
         try:
             data = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -52,7 +52,7 @@ class Reply:
     stream: Optional[Callable] = field(default=None, compare=False)
 
     @classmethod
-    def failure(cls, err: BaseException) -> "Reply":
+    def failure(cls, err: BaseException) -> Reply:
         status = getattr(err, "exit_status", ExitStatus.ERROR)
         return cls(False, first_line(err), int(status))
 
@@ -85,7 +85,7 @@ class LineReader:
         while True:
             nl = self._buf.find(b"\n")
             if nl >= 0:
-                line, self._buf = self._buf[:nl], self._buf[nl + 1:]
+                line, self._buf = self._buf[:nl], self._buf[nl + 1 :]
                 if len(line) > self.limit:
                     raise LineTooLong()
                 return line

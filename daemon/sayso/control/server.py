@@ -17,8 +17,6 @@ requests get an error reply.  Nothing here ever stops the daemon except
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import os
 import select
@@ -26,7 +24,6 @@ import socket
 import struct
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -93,7 +90,7 @@ class ControlServer:
                 return
             try:
                 conn, _ = sock.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 if self._stop.is_set():
@@ -149,7 +146,9 @@ class ControlServer:
             return
         try:
             left = threading.Event()
-            threading.Thread(target=_wait_gone, args=(conn, left, self._stop), daemon=True, name="control-watch").start()
+            threading.Thread(
+                target=_wait_gone, args=(conn, left, self._stop), daemon=True, name="control-watch"
+            ).start()
             conn.settimeout(10.0)  # a client that stops reading is dropped, never blocks the daemon
 
             def write_line(text: str) -> None:
@@ -205,7 +204,9 @@ def _clear_stale(path: Path) -> None:
         return
     finally:
         probe.close()
-    raise AlreadyRunningError(f"another sayso daemon is already running ({path} answers); stop it first ('sayso ctl quit')")
+    raise AlreadyRunningError(
+        f"another sayso daemon is already running ({path} answers); stop it first ('sayso ctl quit')"
+    )
 
 
 def peer_uid(conn: socket.socket) -> Optional[int]:

@@ -25,15 +25,47 @@ MODIFIERS = {
     "cmd": ("cmd", "cmd_l", "cmd_r"),
 }
 _ALIASES = {
-    "control": "ctrl", "ctl": "ctrl", "option": "alt", "super": "cmd", "win": "cmd", "meta": "cmd",
-    "escape": "esc", "return": "enter", "del": "delete", "ins": "insert", "pgup": "page_up",
-    "pgdn": "page_down", "altgr": "alt_gr", "spacebar": "space", "control_l": "ctrl_l",
-    "control_r": "ctrl_r", "super_l": "cmd_l", "super_r": "cmd_r",
+    "control": "ctrl",
+    "ctl": "ctrl",
+    "option": "alt",
+    "super": "cmd",
+    "win": "cmd",
+    "meta": "cmd",
+    "escape": "esc",
+    "return": "enter",
+    "del": "delete",
+    "ins": "insert",
+    "pgup": "page_up",
+    "pgdn": "page_down",
+    "altgr": "alt_gr",
+    "spacebar": "space",
+    "control_l": "ctrl_l",
+    "control_r": "ctrl_r",
+    "super_l": "cmd_l",
+    "super_r": "cmd_r",
 }
 _NAMED_KEYS = {
-    "space", "tab", "enter", "esc", "backspace", "delete", "insert", "home", "end", "page_up",
-    "page_down", "up", "down", "left", "right", "caps_lock", "num_lock", "scroll_lock", "pause",
-    "print_screen", "menu",
+    "space",
+    "tab",
+    "enter",
+    "esc",
+    "backspace",
+    "delete",
+    "insert",
+    "home",
+    "end",
+    "page_up",
+    "page_down",
+    "up",
+    "down",
+    "left",
+    "right",
+    "caps_lock",
+    "num_lock",
+    "scroll_lock",
+    "pause",
+    "print_screen",
+    "menu",
 } | {f"f{i}" for i in range(1, 25)}
 _SIDE_OF = {side: generic for generic, sides in MODIFIERS.items() for side in sides}
 _CHAR_NAMES = {"plus": "+", "minus": "-", "comma": ",", "period": ".", "slash": "/"}
@@ -171,7 +203,9 @@ class ChordMatcher:
     def key_up(self, key: str) -> None:
         self.held.discard(key)
         for name, binding in list(self.active.items()):
-            ends = key == binding.key or (binding.lone_modifier and binding.key in MODIFIERS and key in MODIFIERS[binding.key])
+            ends = key == binding.key or (
+                binding.lone_modifier and binding.key in MODIFIERS and key in MODIFIERS[binding.key]
+            )
             if not ends and key in _SIDE_OF:
                 ends = any(_mod_satisfied(m, {key}) for m in binding.modifiers) and not all(
                     _mod_satisfied(m, self.held) for m in binding.modifiers
@@ -204,7 +238,9 @@ class PressMode:
     push-to-talk.
     """
 
-    def __init__(self, mode: str, tap_ms: int, start: Callable[[], None], stop: Callable[[], None], clock=time.monotonic):
+    def __init__(
+        self, mode: str, tap_ms: int, start: Callable[[], None], stop: Callable[[], None], clock=time.monotonic
+    ):
         self.mode = mode
         self.tap_s = tap_ms / 1000.0
         self.start, self.stop = start, stop

@@ -14,16 +14,26 @@ import re
 import sys
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from .errors import ConfigError
 from .config_remote import RemoteSpeakConfig, RemoteSttConfig, ServeConfig  # noqa: F401  (re-exported)
 from .config_types import (  # noqa: F401  (re-exported: the section types)
-    GeneralConfig, HotkeysConfig, AudioConfig, SttConfig, DictateConfig, OutputConfig, SpeakConfig, RewriteActionConfig, RewriteConfig, NotifyConfig, Config,
+    AudioConfig,
+    Config,
+    DictateConfig,
+    GeneralConfig,
+    HotkeysConfig,
+    NotifyConfig,
+    OutputConfig,
+    RewriteActionConfig,
+    RewriteConfig,
+    SpeakConfig,
+    SttConfig,
 )
+from .errors import ConfigError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,7 +119,7 @@ class _Where:
     text: str
     keys: tuple = ()
 
-    def child(self, key: str) -> "_Where":
+    def child(self, key: str) -> _Where:
         return _Where(self.name, self.text, self.keys + (key,))
 
     @property
@@ -230,9 +240,14 @@ def _convert(tp: Any, value: Any, where: _Where) -> Any:
 
 
 def _tname(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _suggest(word: str, names: set) -> Optional[str]:
@@ -244,12 +259,14 @@ def _suggest(word: str, names: set) -> Optional[str]:
 
 def _check_semantics(cfg: Config, where: _Where) -> None:
     """Checks beyond types (hotkeys parse, rewrite actions make sense)."""
+    from .config_remote import validate_sections
     from .rewrite_actions import validate_rewrite_config
 
-    from .config_remote import validate_sections
-
     _check_hotkeys(cfg, where)
-    for check in (lambda: validate_rewrite_config(cfg.rewrite), lambda: validate_sections(cfg.stt, cfg.speak, cfg.serve)):
+    for check in (
+        lambda: validate_rewrite_config(cfg.rewrite),
+        lambda: validate_sections(cfg.stt, cfg.speak, cfg.serve),
+    ):
         try:
             check()
         except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
@@ -267,7 +284,9 @@ def _check_hotkeys(cfg: Config, where: _Where) -> None:
     for action, value in cfg.hotkeys.actions.items():
         _parse_or_raise(parse_binding, value, hk.child("actions").child(action))
     for name, action in cfg.rewrite.actions.items():
-        _parse_or_raise(parse_binding, action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey"))
+        _parse_or_raise(
+            parse_binding, action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey")
+        )
     for key in ("paste_keys", "copy_keys", "terminal_paste_keys"):
         _parse_or_raise(parse_binding, getattr(cfg.output, key), where.child("output").child(key))
 

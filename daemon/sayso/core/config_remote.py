@@ -101,17 +101,17 @@ def _choose(engine: str, fallback: str, installed: Collection[str], section: str
             return "wyoming"
         if fallback == "local" and local_module in installed:
             return "local"
-        raise ConfigError(f"{section}.engine = \"wyoming\" needs the PyPI package wyoming (pip install wyoming)")
+        raise ConfigError(f'{section}.engine = "wyoming" needs the PyPI package wyoming (pip install wyoming)')
     if engine != "local":
         raise ConfigError(f"{section}.engine: must be one of 'local', 'wyoming', 'openai', got {engine!r}")
     if local_module not in installed:
         package = "faster-whisper" if local_module == "faster_whisper" else "piper-tts"
-        raise ConfigError(f"{section}.engine = \"local\" needs the PyPI package {package}")
+        raise ConfigError(f'{section}.engine = "local" needs the PyPI package {package}')
     return "local"
 
 
 def choose_stt(cfg: RemoteSttConfig, installed: Collection[str]) -> str:
-    """"local", "wyoming" or "openai" for *cfg* given the importable modules.
+    """ "local", "wyoming" or "openai" for *cfg* given the importable modules.
 
     A Wyoming engine whose package is missing falls back to the local one
     when ``fallback = "local"`` (the caller should say so once); otherwise
@@ -142,8 +142,8 @@ def validate(cfg: object, section: str) -> None:
 def check_address(cfg: object, section: str) -> None:
     """The configured engine's address parses and may be used (loopback unless
     ``allow_remote``): a ConfigError naming the key otherwise.  Pure: no DNS."""
-    from .errors import RemoteNotAllowed
     from .endpoints import HTTP_SCHEMES, WYOMING_SCHEMES, check_endpoint
+    from .errors import RemoteNotAllowed
 
     engine = getattr(cfg, "engine", "local")
     if engine == "local":

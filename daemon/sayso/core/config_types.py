@@ -8,10 +8,9 @@ line hold. :mod:`sayso.core.config` loads and validates it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from .config_remote import RemoteSpeakConfig, RemoteSttConfig, ServeConfig
-
 
 # --------------------------------------------------------------------------
 # Sections
@@ -78,7 +77,18 @@ class OutputConfig:
     copy_keys: str = "<ctrl>+c"
     terminal_paste_keys: str = "<shift>+<insert>"
     terminal_classes: list[str] = field(
-        default_factory=lambda: ["xterm", "urxvt", "gnome-terminal", "konsole", "alacritty", "kitty", "foot", "terminator", "tilix", "st"]
+        default_factory=lambda: [
+            "xterm",
+            "urxvt",
+            "gnome-terminal",
+            "konsole",
+            "alacritty",
+            "kitty",
+            "foot",
+            "terminator",
+            "tilix",
+            "st",
+        ]
     )
     restore_delay_ms: int = 300
     modifier_timeout_s: float = 3.0

@@ -113,7 +113,7 @@ def _verify(path: Path, remote: RemoteFile) -> None:
         path.unlink(missing_ok=True)
         extra = f", {size} bytes instead of {remote.size}" if remote.size and size != remote.size else ""
         raise ModelError(
-            f"checksum mismatch for {remote.name} (sha256 {got[:12]}… instead of {remote.sha256[:12].lower()}…{extra}); "
+            f"checksum mismatch for {remote.name} (sha256 {got[:12]}… instead of {remote.sha256[:12].lower()}…{extra}); "  # noqa: E501  (one message, kept greppable)
             "the download was discarded"
         )
 
@@ -181,10 +181,14 @@ def _download_url(remote: RemoteFile, part: Path, progress: bool) -> Path:
                     out.write(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
-            except (http.client.IncompleteRead, ConnectionError, socket.timeout) as err:
-                raise ModelError(f"download of {remote.name} interrupted ({_reason(err)}); run it again to resume") from None
+            except (TimeoutError, http.client.IncompleteRead, ConnectionError) as err:
+                raise ModelError(
+                    f"download of {remote.name} interrupted ({_reason(err)}); run it again to resume"
+                ) from None
         if length and received < length:
-            raise ModelError(f"download of {remote.name} interrupted ({received} of {length} bytes); run it again to resume")
+            raise ModelError(
+                f"download of {remote.name} interrupted ({received} of {length} bytes); run it again to resume"
+            )
     return part
 
 
@@ -246,7 +250,9 @@ def _download_hf(remote: RemoteFile, local_dir: Path, progress: bool, endpoint: 
 
 def _preflight(remote: RemoteFile, endpoint: Optional[str]) -> None:
     """Fail fast when the hub cannot be reached at all (huggingface_hub retries for ~25 s)."""
-    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")):
+    if any(
+        os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    ):
         return  # reachability goes through the proxy: let huggingface_hub find out
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         raise ModelError(f"cannot download {remote.name}: HF_HUB_OFFLINE is set")
@@ -271,7 +277,9 @@ def _hf_error(remote: RemoteFile, err: Exception) -> ModelError:
     if isinstance(err, (hf.LocalEntryNotFoundError, hf.OfflineModeIsEnabled)):  # before EntryNotFoundError: a subclass
         return _network_error(remote, "the hub is unreachable")
     if isinstance(err, hf.GatedRepoError):
-        return ModelError(f"{remote.repo_id} is gated on Hugging Face: accept its licence on the model page and set HF_TOKEN")
+        return ModelError(
+            f"{remote.repo_id} is gated on Hugging Face: accept its licence on the model page and set HF_TOKEN"
+        )
     if isinstance(err, (hf.RepositoryNotFoundError, hf.RevisionNotFoundError, hf.EntryNotFoundError)):
         return ModelError(f"cannot download {remote.name}: {where}@{remote.revision[:12]} was not found on the hub")
     if isinstance(err, hf.HfHubHTTPError):

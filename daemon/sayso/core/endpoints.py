@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .errors import RemoteNotAllowed
+from .errors import ConfigError, RemoteNotAllowed
 
 WYOMING_SCHEMES = ("tcp", "unix")
 HTTP_SCHEMES = ("http", "https")

@@ -23,7 +23,6 @@ from typing import Iterator, Optional, Protocol, runtime_checkable
 import numpy as np
 
 
-
 @dataclass
 class Segment:
     start: float

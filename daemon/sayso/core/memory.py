@@ -31,7 +31,7 @@ def _libc() -> Optional[ctypes.CDLL]:
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim, libc.mallopt  # glibc only
+        libc.malloc_trim, libc.mallopt  # noqa: B018  (glibc only: AttributeError elsewhere)
         return libc
     except (OSError, AttributeError):  # musl and others
         return None

@@ -84,7 +84,7 @@ class Action:
     def translates(self) -> bool:
         return self.name == "translate"
 
-    def for_language(self, language: str) -> "Action":
+    def for_language(self, language: str) -> Action:
         """This action with ``{language}`` in its prompt filled in."""
         return replace(self, prompt=self.prompt.replace("{language}", language or "English"))
 

@@ -66,7 +66,7 @@ class Clipboard:
     name = "base"
 
     @staticmethod
-    def detect(session: str = "auto", env=os.environ) -> "Clipboard":
+    def detect(session: str = "auto", env=os.environ) -> Clipboard:
         if session == "auto":
             session = detect_session(env)
         if session == "wayland" and shutil.which("wl-paste") and shutil.which("wl-copy"):
@@ -150,13 +150,15 @@ class XclipClipboard(Clipboard):
     def read_target(self, target: str, selection: str = "clipboard") -> bytes:
         proc = _run(["xclip", "-selection", selection, "-o", "-t", target], "reading the clipboard")
         if proc.returncode != 0:
-            raise ClipboardError(f"cannot read {target} from the {selection}: {proc.stderr.decode(errors='replace').strip()}")
+            raise ClipboardError(
+                f"cannot read {target} from the {selection}: {proc.stderr.decode(errors='replace').strip()}"
+            )
         return proc.stdout
 
     def write_target(self, data: bytes, target: Optional[str], selection: str = "clipboard") -> None:
         self.serve(data, target, selection)
 
-    def serve(self, data: bytes, target: Optional[str] = None, selection: str = "clipboard") -> "XclipOwner":
+    def serve(self, data: bytes, target: Optional[str] = None, selection: str = "clipboard") -> XclipOwner:
         """Own the selection with *data*; returns once xclip owns it.
 
         The owner serves until another client takes the selection, also after
@@ -239,7 +241,9 @@ class WaylandClipboard(Clipboard):
     def read_target(self, target: str, selection: str = "clipboard") -> bytes:
         proc = _run(["wl-paste", "--no-newline", "--type", target, *self._sel(selection)], "reading the clipboard")
         if proc.returncode != 0:
-            raise ClipboardError(f"cannot read {target} from the {selection}: {proc.stderr.decode(errors='replace').strip()}")
+            raise ClipboardError(
+                f"cannot read {target} from the {selection}: {proc.stderr.decode(errors='replace').strip()}"
+            )
         return proc.stdout
 
     def write_target(self, data: bytes, target: Optional[str], selection: str = "clipboard") -> None:
@@ -248,7 +252,9 @@ class WaylandClipboard(Clipboard):
             return
         cmd = ["wl-copy", *self._sel(selection), "--type", target or "text/plain;charset=utf-8"]
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
         except FileNotFoundError:
             raise ClipboardError("wl-copy is not installed") from None
         proc.communicate(data, timeout=_TIMEOUT)  # wl-copy forks its server and returns

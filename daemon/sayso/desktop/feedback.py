@@ -103,8 +103,7 @@ class DesktopNotifier(Notifier):
         body = escape_markup(body if len(body) <= MAX_BODY else body[: MAX_BODY - 1] + "…")
         hints = {"urgency": ("y", URGENCY.get(urgency, 1)), "desktop-entry": ("s", APP_NAME)}
         replaces = self._ids.get(summary, 0)
-        msg = new_method_call(addr, "Notify", "susssasa{sv}i",
-                              (APP_NAME, replaces, ICON, summary, body, [], hints, -1))
+        msg = new_method_call(addr, "Notify", "susssasa{sv}i", (APP_NAME, replaces, ICON, summary, body, [], hints, -1))
         note_id = int(unwrap_msg(self._conn.send_and_get_reply(msg, timeout=3.0))[0])
         self._ids[summary] = note_id
         return note_id

@@ -2,7 +2,8 @@
 
 Methods: ``type`` (synthetic key presses: XTEST on X11, wtype, the
 RemoteDesktop portal or ydotool on Wayland, pynput elsewhere), ``portal``
-(keysyms through the RemoteDesktop portal, :mod:`sayso.desktop.portal.remote`), ``paste`` (clipboard + Ctrl+V or Shift+Insert,
+(keysyms through the RemoteDesktop portal, :mod:`sayso.desktop.portal.remote`),
+``paste`` (clipboard + Ctrl+V or Shift+Insert,
 then the user's clipboard restored byte-exact once the target has read it)
 and ``auto``.
 """
@@ -15,11 +16,11 @@ import subprocess
 import time
 from typing import Optional
 
-from .clipboard import Clipboard, XclipClipboard
-from ..core.config import OutputConfig
-from ..core.errors import OutputError, SaysoError
 from ..core.chords import parse_binding
+from ..core.config import OutputConfig
 from ..core.edit import Edit
+from ..core.errors import OutputError, SaysoError
+from .clipboard import Clipboard, XclipClipboard
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,8 +53,13 @@ class Output:
         if self.session == "x11":
             order = {"auto": ["type", "paste"], "type": ["type"], "paste": ["paste"], "xdotool": ["xdotool"]}
         elif self.session == "wayland":
-            order = {"auto": ["wtype", "portal", "ydotool", "paste"], "type": ["wtype", "portal", "ydotool"],
-                     "paste": ["paste"], "wtype": ["wtype"], "ydotool": ["ydotool"]}
+            order = {
+                "auto": ["wtype", "portal", "ydotool", "paste"],
+                "type": ["wtype", "portal", "ydotool"],
+                "paste": ["paste"],
+                "wtype": ["wtype"],
+                "ydotool": ["ydotool"],
+            }
         else:
             order = {"auto": ["pynput", "paste"], "type": ["pynput"], "paste": ["paste"]}
         return order.get(m, [m])
@@ -132,8 +138,9 @@ class Output:
         if key in self._warned or self.notifier is None:
             return
         self._warned.add(key)
-        self.notifier.notify(f"sayso typed with {method} instead", "; ".join(errors) + ". Run 'sayso doctor'.",
-                             urgency="normal")
+        self.notifier.notify(
+            f"sayso typed with {method} instead", "; ".join(errors) + ". Run 'sayso doctor'.", urgency="normal"
+        )
 
     def _insert_type(self, edit: Edit) -> None:
         if self.session != "x11":
@@ -265,8 +272,11 @@ class Output:
                 if _NO_VIRTUAL_KEYBOARD not in str(err).lower() or not (shutil.which("ydotool") or self._portal_keys()):
                     raise
                 self._unusable["wtype"] = "the compositor lacks the virtual keyboard protocol"
-                _LOGGER.warning("wtype cannot send keys here (%s); using %s", err,
-                                "the portal" if self._portal_keys() else "ydotool")
+                _LOGGER.warning(
+                    "wtype cannot send keys here (%s); using %s",
+                    err,
+                    "the portal" if self._portal_keys() else "ydotool",
+                )
         if self._portal_keys():
             try:
                 self._portal_call(lambda kb: kb.press_keys(_chord_text(modifiers, key)))
@@ -283,8 +293,18 @@ class Output:
 _WTYPE_SETTLE_MS = "30"
 _NO_VIRTUAL_KEYBOARD = "virtual keyboard protocol"
 #: Linux input key codes (input-event-codes.h) for the chords sayso sends with ydotool
-_LINUX_KEYCODES = {"ctrl": 29, "shift": 42, "alt": 56, "cmd": 125, "v": 47, "c": 46, "insert": 110,
-                   "backspace": 14, "enter": 28, "space": 57}
+_LINUX_KEYCODES = {
+    "ctrl": 29,
+    "shift": 42,
+    "alt": 56,
+    "cmd": 125,
+    "v": 47,
+    "c": 46,
+    "insert": 110,
+    "backspace": 14,
+    "enter": 28,
+    "space": 57,
+}
 
 
 def _chord_text(modifiers, key: str) -> str:

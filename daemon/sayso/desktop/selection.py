@@ -11,8 +11,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Optional
 
-from ..core.rewrite_actions import Action
 from ..core.errors import CancelledError, InputError, SaysoError
+from ..core.rewrite_actions import Action
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..rewrite.rewriter import Rewriter, RewriteResult
@@ -22,7 +22,7 @@ COPY_WAIT_S = 1.0
 PASTE_WAIT_S = 2.0
 
 
-def replace_selection(rw: "Rewriter", act: Action, engine: Optional[str]) -> "RewriteResult":
+def replace_selection(rw: Rewriter, act: Action, engine: Optional[str]) -> RewriteResult:
     clipboard = rw.clipboard
     saved = clipboard.snapshot()
     try:
@@ -39,7 +39,7 @@ def replace_selection(rw: "Rewriter", act: Action, engine: Optional[str]) -> "Re
         _restore(clipboard, saved)
 
 
-def _copy_selection(rw: "Rewriter") -> str:
+def _copy_selection(rw: Rewriter) -> str:
     """Empty the clipboard, press copy, wait for the selection to arrive."""
     clipboard = rw.clipboard
     clipboard.clear()
@@ -56,7 +56,7 @@ def _copy_selection(rw: "Rewriter") -> str:
         time.sleep(0.05)
 
 
-def _paste(rw: "Rewriter", text: str) -> None:
+def _paste(rw: Rewriter, text: str) -> None:
     """Offer *text* on the clipboard, press paste, wait until it was taken."""
     clipboard = rw.clipboard
     serve = getattr(clipboard, "serve", None)

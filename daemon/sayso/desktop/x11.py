@@ -20,12 +20,35 @@ _LOGGER = logging.getLogger(__name__)
 
 _SPECIAL = {"\n": "Return", "\t": "Tab", "\b": "BackSpace"}
 _KEY_NAMES = {
-    "ctrl": "Control_L", "ctrl_l": "Control_L", "ctrl_r": "Control_R", "alt": "Alt_L", "alt_l": "Alt_L",
-    "alt_r": "Alt_R", "shift": "Shift_L", "shift_l": "Shift_L", "shift_r": "Shift_R", "cmd": "Super_L",
-    "cmd_l": "Super_L", "cmd_r": "Super_R", "space": "space", "enter": "Return", "esc": "Escape",
-    "tab": "Tab", "backspace": "BackSpace", "delete": "Delete", "insert": "Insert", "home": "Home",
-    "end": "End", "page_up": "Prior", "page_down": "Next", "up": "Up", "down": "Down", "left": "Left",
-    "right": "Right", "alt_gr": "ISO_Level3_Shift", "menu": "Menu",
+    "ctrl": "Control_L",
+    "ctrl_l": "Control_L",
+    "ctrl_r": "Control_R",
+    "alt": "Alt_L",
+    "alt_l": "Alt_L",
+    "alt_r": "Alt_R",
+    "shift": "Shift_L",
+    "shift_l": "Shift_L",
+    "shift_r": "Shift_R",
+    "cmd": "Super_L",
+    "cmd_l": "Super_L",
+    "cmd_r": "Super_R",
+    "space": "space",
+    "enter": "Return",
+    "esc": "Escape",
+    "tab": "Tab",
+    "backspace": "BackSpace",
+    "delete": "Delete",
+    "insert": "Insert",
+    "home": "Home",
+    "end": "End",
+    "page_up": "Prior",
+    "page_down": "Next",
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "alt_gr": "ISO_Level3_Shift",
+    "menu": "Menu",
 }
 
 
@@ -173,7 +196,7 @@ class XKeyboard:
 
     def chord(self, keys: Iterable[str]) -> None:
         """Press a chord given as binding key names, e.g. ["ctrl", "v"]."""
-        from Xlib import X, XK
+        from Xlib import XK, X
         from Xlib.ext import xtest
 
         codes = []
@@ -199,7 +222,6 @@ class XKeyboard:
             self.chord(["backspace"])
             if self.delay:
                 time.sleep(self.delay)
-
 
 
 class KeyWatch:
@@ -257,6 +279,7 @@ class KeyWatch:
             pass
         return self.touched
 
+
 class KeyGrabber:
     """Passive X grabs so the focused app never sees sayso's hotkeys.
 
@@ -280,7 +303,7 @@ class KeyGrabber:
 
     def grab(self, binding) -> bool:
         """Grab *binding*; False when it cannot be grabbed (left to the app)."""
-        from Xlib import X, XK, error
+        from Xlib import XK, X, error
 
         if binding.lone_modifier or any(m not in self._MASKS for m in binding.modifiers):
             return False

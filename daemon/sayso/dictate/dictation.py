@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..audio.capture import SAMPLE_RATE, Recorder, Recording
-from ..core.config import Config
-from ..core.errors import ModelError, SaysoError, first_line
-from .history import History
+from ..audio.vad import ends_in_speech
 from ..core.chords import parse_binding
+from ..core.config import Config
+from ..core.errors import ModelError, RemoteError, SaysoError, first_line
 from ..core.memory import release_freed_memory
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
+from .history import History
 from .postprocess import Composer, Edit
-from ..core.errors import RemoteError
-from ..audio.vad import ends_in_speech
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,8 +92,17 @@ class ModelSlot:
 
 
 class Dictation:
-    def __init__(self, config: Config, recorder: Recorder, model: ModelSlot, output: Output,
-                 notifier: Notifier, history: History, streamer=None, remote: Optional[RemoteStt] = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        recorder: Recorder,
+        model: ModelSlot,
+        output: Output,
+        notifier: Notifier,
+        history: History,
+        streamer=None,
+        remote: Optional[RemoteStt] = None,
+    ) -> None:
         self.config = config
         self.recorder = recorder
         self.model = model
@@ -253,16 +261,23 @@ class Dictation:
             _LOGGER.error("Cannot save the recording: %s", err.strerror or err)
             self.history.add("", delivered=False, error=message)
         self.notifier.cue("error")
-        self.notifier.notify("Speech server unavailable: recording kept",
-                             "Run 'sayso ctl dictate retry' to send it again.", urgency="critical")
+        self.notifier.notify(
+            "Speech server unavailable: recording kept",
+            "Run 'sayso ctl dictate retry' to send it again.",
+            urgency="critical",
+        )
         self.last_error = message
         return None
 
     def _kept(self, take: _Take) -> DictationResult:
         if take.watch is not None:
             take.watch.stop()
-        return DictationResult(take.shown or "", "failed", take.method,
-                               error=f"{self.last_error}; the recording is kept: sayso ctl dictate retry")
+        return DictationResult(
+            take.shown or "",
+            "failed",
+            take.method,
+            error=f"{self.last_error}; the recording is kept: sayso ctl dictate retry",
+        )
 
     def retry(self) -> concurrent.futures.Future:
         """Transcribe the newest kept recording again (``sayso ctl dictate retry``) and type it."""
@@ -375,7 +390,9 @@ class Dictation:
         _LOGGER.error("%s", take.error)
         _LOGGER.info("The dictated text (%d characters) is kept: see 'sayso history'", len(final))
         self.notifier.cue("error")
-        self.notifier.notify("Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical")
+        self.notifier.notify(
+            "Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical"
+        )
         self.last_error = take.error
         return DictationResult(take.shown or "", "failed", take.method, error=take.error)
 

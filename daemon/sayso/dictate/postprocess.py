@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.edit import Edit  # noqa: F401  (re-exported)
 from ..core.config import DictateConfig
+from ..core.edit import Edit  # noqa: F401  (re-exported)
 
 _COMMANDS = [  # (pattern, replacement); punctuation Whisper adds around them is dropped
     (re.compile(r"[ \t]*\bnew paragraph\b[.,;:!?]*[ \t]*", re.I), "\n\n"),
@@ -35,7 +35,7 @@ def remove_fillers(text: str, fillers: list) -> str:
 def _capitalize_first(text: str) -> str:
     for i, ch in enumerate(text):
         if ch.isalpha():
-            return text[:i] + ch.upper() + text[i + 1:]
+            return text[:i] + ch.upper() + text[i + 1 :]
     return text
 
 

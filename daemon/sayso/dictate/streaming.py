@@ -41,8 +41,8 @@ from typing import Callable, List, Optional
 
 import numpy as np
 
-from .engines.faster_whisper import SAMPLE_RATE, Segment, Transcript
 from ..audio.vad import WINDOW, IncrementalVad
+from .engines.faster_whisper import SAMPLE_RATE, Segment, Transcript
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,16 +75,16 @@ class _Session:
         add = sum(len(b) for b in blocks)
         if self.length + add > len(self.buffer):
             grown = np.zeros(max(2 * len(self.buffer), self.length + add), np.float32)
-            grown[:self.length] = self.buffer[:self.length]
+            grown[: self.length] = self.buffer[: self.length]
             self.buffer = grown
         for b in blocks:
-            self.buffer[self.length:self.length + len(b)] = b
+            self.buffer[self.length : self.length + len(b)] = b
             self.length += len(b)
         self.vad.extend(self.audio)
 
     @property
     def audio(self) -> np.ndarray:
-        return self.buffer[:self.length]
+        return self.buffer[: self.length]
 
     def stable_text(self) -> str:
         return " ".join(self.context + self.stable)
@@ -281,12 +281,17 @@ class StreamingTranscriber:
     def _pass(self, model, session: _Session, end: int) -> Hypothesis:
         """Transcribe the buffer up to *end*, as the final call would."""
         started = time.perf_counter()
-        transcript = model.transcribe(session.audio[session.base:end], context=session.prompt(self.prompt_chars),
-                                      check_speech=False)
+        transcript = model.transcribe(
+            session.audio[session.base : end], context=session.prompt(self.prompt_chars), check_speech=False
+        )
         session.passes += 1
         session.last_pass = (started, time.perf_counter(), (end - session.base) / SAMPLE_RATE)
-        _LOGGER.debug("Streaming pass %.1f-%.1f s: %.3f s", session.base / SAMPLE_RATE, end / SAMPLE_RATE,
-                      session.last_pass[1] - started)
+        _LOGGER.debug(
+            "Streaming pass %.1f-%.1f s: %.3f s",
+            session.base / SAMPLE_RATE,
+            end / SAMPLE_RATE,
+            session.last_pass[1] - started,
+        )
         words, ends = _timed_words(transcript.segments)
         return Hypothesis(words, ends, end, transcript.segments)
 
@@ -301,7 +306,7 @@ class StreamingTranscriber:
         horizon = (hyp.end - session.base) / SAMPLE_RATE - self.margin_s
         while n > 0 and hyp.ends[n - 1] > horizon:
             n -= 1
-        if n <= len(session.stable) or hyp.words[:len(session.stable)] != session.stable:
+        if n <= len(session.stable) or hyp.words[: len(session.stable)] != session.stable:
             return False
         session.stable = hyp.words[:n]
         return True
@@ -350,14 +355,21 @@ class StreamingTranscriber:
         return Transcript(text, _shift(hyp.segments, session.base / SAMPLE_RATE), duration=len(full) / SAMPLE_RATE), how
 
     def _note(self, session: Optional[_Session], how: str, t0: float, waited: float) -> None:
-        self.last_stats = {"how": how, "waited_s": round(waited, 4), "total_s": round(time.perf_counter() - t0, 4),
-                           "passes": session.passes if session else 0,
-                           "stable_words": len(session.context + session.stable) if session else 0,
-                           "trimmed_s": round(session.base / SAMPLE_RATE, 2) if session else 0.0}
+        self.last_stats = {
+            "how": how,
+            "waited_s": round(waited, 4),
+            "total_s": round(time.perf_counter() - t0, 4),
+            "passes": session.passes if session else 0,
+            "stable_words": len(session.context + session.stable) if session else 0,
+            "trimmed_s": round(session.base / SAMPLE_RATE, 2) if session else 0.0,
+        }
         if session is not None and session.last_pass:  # the last pass relative to the release
             started, ended, seconds = session.last_pass
-            self.last_stats.update(last_pass_start_s=round(started - t0, 4), last_pass_s=round(ended - started, 4),
-                                   last_pass_audio_s=round(seconds, 2))
+            self.last_stats.update(
+                last_pass_start_s=round(started - t0, 4),
+                last_pass_s=round(ended - started, 4),
+                last_pass_audio_s=round(seconds, 2),
+            )
         _LOGGER.debug("Streaming finish: %s", self.last_stats)
 
 
@@ -366,11 +378,11 @@ def _sync(session: _Session, blocks: list, full: np.ndarray) -> bool:
     (then nothing the worker did may be used)."""
     if blocks:
         session.append(blocks)
-    if session.length > len(full) or not np.array_equal(session.audio, full[:session.length]):
+    if session.length > len(full) or not np.array_equal(session.audio, full[: session.length]):
         _LOGGER.warning("The streamed audio differs from the recording; transcribing it whole")
         return False
     if session.length < len(full):
-        session.append([np.asarray(full[session.length:], dtype=np.float32)])
+        session.append([np.asarray(full[session.length :], dtype=np.float32)])
     return True
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Mapping, Optional
+from typing import Mapping, Optional
 
-from ..core.config import Config, load_config, parse_config_text
-from ..core.errors import ExitStatus, SaysoError
+from ..core.config import Config
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 SILENCE_DBFS = -60.0
-INPUT_GROUP_FIX = ("add yourself to the 'input' group: sudo usermod -aG input $USER, then log out and in "
-                   "(or use hotkeys.backend = \"external\" with desktop shortcuts)")
+INPUT_GROUP_FIX = (
+    "add yourself to the 'input' group: sudo usermod -aG input $USER, then log out and in "
+    '(or use hotkeys.backend = "external" with desktop shortcuts)'
+)
 
 
 @dataclass
@@ -65,9 +64,9 @@ def level_dbfs(audio) -> float:
 
 def record_level(config: Config, seconds: float = 1.0) -> tuple:
     """Record *seconds* through the daemon's own capture path; (dBFS, device name)."""
-    from ..audio.capture import Recorder, resolve_device
-
     import sounddevice as sd
+
+    from ..audio.capture import Recorder, resolve_device
 
     device = resolve_device(config.audio.input_device, "input")
     name = sd.query_devices(device, "input")["name"] if device is not None else "system default"

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import shutil
 
-from .base import (FAIL, INPUT_GROUP_FIX, OK, SILENCE_DBFS, WARN, Check, Context, device_names, first_line, now,
-                     record_level, run_tool)
 from ..core.errors import SaysoError
+from .base import (
+    FAIL,
+    INPUT_GROUP_FIX,
+    OK,
+    SILENCE_DBFS,
+    WARN,
+    Check,
+    Context,
+    device_names,
+    first_line,
+    now,
+    record_level,
+    run_tool,
+)
 
-IMPORT_ENV_FIX = ("start sayso from your desktop session; for the service run "
-                  "'systemctl --user import-environment DISPLAY WAYLAND_DISPLAY XDG_SESSION_TYPE'")
+IMPORT_ENV_FIX = (
+    "start sayso from your desktop session; for the service run "
+    "'systemctl --user import-environment DISPLAY WAYLAND_DISPLAY XDG_SESSION_TYPE'"
+)
 
 
 def check_session(ctx: Context) -> Check:
@@ -22,7 +36,9 @@ def check_session(ctx: Context) -> Check:
         return Check("session", OK, f"wayland ({env['WAYLAND_DISPLAY']}, {desktop}{xw})")
     if ctx.session == "x11":
         if not env.get("DISPLAY"):
-            return Check("session", FAIL, "no graphical session: DISPLAY and WAYLAND_DISPLAY are not set", IMPORT_ENV_FIX)
+            return Check(
+                "session", FAIL, "no graphical session: DISPLAY and WAYLAND_DISPLAY are not set", IMPORT_ENV_FIX
+            )
         return Check("session", OK, f"x11 (DISPLAY={env['DISPLAY']}, {desktop})")
     return Check("session", OK, ctx.session)
 
@@ -42,7 +58,9 @@ def check_hotkeys(ctx: Context) -> Check:
 
     backend = ctx.config.hotkeys.backend
     if backend == "external":
-        return Check("hotkeys", OK, "external: bind keys to 'sayso ctl dictate start|stop' in your desktop (docs/desktop.md)")
+        return Check(
+            "hotkeys", OK, "external: bind keys to 'sayso ctl dictate start|stop' in your desktop (docs/desktop.md)"
+        )
     wayland = ctx.session == "wayland"
     if backend == "portal" or (backend == "auto" and wayland):
         portal = _portal_hotkeys(ctx)
@@ -53,9 +71,15 @@ def check_hotkeys(ctx: Context) -> Check:
         if why is None:
             return Check("hotkeys", OK, "evdev: keyboards in /dev/input are readable")
         if backend == "evdev":
-            return Check("hotkeys", FAIL, f"evdev: {why}", INPUT_GROUP_FIX if "permission" in why else "see the message")
-        return Check("hotkeys", WARN, f"auto on Wayland: evdev not usable ({why}); pynput only sees XWayland windows",
-                     INPUT_GROUP_FIX)
+            return Check(
+                "hotkeys", FAIL, f"evdev: {why}", INPUT_GROUP_FIX if "permission" in why else "see the message"
+            )
+        return Check(
+            "hotkeys",
+            WARN,
+            f"auto on Wayland: evdev not usable ({why}); pynput only sees XWayland windows",
+            INPUT_GROUP_FIX,
+        )
     why = PynputListener.is_available(ctx.env)
     if why is None and ctx.session == "x11":
         try:
@@ -65,7 +89,7 @@ def check_hotkeys(ctx: Context) -> Check:
         else:
             why = None if ext["RECORD"] else "the X server lacks the RECORD extension"
     if why:
-        return Check("hotkeys", FAIL, f"pynput: {why}", "use hotkeys.backend = \"evdev\" or \"external\"")
+        return Check("hotkeys", FAIL, f"pynput: {why}", 'use hotkeys.backend = "evdev" or "external"')
     return Check("hotkeys", OK, f"pynput ({'X RECORD' if ctx.session == 'x11' else ctx.session})")
 
 
@@ -77,8 +101,13 @@ def _portal_hotkeys(ctx: Context):
     if why is None:
         return Check("hotkeys", OK, "portal (GlobalShortcuts): press and release; the keys it bound are under 'daemon'")
     if ctx.config.hotkeys.backend == "portal":
-        return Check("hotkeys", FAIL, f"portal: {why}", "use a desktop with the GlobalShortcuts portal (KDE, GNOME 48+) "
-                     "or hotkeys.backend = \"external\" (docs/desktop.md)")
+        return Check(
+            "hotkeys",
+            FAIL,
+            f"portal: {why}",
+            "use a desktop with the GlobalShortcuts portal (KDE, GNOME 48+) "
+            'or hotkeys.backend = "external" (docs/desktop.md)',
+        )
     return None
 
 
@@ -101,15 +130,19 @@ def check_microphone(ctx: Context) -> Check:
         return Check("microphone", FAIL, str(err), fix)
     if level <= SILENCE_DBFS:
         shown = "digital silence" if level == float("-inf") else f"{level:.0f} dBFS"
-        return Check("microphone", WARN, f"{name}: 1 s recorded, but it is silent ({shown})",
-                     "unmute it or raise its input volume (pavucontrol / system settings), or pick another device")
+        return Check(
+            "microphone",
+            WARN,
+            f"{name}: 1 s recorded, but it is silent ({shown})",
+            "unmute it or raise its input volume (pavucontrol / system settings), or pick another device",
+        )
     return Check("microphone", OK, f"{name}: 1 s recorded, peak {level:.0f} dBFS")
 
 
 def check_speakers(ctx: Context) -> Check:
-    from ..audio.capture import resolve_device
-
     import sounddevice as sd
+
+    from ..audio.capture import resolve_device
 
     try:
         device = resolve_device(ctx.config.audio.output_device, "output")
@@ -144,8 +177,12 @@ def check_selection(ctx: Context) -> Check:
         proc = run_tool(["wl-paste", "--primary", "--list-types"], ctx.env)
         err = (proc.stderr or "").lower() if proc else "wl-paste missing"
         if proc is None or "not supported" in err:
-            return Check("selection", WARN, "the compositor has no primary selection",
-                         "read-aloud copies the selection instead (speak.selection_method = \"copy\")")
+            return Check(
+                "selection",
+                WARN,
+                "the compositor has no primary selection",
+                'read-aloud copies the selection instead (speak.selection_method = "copy")',
+            )
         return Check("selection", OK, "primary selection via wl-paste --primary")
     if ctx.session == "x11":
         return Check("selection", OK if shutil.which("xclip") else FAIL, "primary selection via xclip", "install xclip")
@@ -160,7 +197,7 @@ def check_typing(ctx: Context) -> Check:
             return Check("typing", FAIL, f"cannot open the X display: {first_line(str(err))}", IMPORT_ENV_FIX)
         if ext["XTEST"]:
             return Check("typing", OK, "XTEST" + (" (xdotool also present)" if shutil.which("xdotool") else ""))
-        return Check("typing", FAIL, "the X server lacks XTEST", "use output.method = \"paste\"")
+        return Check("typing", FAIL, "the X server lacks XTEST", 'use output.method = "paste"')
     if ctx.config.output.method == "portal":
         return _portal_typing(ctx)
     if ctx.session != "wayland":
@@ -173,7 +210,7 @@ def _portal_typing(ctx: Context) -> Check:
 
     why = PortalKeyboard.is_available(ctx.env)
     if why:
-        return Check("typing", FAIL, f"portal: {why}", "use output.method = \"auto\" (docs/desktop.md)")
+        return Check("typing", FAIL, f"portal: {why}", 'use output.method = "auto" (docs/desktop.md)')
     return Check("typing", OK, "portal (RemoteDesktop keyboard; the desktop asks once at the first dictation)")
 
 
@@ -185,13 +222,25 @@ def _wayland_typing(ctx: Context) -> Check:
     why = first_line(proc.stderr) if proc is not None else "wtype not found"
     portal = _portal_typing(ctx)
     if portal.status == OK:
-        return Check("typing", OK, f"wtype unusable ({why}); the RemoteDesktop portal will be used"
-                     + (", ydotool as fallback" if ydotool else ""))
+        return Check(
+            "typing",
+            OK,
+            f"wtype unusable ({why}); the RemoteDesktop portal will be used"
+            + (", ydotool as fallback" if ydotool else ""),
+        )
     if ydotool:
-        return Check("typing", WARN, f"wtype unusable ({why}); ydotool (uinput) will be used",
-                     "make sure ydotoold runs (systemctl --user enable --now ydotool) and /dev/uinput is writable")
-    return Check("typing", FAIL, f"no way to type: {why}; ydotool not found",
-                 "install wtype (wlroots/KDE) or ydotool + ydotoold (GNOME: no virtual keyboard protocol)")
+        return Check(
+            "typing",
+            WARN,
+            f"wtype unusable ({why}); ydotool (uinput) will be used",
+            "make sure ydotoold runs (systemctl --user enable --now ydotool) and /dev/uinput is writable",
+        )
+    return Check(
+        "typing",
+        FAIL,
+        f"no way to type: {why}; ydotool not found",
+        "install wtype (wlroots/KDE) or ydotool + ydotoold (GNOME: no virtual keyboard protocol)",
+    )
 
 
 def check_speech_model(ctx: Context) -> Check:
@@ -201,7 +250,9 @@ def check_speech_model(ctx: Context) -> Check:
     try:
         Transcriber.load(ctx.config.stt)
     except SaysoError as err:
-        return Check("speech model", FAIL, str(err), "set stt.model to 'bundled:tiny.en', a size name, or a model folder")
+        return Check(
+            "speech model", FAIL, str(err), "set stt.model to 'bundled:tiny.en', a size name, or a model folder"
+        )
     return Check("speech model", OK, f"{ctx.config.stt.model} loaded in {now() - t0:.1f} s")
 
 
@@ -239,7 +290,9 @@ def check_rewrite(ctx: Context) -> Check:
     finally:
         engines.close()
     if not found:
-        return Check("rewrite", WARN, "only Harper (English 'fix'); no language model for the other actions", NO_MODEL_HINT)
+        return Check(
+            "rewrite", WARN, "only Harper (English 'fix'); no language model for the other actions", NO_MODEL_HINT
+        )
     label = {"openai": f"server at {cfg.base_url}", "llama": "embedded model"}
     return Check("rewrite", OK, "Harper for 'fix'; " + " and ".join(label[f] for f in found) + " for the rest")
 
@@ -265,5 +318,9 @@ def check_daemon(ctx: Context) -> Check:
     hotkeys = reply.get("backends", {}).get("hotkeys")
     bound = reply.get("backends", {}).get("portal_shortcuts")
     if isinstance(bound, dict):  # what the desktop bound, which may differ from what sayso asked for
-        hotkeys = f"{hotkeys}: " + ", ".join(f"{k} {v}" for k, v in bound.items()) if bound else f"{hotkeys}: none bound"
-    return Check("daemon", OK, f"running (pid {reply.get('pid')}, {reply.get('state')}, hotkeys {hotkeys}), socket {path}")
+        hotkeys = (
+            f"{hotkeys}: " + ", ".join(f"{k} {v}" for k, v in bound.items()) if bound else f"{hotkeys}: none bound"
+        )
+    return Check(
+        "daemon", OK, f"running (pid {reply.get('pid')}, {reply.get('state')}, hotkeys {hotkeys}), socket {path}"
+    )

@@ -7,17 +7,13 @@ check is itself reported as a FAIL line.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
-from ..core.config import Config, load_config, parse_config_text
+from ..core.config import load_config, parse_config_text
 from ..core.errors import ExitStatus, SaysoError
 from .base import FAIL, OK, WARN, Check, Context  # noqa: F401  (re-exported)
+
 
 def main(config_path: Optional[Path] = None, load_models: bool = True, env: Mapping[str, str] = os.environ) -> int:
     failed = False
@@ -37,8 +33,15 @@ def run_checks(config_path: Optional[Path], env: Mapping[str, str], load_models:
     ctx = Context(config, env, session, load_models)
     from . import checks as dc
 
-    checks: list = [dc.check_session, dc.check_hotkeys, dc.check_microphone, dc.check_speakers,
-                    dc.check_clipboard, dc.check_selection, dc.check_typing]
+    checks: list = [
+        dc.check_session,
+        dc.check_hotkeys,
+        dc.check_microphone,
+        dc.check_speakers,
+        dc.check_clipboard,
+        dc.check_selection,
+        dc.check_typing,
+    ]
     if load_models:
         checks += [dc.check_speech_model, dc.check_voice]
     checks += [dc.check_rewrite, dc.check_daemon]

@@ -9,7 +9,6 @@ local engine is used: the daemon keeps running and nothing is lost.
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from ..core.errors import SaysoError, first_line
 from .factory import build_tts

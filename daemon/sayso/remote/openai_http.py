@@ -22,16 +22,16 @@ import uuid
 from pathlib import Path
 from typing import Iterator, Mapping, Optional
 
-
-from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
 from ..core.endpoints import HTTP_SCHEMES, check_endpoint
+from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 _WARNED: set = set()
 
 
-def load_api_key(api_key_file: str = "", api_key_env: str = "", section: str = "stt",
-                 env: Optional[Mapping[str, str]] = None) -> str:
+def load_api_key(
+    api_key_file: str = "", api_key_env: str = "", section: str = "stt", env: Optional[Mapping[str, str]] = None
+) -> str:
     """The key from ``api_key_file`` (its first line) or the variable named by ``api_key_env``; "" if neither."""
     if api_key_file:
         path = Path(api_key_file).expanduser()
@@ -39,7 +39,9 @@ def load_api_key(api_key_file: str = "", api_key_env: str = "", section: str = "
             text = path.read_text(encoding="utf-8")
             mode = path.stat().st_mode
         except (OSError, UnicodeDecodeError) as err:
-            raise RemoteError(f"{section}.api_key_file: cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+            raise RemoteError(
+                f"{section}.api_key_file: cannot read {path}: {getattr(err, 'strerror', None) or err}"
+            ) from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO) and str(path) not in _WARNED:
             _WARNED.add(str(path))
             _LOGGER.warning("%s.api_key_file %s can be read by other users: chmod 600 it", section, path)
@@ -55,8 +57,6 @@ def load_api_key(api_key_file: str = "", api_key_env: str = "", section: str = "
     return ""
 
 
-
-
 def multipart(fields: Mapping[str, str], file_field: str, filename: str, content_type: str, data: bytes) -> tuple:
     """(body, content type) of a multipart/form-data request."""
     boundary = f"sayso-{uuid.uuid4().hex}"
@@ -64,8 +64,10 @@ def multipart(fields: Mapping[str, str], file_field: str, filename: str, content
     for name, value in fields.items():
         out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
         out.write(str(value).encode("utf-8") + b"\r\n")
-    out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-              f"Content-Type: {content_type}\r\n\r\n".encode())
+    out.write(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+    )
     out.write(data + b"\r\n" + f"--{boundary}--\r\n".encode())
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
@@ -73,8 +75,16 @@ def multipart(fields: Mapping[str, str], file_field: str, filename: str, content
 class HttpClient:
     """Requests to one OpenAI-compatible ``base_url``."""
 
-    def __init__(self, base_url: str, *, api_key: str = "", timeout_s: float = 15.0, allow_remote: bool = False,
-                 key: str = "stt.base_url", what: str = "OpenAI-compatible speech server") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str = "",
+        timeout_s: float = 15.0,
+        allow_remote: bool = False,
+        key: str = "stt.base_url",
+        what: str = "OpenAI-compatible speech server",
+    ) -> None:
         self.endpoint = check_endpoint(base_url, allow_remote=allow_remote, key=key, schemes=HTTP_SCHEMES)
         self._api_key = api_key
         self.timeout_s = timeout_s
@@ -96,8 +106,14 @@ class HttpClient:
             return http.client.HTTPSConnection(ep.host, ep.port, timeout=timeout, context=ssl.create_default_context())
         return http.client.HTTPConnection(ep.host, ep.port, timeout=timeout)
 
-    def open(self, method: str, path: str, body: Optional[bytes] = None, content_type: str = "",
-             accept: str = "application/json") -> "Response":
+    def open(
+        self,
+        method: str,
+        path: str,
+        body: Optional[bytes] = None,
+        content_type: str = "",
+        accept: str = "application/json",
+    ) -> Response:
         """Send a request; the response once its status line arrived (RemoteError otherwise)."""
         headers = {"Accept": accept, "User-Agent": "sayso"}
         if content_type:
@@ -144,7 +160,7 @@ class Response:
     def content_type(self) -> str:
         return (self.resp.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
 
-    def __enter__(self) -> "Response":
+    def __enter__(self) -> Response:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -206,7 +222,9 @@ class Response:
             raw = b""
         self.close()
         if 300 <= status < 400:
-            raise RemoteProtocolError(f"{self.client.where} redirected the request (HTTP {status}); sayso does not follow redirects")
+            raise RemoteProtocolError(
+                f"{self.client.where} redirected the request (HTTP {status}); sayso does not follow redirects"
+            )
         message = error_message(raw) or self.resp.reason or "error"
         hint = " (check the API key)" if status in (401, 403) else ""
         raise RemoteProtocolError(f"{self.client.where} returned HTTP {status}: {message}{hint}")

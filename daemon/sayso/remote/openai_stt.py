@@ -23,12 +23,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..core.errors import InputError
-from ..core.interfaces import Transcript
-from ..core.pcm import SAMPLE_RATE
-from ..core.errors import RemoteError, RemoteProtocolError
-from ..core.interfaces import EngineInfo
-from ..core.pcm import wav_bytes
+from ..core.errors import InputError, RemoteError, RemoteProtocolError
+from ..core.interfaces import EngineInfo, Transcript
+from ..core.pcm import SAMPLE_RATE, wav_bytes
 from .openai_http import HttpClient, Response, load_api_key, multipart, sse_data
 from .session import BufferedSession
 from .wyoming_stt import make_transcript
@@ -39,10 +36,26 @@ _LOGGER = logging.getLogger(__name__)
 class OpenAISpeechToText:
     name = "openai"
 
-    def __init__(self, base_url: str, model: str = "", *, language: str = "en", vocabulary: Sequence[str] = (),
-                 api_key: str = "", timeout_s: float = 15.0, allow_remote: bool = False, stream: bool = False) -> None:
-        self.http = HttpClient(base_url, api_key=api_key, timeout_s=timeout_s, allow_remote=allow_remote,
-                               key="stt.base_url", what="OpenAI-compatible speech server")
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "",
+        *,
+        language: str = "en",
+        vocabulary: Sequence[str] = (),
+        api_key: str = "",
+        timeout_s: float = 15.0,
+        allow_remote: bool = False,
+        stream: bool = False,
+    ) -> None:
+        self.http = HttpClient(
+            base_url,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            allow_remote=allow_remote,
+            key="stt.base_url",
+            what="OpenAI-compatible speech server",
+        )
         self.model = model or "whisper-1"
         self.language = language
         self.vocabulary = list(vocabulary)
@@ -54,10 +67,18 @@ class OpenAISpeechToText:
         return self.http.where
 
     @classmethod
-    def from_config(cls, remote, stt) -> "OpenAISpeechToText":
+    def from_config(cls, remote, stt) -> OpenAISpeechToText:
         key = load_api_key(remote.api_key_file, remote.api_key_env, "stt")
-        return cls(remote.base_url, remote.remote_model, language=stt.language, vocabulary=stt.vocabulary, api_key=key,
-                   timeout_s=remote.timeout_s, allow_remote=remote.allow_remote, stream=remote.stream)
+        return cls(
+            remote.base_url,
+            remote.remote_model,
+            language=stt.language,
+            vocabulary=stt.vocabulary,
+            api_key=key,
+            timeout_s=remote.timeout_s,
+            allow_remote=remote.allow_remote,
+            stream=remote.stream,
+        )
 
     def describe(self, refresh: bool = False) -> EngineInfo:
         if self._info is not None and self._info.reachable and not refresh:

@@ -20,8 +20,7 @@ import struct
 import time
 from typing import Iterator, Optional
 
-from ..core.errors import InputError
-from ..core.errors import RemoteProtocolError, RemoteTimeout
+from ..core.errors import InputError, RemoteProtocolError, RemoteTimeout
 from ..core.interfaces import EngineInfo, SpeechAudio
 from .openai_http import HttpClient, load_api_key
 from .openai_stt import describe_models
@@ -54,17 +53,17 @@ class _WavReader:
             raise RemoteProtocolError("the server's audio is not a WAV file")
         pos = 12
         while len(buf) >= pos + 8:
-            tag, size = buf[pos:pos + 4], struct.unpack("<I", buf[pos + 4:pos + 8])[0]
+            tag, size = buf[pos : pos + 4], struct.unpack("<I", buf[pos + 4 : pos + 8])[0]
             if tag == b"data":
                 if self.format is None:
                     raise RemoteProtocolError("the server's WAV has no format chunk before its data")
                 self.in_data, self.buffer = True, b""
-                return buf[pos + 8:]
+                return buf[pos + 8 :]
             if len(buf) < pos + 8 + size:
                 return b""
             if tag == b"fmt ":
-                audio_format, channels, rate = struct.unpack("<HHI", buf[pos + 8:pos + 16])
-                width = struct.unpack("<H", buf[pos + 22:pos + 24])[0] // 8
+                audio_format, channels, rate = struct.unpack("<HHI", buf[pos + 8 : pos + 16])
+                width = struct.unpack("<H", buf[pos + 22 : pos + 24])[0] // 8
                 if audio_format not in (1, 0xFFFE):
                     raise RemoteProtocolError("the server's WAV is not PCM (ask for response_format wav or pcm)")
                 self.format = (rate, width, channels)
@@ -75,10 +74,26 @@ class _WavReader:
 class OpenAITextToSpeech:
     name = "openai"
 
-    def __init__(self, base_url: str, model: str = "", voice: str = "", *, api_key: str = "", timeout_s: float = 10.0,
-                 allow_remote: bool = False, response_format: str = "wav", pcm_rate: int = 24000) -> None:
-        self.http = HttpClient(base_url, api_key=api_key, timeout_s=timeout_s, allow_remote=allow_remote,
-                               key="speak.base_url", what="OpenAI-compatible voice server")
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "",
+        voice: str = "",
+        *,
+        api_key: str = "",
+        timeout_s: float = 10.0,
+        allow_remote: bool = False,
+        response_format: str = "wav",
+        pcm_rate: int = 24000,
+    ) -> None:
+        self.http = HttpClient(
+            base_url,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            allow_remote=allow_remote,
+            key="speak.base_url",
+            what="OpenAI-compatible voice server",
+        )
         self.model = model or "tts-1"
         self.voice = voice or "alloy"
         self.response_format = response_format
@@ -92,10 +107,18 @@ class OpenAITextToSpeech:
         return self.http.where
 
     @classmethod
-    def from_config(cls, remote) -> "OpenAITextToSpeech":
+    def from_config(cls, remote) -> OpenAITextToSpeech:
         key = load_api_key(remote.api_key_file, remote.api_key_env, "speak")
-        return cls(remote.base_url, remote.remote_model, remote.remote_voice, api_key=key, timeout_s=remote.timeout_s,
-                   allow_remote=remote.allow_remote, response_format=remote.response_format, pcm_rate=remote.pcm_rate)
+        return cls(
+            remote.base_url,
+            remote.remote_model,
+            remote.remote_voice,
+            api_key=key,
+            timeout_s=remote.timeout_s,
+            allow_remote=remote.allow_remote,
+            response_format=remote.response_format,
+            pcm_rate=remote.pcm_rate,
+        )
 
     @property
     def sample_rate(self) -> int:
@@ -132,8 +155,9 @@ class OpenAITextToSpeech:
 
     def _stream(self, sentence: str) -> Iterator[SpeechAudio]:
         """One request; its audio as it arrives."""
-        body = json.dumps({"model": self.model, "voice": self.voice, "input": sentence,
-                           "response_format": self.response_format}).encode("utf-8")
+        body = json.dumps(
+            {"model": self.model, "voice": self.voice, "input": sentence, "response_format": self.response_format}
+        ).encode("utf-8")
         start = time.perf_counter()
         wav = _WavReader() if self.response_format == "wav" else None
         with self.http.open("POST", "/audio/speech", body, "application/json", accept="audio/*") as resp:

@@ -13,8 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..core.interfaces import Transcript
-from ..core.interfaces import SpeechToText
+from ..core.interfaces import SpeechToText, Transcript
 
 
 class BufferedSession:
@@ -46,7 +45,11 @@ class BufferedSession:
         try:
             return self.engine.transcribe(full_audio)
         finally:
-            self.last_stats = {"how": "batch", "engine": self.engine.name, "total_s": round(time.perf_counter() - t0, 4)}
+            self.last_stats = {
+                "how": "batch",
+                "engine": self.engine.name,
+                "total_s": round(time.perf_counter() - t0, 4),
+            }
 
     def abort(self) -> None:
         with self._lock:

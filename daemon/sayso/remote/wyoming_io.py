@@ -21,8 +21,8 @@ import numpy as np
 from wyoming.event import Event, async_write_event
 from wyoming.info import Describe, Info
 
-from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
 from ..core.endpoints import Endpoint
+from ..core.errors import RemoteError, RemoteLost, RemoteProtocolError, RemoteTimeout, RemoteUnavailable
 
 LINE_LIMIT = 1 << 16  # one header line (asyncio's default stream limit)
 MAX_EVENT_BYTES = 1 << 20  # one event's additional data + payload, from a server
@@ -94,7 +94,7 @@ class Connection:
     def where(self) -> str:
         return f"the {self.what} at {self.endpoint.display}"
 
-    async def open(self, timeout: float) -> "Connection":
+    async def open(self, timeout: float) -> Connection:
         ep = self.endpoint
         if ep.scheme == "unix":
             opening = asyncio.open_unix_connection(ep.path, limit=LINE_LIMIT)
@@ -182,4 +182,4 @@ def from_pcm(payload: bytes, width: int, channels: int) -> np.ndarray:
 
 
 def split_chunks(audio: np.ndarray, size: int = CHUNK_SAMPLES) -> list:
-    return [audio[i:i + size] for i in range(0, len(audio), size)]
+    return [audio[i : i + size] for i in range(0, len(audio), size)]

@@ -32,17 +32,15 @@ import time
 from typing import Optional, Sequence
 
 import numpy as np
-from wyoming.asr import Transcribe, Transcript as WyTranscript, TranscriptChunk, TranscriptStart, TranscriptStop
+from wyoming.asr import Transcribe, TranscriptChunk, TranscriptStart, TranscriptStop
+from wyoming.asr import Transcript as WyTranscript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 
-from ..core.errors import InputError
-from ..core.interfaces import Segment, Transcript
-from ..core.pcm import SAMPLE_RATE
-from .aio import LoopThread
-from ..core.errors import RemoteError, RemoteProtocolError, RemoteTimeout
-from ..core.interfaces import EngineInfo
 from ..core.endpoints import check_endpoint
-from ..core.pcm import to_pcm16
+from ..core.errors import InputError, RemoteError, RemoteProtocolError, RemoteTimeout
+from ..core.interfaces import EngineInfo, Segment, Transcript
+from ..core.pcm import SAMPLE_RATE, to_pcm16
+from .aio import LoopThread
 from .wyoming_io import Connection, describe, split_chunks
 
 _LOGGER = logging.getLogger(__name__)
@@ -113,8 +111,16 @@ class WyomingSpeechToText:
 
     name = "wyoming"
 
-    def __init__(self, uri: str, *, language: str = "en", model: str = "", vocabulary: Sequence[str] = (),
-                 timeout_s: float = 15.0, allow_remote: bool = False) -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        language: str = "en",
+        model: str = "",
+        vocabulary: Sequence[str] = (),
+        timeout_s: float = 15.0,
+        allow_remote: bool = False,
+    ) -> None:
         self.endpoint = check_endpoint(uri, allow_remote=allow_remote, key="stt.uri")
         self.language = language
         self.model = model
@@ -124,10 +130,16 @@ class WyomingSpeechToText:
         self._info: Optional[EngineInfo] = None
 
     @classmethod
-    def from_config(cls, remote, stt) -> "WyomingSpeechToText":
+    def from_config(cls, remote, stt) -> WyomingSpeechToText:
         """From a :class:`~sayso.core.config_remote.RemoteSttConfig` and sayso's SttConfig."""
-        return cls(remote.uri, language=stt.language, model=remote.remote_model, vocabulary=stt.vocabulary,
-                   timeout_s=remote.timeout_s, allow_remote=remote.allow_remote)
+        return cls(
+            remote.uri,
+            language=stt.language,
+            model=remote.remote_model,
+            vocabulary=stt.vocabulary,
+            timeout_s=remote.timeout_s,
+            allow_remote=remote.allow_remote,
+        )
 
     @property
     def where(self) -> str:
@@ -146,8 +158,16 @@ class WyomingSpeechToText:
         models = [m.name for p in programs for m in p.models]
         languages = sorted({lang for p in programs for m in p.models for lang in m.languages})
         streaming = any(p.supports_transcript_streaming for p in programs)
-        self._info = EngineInfo(self.name, self.endpoint.display, True, round(rtt * 1000, 1), models, languages,
-                                streaming, "" if programs else "the server offers no speech to text")
+        self._info = EngineInfo(
+            self.name,
+            self.endpoint.display,
+            True,
+            round(rtt * 1000, 1),
+            models,
+            languages,
+            streaming,
+            "" if programs else "the server offers no speech to text",
+        )
         return self._info
 
     # --- one call ---------------------------------------------------------------
@@ -162,8 +182,9 @@ class WyomingSpeechToText:
         return make_transcript(text, duration)
 
     def start_events(self) -> list:
-        request = Transcribe(name=self.model or None, language=self.language or None,
-                             transcript_terms=self.vocabulary or None)
+        request = Transcribe(
+            name=self.model or None, language=self.language or None, transcript_terms=self.vocabulary or None
+        )
         return [request.event(), AudioStart(rate=SAMPLE_RATE, width=2, channels=1).event()]
 
     async def _transcribe(self, audio: np.ndarray) -> str:
@@ -188,7 +209,7 @@ class WyomingSpeechToText:
             raise RemoteError(f"the request to {self.where} was cancelled") from None
 
     # --- streaming ----------------------------------------------------------------
-    def streaming(self) -> "WyomingStreamingSession":
+    def streaming(self) -> WyomingStreamingSession:
         return WyomingStreamingSession(self)
 
     async def stream(self, st: _Stream) -> str:
@@ -207,8 +228,10 @@ class WyomingSpeechToText:
                 waiter.cancel()
                 if reader.done():
                     reader.result()  # the server's error, or it closed the connection
-                    raise RemoteProtocolError(f"{self.where} answered before the end of the recording "
-                                              "(is its own end-of-speech detection on?)")
+                    raise RemoteProtocolError(
+                        f"{self.where} answered before the end of the recording "
+                        "(is its own end-of-speech detection on?)"
+                    )
                 st.wake.clear()
                 blocks, last = st.take()
                 if blocks:
@@ -290,8 +313,13 @@ class WyomingStreamingSession:
         try:
             text = self.engine._wait(st.future, self.engine.timeout_s, "send the transcript")
         finally:
-            self.last_stats = {"how": "stream", "engine": self.engine.name, "streamed_s": round(streamed / SAMPLE_RATE, 3),
-                               "tail_s": round(tail / SAMPLE_RATE, 3), "total_s": round(time.perf_counter() - t0, 4)}
+            self.last_stats = {
+                "how": "stream",
+                "engine": self.engine.name,
+                "streamed_s": round(streamed / SAMPLE_RATE, 3),
+                "tail_s": round(tail / SAMPLE_RATE, 3),
+                "total_s": round(time.perf_counter() - t0, 4),
+            }
             _LOGGER.debug("Wyoming finish: %s", self.last_stats)
         return make_transcript(text, len(full) / SAMPLE_RATE)
 
@@ -301,10 +329,10 @@ class WyomingStreamingSession:
         None if what was fed is not the start of *full*."""
         with st.lock:
             fed = np.concatenate(st.fed) if st.fed else np.zeros(0, np.float32)
-            if len(fed) > len(full) or not np.array_equal(fed, full[:len(fed)]):
+            if len(fed) > len(full) or not np.array_equal(fed, full[: len(fed)]):
                 _LOGGER.warning("The streamed audio differs from the recording; sending it whole")
                 return None
-            tail = full[len(fed):]
+            tail = full[len(fed) :]
             if len(tail):
                 st.queued.append(tail)
             st.last = True

@@ -23,11 +23,10 @@ from typing import Iterator, Optional
 from wyoming.audio import AudioChunk, AudioStop
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
-from ..core.errors import InputError
-from .aio import LoopThread
-from ..core.errors import RemoteError, RemoteProtocolError, RemoteTimeout
-from ..core.interfaces import EngineInfo, SpeechAudio
 from ..core.endpoints import check_endpoint
+from ..core.errors import InputError, RemoteError, RemoteProtocolError, RemoteTimeout
+from ..core.interfaces import EngineInfo, SpeechAudio
+from .aio import LoopThread
 from .wyoming_io import Connection, describe, from_pcm
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,8 +37,9 @@ _END = object()
 class WyomingTextToSpeech:
     name = "wyoming"
 
-    def __init__(self, uri: str, *, voice: str = "", speaker: str = "", timeout_s: float = 10.0,
-                 allow_remote: bool = False) -> None:
+    def __init__(
+        self, uri: str, *, voice: str = "", speaker: str = "", timeout_s: float = 10.0, allow_remote: bool = False
+    ) -> None:
         self.endpoint = check_endpoint(uri, allow_remote=allow_remote, key="speak.uri")
         self.voice = voice
         self.speaker = speaker
@@ -49,7 +49,7 @@ class WyomingTextToSpeech:
         self._rate = 0
 
     @classmethod
-    def from_config(cls, remote) -> "WyomingTextToSpeech":
+    def from_config(cls, remote) -> WyomingTextToSpeech:
         """From a :class:`~sayso.core.config_remote.RemoteSpeakConfig`."""
         return cls(remote.uri, voice=remote.remote_voice, timeout_s=remote.timeout_s, allow_remote=remote.allow_remote)
 
@@ -82,8 +82,16 @@ class WyomingTextToSpeech:
         voices = [v.name for v in every if v.installed] + [v.name for v in every if not v.installed]  # ready ones first
         languages = sorted({lang for p in info.tts for v in p.voices for lang in v.languages})
         streaming = any(p.supports_synthesize_streaming for p in info.tts)
-        self._info = EngineInfo(self.name, self.endpoint.display, True, round(rtt * 1000, 1), voices, languages,
-                                streaming, "" if info.tts else "the server offers no text to speech")
+        self._info = EngineInfo(
+            self.name,
+            self.endpoint.display,
+            True,
+            round(rtt * 1000, 1),
+            voices,
+            languages,
+            streaming,
+            "" if info.tts else "the server offers no text to speech",
+        )
         return self._info
 
     # --- synthesis ----------------------------------------------------------------
@@ -91,7 +99,7 @@ class WyomingTextToSpeech:
         if not text or not text.strip():
             raise InputError("nothing to say")
         streaming = self._fetch_info().streaming  # cached after the first time
-        pieces: "queue.Queue" = queue.Queue()
+        pieces: queue.Queue = queue.Queue()
         future = self._loop.submit(self._produce(text, streaming, pieces))
         try:
             while True:
@@ -112,10 +120,14 @@ class WyomingTextToSpeech:
         whole = Synthesize(text=text, voice=voice).event()
         if not streaming:
             return [whole]
-        return [SynthesizeStart(voice=voice).event(), SynthesizeChunk(text=text).event(), whole,
-                SynthesizeStop().event()]
+        return [
+            SynthesizeStart(voice=voice).event(),
+            SynthesizeChunk(text=text).event(),
+            whole,
+            SynthesizeStop().event(),
+        ]
 
-    async def _produce(self, text: str, streaming: bool, pieces: "queue.Queue") -> None:
+    async def _produce(self, text: str, streaming: bool, pieces: queue.Queue) -> None:
         try:
             conn = await Connection(self.endpoint, WHAT).open(self.timeout_s)
             try:
@@ -136,7 +148,7 @@ class WyomingTextToSpeech:
             return
         pieces.put(_END)
 
-    async def _receive(self, conn: Connection, streaming: bool, pieces: "queue.Queue") -> None:
+    async def _receive(self, conn: Connection, streaming: bool, pieces: queue.Queue) -> None:
         while True:
             event = await conn.read()
             if AudioChunk.is_type(event.type):

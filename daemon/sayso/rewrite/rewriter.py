@@ -16,13 +16,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..core.rewrite_actions import Action, get_action
 from ..core.config import Config
+from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
+from ..core.rewrite_actions import Action, get_action
+from ..desktop.selection import replace_selection
 from .engines.base import EngineResult
 from .engines.choose import EngineSet
-from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
 from .guards import guard, word_diff
-from ..desktop.selection import replace_selection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -185,7 +185,9 @@ class Rewriter:
         if not text.strip():
             raise InputError(f"the {what} holds only whitespace")
         if len(text) > self.cfg.max_chars:
-            raise InputError(f"the {what} holds {len(text):,} characters, more than rewrite.max_chars ({self.cfg.max_chars:,})")
+            raise InputError(
+                f"the {what} holds {len(text):,} characters, more than rewrite.max_chars ({self.cfg.max_chars:,})"
+            )
 
     def transform(self, act: Action, text: str, engine: Optional[str]) -> RewriteResult:
         """Engine (in a worker, with timeout and cancel) then guards."""

@@ -39,7 +39,7 @@ class LocalEngines:
         self.lock = threading.Lock()
 
     @classmethod
-    def load(cls, stt_cfg, voice_name: str, stt: bool = True, tts: bool = True) -> "LocalEngines":
+    def load(cls, stt_cfg, voice_name: str, stt: bool = True, tts: bool = True) -> LocalEngines:
         transcriber = voice = None
         if stt:
             transcriber = Transcriber.load(stt_cfg)
@@ -54,8 +54,13 @@ class LocalEngines:
         return cls(transcriber, voice)
 
     # --- speech to text ---------------------------------------------------------
-    def transcribe(self, audio: np.ndarray, language: Optional[str] = None, vocabulary: Optional[Sequence[str]] = None,
-                   prompt: Optional[str] = None) -> Transcript:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        language: Optional[str] = None,
+        vocabulary: Optional[Sequence[str]] = None,
+        prompt: Optional[str] = None,
+    ) -> Transcript:
         """As ``sayso dictate --file`` would, with the request's language and vocabulary."""
         if self.transcriber is None:
             raise ModelError("this server offers no speech to text")
@@ -65,7 +70,9 @@ class LocalEngines:
             changes["language"] = language
         if vocabulary is not None:
             changes["vocabulary"] = [str(v) for v in vocabulary if str(v).strip()]
-        request = Transcriber(self.transcriber.model, dataclasses.replace(cfg, **changes)) if changes else self.transcriber
+        request = (
+            Transcriber(self.transcriber.model, dataclasses.replace(cfg, **changes)) if changes else self.transcriber
+        )
         with self.lock:
             return request.transcribe(audio, context=prompt or None)
 
@@ -104,17 +111,44 @@ class LocalEngines:
         asr, tts = [], []
         if self.transcriber is not None:
             name = model_name(self.transcriber.cfg.model)
-            model = AsrModel(name=name, attribution=WHISPER, installed=True, description=f"faster-whisper {name}",
-                             version=None, languages=self.languages())
-            asr.append(AsrProgram(name="sayso-stt", attribution=WHISPER, installed=True, version=__version__,
-                                  description="sayso serve: faster-whisper speech to text", models=[model],
-                                  supports_transcript_streaming=True))
+            model = AsrModel(
+                name=name,
+                attribution=WHISPER,
+                installed=True,
+                description=f"faster-whisper {name}",
+                version=None,
+                languages=self.languages(),
+            )
+            asr.append(
+                AsrProgram(
+                    name="sayso-stt",
+                    attribution=WHISPER,
+                    installed=True,
+                    version=__version__,
+                    description="sayso serve: faster-whisper speech to text",
+                    models=[model],
+                    supports_transcript_streaming=True,
+                )
+            )
         if self.voice is not None:
             profile = self.voice.profile
-            voice = TtsVoice(name=self.voice.name, attribution=PIPER, installed=True, version=None,
-                             description=profile.description or self.voice.model_path.stem,
-                             languages=[profile.language])
-            tts.append(TtsProgram(name="sayso-tts", attribution=PIPER, installed=True, version=__version__,
-                                  description="sayso serve: piper text to speech", voices=[voice],
-                                  supports_synthesize_streaming=True))
+            voice = TtsVoice(
+                name=self.voice.name,
+                attribution=PIPER,
+                installed=True,
+                version=None,
+                description=profile.description or self.voice.model_path.stem,
+                languages=[profile.language],
+            )
+            tts.append(
+                TtsProgram(
+                    name="sayso-tts",
+                    attribution=PIPER,
+                    installed=True,
+                    version=__version__,
+                    description="sayso serve: piper text to speech",
+                    voices=[voice],
+                    supports_synthesize_streaming=True,
+                )
+            )
         return Info(asr=asr, tts=tts)

@@ -32,11 +32,11 @@ from typing import Optional
 
 import numpy as np
 
-from ..core.errors import InputError, SaysoError
-from ..dictate.engines.faster_whisper import SAMPLE_RATE
 from ..core.config_remote import ServeLimits
-from .engines import LocalEngines, model_name
+from ..core.errors import InputError, SaysoError
 from ..core.pcm import to_pcm16
+from ..dictate.engines.faster_whisper import SAMPLE_RATE
+from .engines import LocalEngines, model_name
 
 _LOGGER = logging.getLogger(__name__)
 PCM_RATE = 24000
@@ -90,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             self._fail(HttpError(400, str(err)))
         except SaysoError as err:
             self._fail(HttpError(500, str(err), "server_error"))
-        except (ConnectionError, socket.timeout):
+        except (TimeoutError, ConnectionError):
             _LOGGER.info("http %s went away before the answer", self.address_string())
             self.close_connection = True
         finally:
@@ -108,7 +108,13 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/v1/models", "/models"):
             data = []
             if self.server.engines.transcriber is not None:
-                data.append({"id": model_name(self.server.engines.transcriber.cfg.model), "object": "model", "owned_by": "sayso"})
+                data.append(
+                    {
+                        "id": model_name(self.server.engines.transcriber.cfg.model),
+                        "object": "model",
+                        "owned_by": "sayso",
+                    }
+                )
             if self.server.engines.voice is not None:
                 data.append({"id": self.server.engines.voice.name, "object": "model", "owned_by": "sayso"})
             return self._json(200, {"object": "list", "data": data})
@@ -139,7 +145,9 @@ class Handler(BaseHTTPRequestHandler):
         if not content_type.lower().startswith("multipart/form-data"):
             raise HttpError(400, "send multipart/form-data with a file field")
         body = self._body(self.server.limits.max_upload_bytes)
-        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
         if not message.is_multipart():
             raise HttpError(400, "the multipart body cannot be parsed")
         form = {}
@@ -169,10 +177,27 @@ class Handler(BaseHTTPRequestHandler):
         if fmt == "text":
             return self._send(200, "text/plain; charset=utf-8", result.text.encode("utf-8"))
         if fmt == "verbose_json":
-            segments = [{"id": i, "start": s.start, "end": s.end, "text": s.text, "avg_logprob": s.avg_logprob,
-                         "no_speech_prob": s.no_speech_prob} for i, s in enumerate(result.segments)]
-            return self._json(200, {"task": "transcribe", "language": field("language") or "en",
-                                    "duration": result.duration, "text": result.text, "segments": segments})
+            segments = [
+                {
+                    "id": i,
+                    "start": s.start,
+                    "end": s.end,
+                    "text": s.text,
+                    "avg_logprob": s.avg_logprob,
+                    "no_speech_prob": s.no_speech_prob,
+                }
+                for i, s in enumerate(result.segments)
+            ]
+            return self._json(
+                200,
+                {
+                    "task": "transcribe",
+                    "language": field("language") or "en",
+                    "duration": result.duration,
+                    "text": result.text,
+                    "segments": segments,
+                },
+            )
         if fmt != "json":
             raise HttpError(400, "response_format must be json, text or verbose_json")
         return self._json(200, {"text": result.text})
@@ -268,8 +293,14 @@ def resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
 def streaming_wav_header(rate: int) -> bytes:
     """A 16-bit mono WAV header whose sizes say "unknown" (the body streams)."""
     size = 0xFFFFFFFF
-    return (b"RIFF" + struct.pack("<I", size) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-            + b"data" + struct.pack("<I", size))
+    return (
+        b"RIFF"
+        + struct.pack("<I", size)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", size)
+    )
 
 
 def start_http(host: str, port: int, engines: LocalEngines, limits: ServeLimits, api_key: str = "") -> OpenAIServer:

@@ -28,12 +28,12 @@ from typing import Optional
 
 from wyoming.server import AsyncServer, AsyncTcpServer, AsyncUnixServer
 
-from ..core.systemd import sd_notify  # the same Type=notify unit protocol as `sayso run`
-from ..core.errors import ExitStatus, SaysoError
-from ..remote.aio import LoopThread
 from ..core.config_remote import ServeConfig, ServeLimits, validate
-from ..remote.openai_http import load_api_key
 from ..core.endpoints import Endpoint, check_listen
+from ..core.errors import ExitStatus, SaysoError
+from ..core.systemd import sd_notify  # the same Type=notify unit protocol as `sayso run`
+from ..remote.aio import LoopThread
+from ..remote.openai_http import load_api_key
 from .engines import LocalEngines
 from .http import OpenAIServer, start_http
 from .wyoming import Clients, SaysoEventHandler
@@ -65,20 +65,25 @@ class Server:
         self._http: Optional[OpenAIServer] = None
         self.uri, self.http_url = cfg.uri, cfg.http
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         try:
             self._loop.submit(self._start()).result(30)
         except OSError as err:
             self.stop()
-            raise SaysoError(f"serve.uri: cannot listen on {self.wyoming_endpoint.display}: {err.strerror or err}") from None
+            raise SaysoError(
+                f"serve.uri: cannot listen on {self.wyoming_endpoint.display}: {err.strerror or err}"
+            ) from None
         if self.http_endpoint is not None:
             key = load_api_key(self.cfg.api_key_file, "", "serve")
             try:
-                self._http = start_http(self.http_endpoint.host, self.http_endpoint.port or 80, self.engines,
-                                        self.cfg.limits, key)
+                self._http = start_http(
+                    self.http_endpoint.host, self.http_endpoint.port or 80, self.engines, self.cfg.limits, key
+                )
             except OSError as err:
                 self.stop()
-                raise SaysoError(f"serve.http: cannot listen on {self.http_endpoint.display}: {err.strerror or err}") from None
+                raise SaysoError(
+                    f"serve.http: cannot listen on {self.http_endpoint.display}: {err.strerror or err}"
+                ) from None
             host = self.http_endpoint.host
             self.http_url = f"http://{f'[{host}]' if ':' in host else host}:{self._http.server_address[1]}"
         return self
@@ -107,7 +112,7 @@ class Server:
             self._wyoming = None
         self._loop.close()
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -144,13 +149,20 @@ def _bound_port(server: AsyncTcpServer, fallback: Optional[int]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sayso serve", description="Offer this machine's speech engines over Wyoming "
-                                "(and OpenAI-compatible HTTP) to other programs and machines.")
+    p = argparse.ArgumentParser(
+        prog="sayso serve",
+        description="Offer this machine's speech engines over Wyoming "
+        "(and OpenAI-compatible HTTP) to other programs and machines.",
+    )
     d = ServeConfig()
     p.add_argument("--uri", help=f"Wyoming address: tcp://HOST:PORT or unix://PATH (default {d.uri})")
     p.add_argument("--http", help="also serve /v1/audio/transcriptions and /v1/audio/speech at http://HOST:PORT")
-    p.add_argument("--allow-remote", action="store_true", default=None,
-                   help="listen on addresses other machines reach (0.0.0.0, a LAN address): no encryption, no authentication")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        default=None,
+        help="listen on addresses other machines reach (0.0.0.0, a LAN address): no encryption, no authentication",
+    )
     p.add_argument("--api-key-file", help="HTTP side: require 'Authorization: Bearer <the file's first line>'")
     p.add_argument("--voice", help="the voice profile to offer (default: speak.voice)")
     p.add_argument("--model", help="the speech model (default: stt.model)")
@@ -178,8 +190,9 @@ def config_from_args(args: argparse.Namespace, base: ServeConfig) -> ServeConfig
 
 def main(argv: Optional[list] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="sayso serve: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO, format="sayso serve: %(levelname)s: %(message)s"
+    )
     if not args.debug:
         logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # one INFO line per request
     try:
@@ -209,8 +222,11 @@ def _run(server: Server) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         server.start()
-        print(f"sayso serve: listening on {server.uri}" + (f" and {server.http_url}" if server.http_url else ""),
-              file=sys.stderr, flush=True)
+        print(
+            f"sayso serve: listening on {server.uri}" + (f" and {server.http_url}" if server.http_url else ""),
+            file=sys.stderr,
+            flush=True,
+        )
         sd_notify("READY=1", os.environ)
         loop.run_until_complete(stop.wait())
         sd_notify("STOPPING=1", os.environ)

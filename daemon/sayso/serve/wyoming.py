@@ -35,12 +35,12 @@ from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
 
-from ..core.errors import SaysoError
-from ..dictate.engines.faster_whisper import SAMPLE_RATE
 from ..core.config_remote import ServeLimits
-from .engines import LocalEngines
+from ..core.errors import SaysoError
 from ..core.pcm import to_pcm16
+from ..dictate.engines.faster_whisper import SAMPLE_RATE
 from ..remote.wyoming_io import MalformedEvent, read_event
+from .engines import LocalEngines
 
 _LOGGER = logging.getLogger(__name__)
 OUT_CHUNK = 2048  # samples per audio-chunk sent
@@ -73,8 +73,14 @@ class Clients:
 
 
 class SaysoEventHandler(AsyncEventHandler):
-    def __init__(self, engines: LocalEngines, limits: ServeLimits, clients: Clients,
-                 reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        engines: LocalEngines,
+        limits: ServeLimits,
+        clients: Clients,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
         super().__init__(reader, writer)
         self.engines, self.limits, self.clients = engines, limits, clients
         peer = writer.get_extra_info("peername")
@@ -99,8 +105,9 @@ class SaysoEventHandler(AsyncEventHandler):
     async def _serve(self) -> None:
         while True:
             try:
-                event = await asyncio.wait_for(read_event(self.reader, self.limits.max_event_bytes),
-                                               self.limits.idle_timeout_s)
+                event = await asyncio.wait_for(
+                    read_event(self.reader, self.limits.max_event_bytes), self.limits.idle_timeout_s
+                )
             except asyncio.TimeoutError:
                 _LOGGER.debug("%s: idle for %.0f s, closing", self.peer, self.limits.idle_timeout_s)
                 return
@@ -193,8 +200,13 @@ class SaysoEventHandler(AsyncEventHandler):
         if self._audio is None:  # no audio-start: be lenient, as other servers are
             self._start_audio()
         chunk = AudioChunk.from_event(event)
-        if not (isinstance(chunk.rate, int) and 1000 <= chunk.rate <= 192000 and chunk.width in (1, 2, 4)
-                and isinstance(chunk.channels, int) and 1 <= chunk.channels <= 8):
+        if not (
+            isinstance(chunk.rate, int)
+            and 1000 <= chunk.rate <= 192000
+            and chunk.width in (1, 2, 4)
+            and isinstance(chunk.channels, int)
+            and 1 <= chunk.channels <= 8
+        ):
             raise ValueError("bad audio format")
         self._audio += self._converter.convert(chunk).audio
         if len(self._audio) > self.limits.max_audio_s * SAMPLE_RATE * 2:
@@ -213,8 +225,12 @@ class SaysoEventHandler(AsyncEventHandler):
             vocabulary = list(request.transcript_names or []) + list(request.transcript_terms or [])
         start = time.perf_counter()
         result = await asyncio.to_thread(self.engines.transcribe, audio, request.language, vocabulary)
-        _LOGGER.info("%s: transcribed %.1f s of audio in %.2f s", self.peer, len(audio) / SAMPLE_RATE,
-                     time.perf_counter() - start)
+        _LOGGER.info(
+            "%s: transcribed %.1f s of audio in %.2f s",
+            self.peer,
+            len(audio) / SAMPLE_RATE,
+            time.perf_counter() - start,
+        )
         _LOGGER.debug("Transcript: %s", result.text)
         await self.write_event(TranscriptStart(language=request.language).event())
         for seg in result.segments:
@@ -271,4 +287,4 @@ class SaysoEventHandler(AsyncEventHandler):
         pcm = to_pcm16(audio)
         step = OUT_CHUNK * 2
         for i in range(0, len(pcm), step):
-            await self.write_event(AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i:i + step]).event())
+            await self.write_event(AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + step]).event())

@@ -21,8 +21,8 @@ import logging
 import time
 
 from ..core.config import SpeakConfig
-from .sentences import FIRST_MIN_CHARS, Chunk, chunks
 from .engines.piper import SynthSpeed, Voice
+from .sentences import FIRST_MIN_CHARS, Chunk, chunks
 from .voices import VoiceProfile
 
 log = logging.getLogger(__name__)

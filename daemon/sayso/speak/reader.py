@@ -27,15 +27,15 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
+from ..audio.playback import Player, Segment, warm_output
 from ..core.config import Config
 from ..core.errors import ClipboardError, InputError, OutputError, SaysoError
-from .first_audio import first_chunk_limit, pause_after, warm_pipeline
 from ..core.memory import release_freed_memory
-from ..audio.playback import Player, Segment, warm_output
-from .readable import cap_text, check_text
 from ..remote.attach import remote_tts
-from .sentences import Chunk, chunks
 from .engines.piper import MAX_RATE, MIN_RATE, Voice, to_int16
+from .first_audio import first_chunk_limit, pause_after, warm_pipeline
+from .readable import cap_text, check_text
+from .sentences import Chunk, chunks
 from .voices import LanguagePicker, VoiceRegistry
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,12 @@ class ReadAloud:
             return local
         from .engines.remote_voice import RemoteVoice
 
-        return RemoteVoice(self.remote, local, self.config.speak.engine_fallback,
-                           notice=lambda text: self._notice(text, urgency="normal"))
+        return RemoteVoice(
+            self.remote,
+            local,
+            self.config.speak.engine_fallback,
+            notice=lambda text: self._notice(text, urgency="normal"),
+        )
 
     def _choose_voice(self, text: str, voice: Optional[str]) -> Voice:
         return self.voice(voice or self._picker.pick(text))

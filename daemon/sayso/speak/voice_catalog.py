@@ -83,7 +83,7 @@ class Catalog:
     source: str = "<builtin>/catalog.toml"
 
     @staticmethod
-    def parse(text: str, source: str) -> "Catalog":
+    def parse(text: str, source: str) -> Catalog:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
@@ -96,7 +96,7 @@ class Catalog:
         return Catalog(doc.voices, source)
 
     @staticmethod
-    def load(path: Optional[Path] = None) -> "Catalog":
+    def load(path: Optional[Path] = None) -> Catalog:
         if path is None:
             text = resources.files("sayso").joinpath("voices", "catalog.toml").read_text(encoding="utf-8")
             return Catalog.parse(text, "<builtin>/catalog.toml")

@@ -217,8 +217,11 @@ class VoiceRegistry:
             if (folder / f"{folder.name}.onnx").is_file():
                 lang = folder.name.split("-", 1)[0]
                 out[folder.name] = VoiceProfile(
-                    description="pulled from the catalog", language=lang, model=ModelSpec(catalog=folder.name),
-                    name=folder.name, source=str(folder),
+                    description="pulled from the catalog",
+                    language=lang,
+                    model=ModelSpec(catalog=folder.name),
+                    name=folder.name,
+                    source=str(folder),
                 )
         return out
 

@@ -38,15 +38,48 @@ INPUT_DIR = "/dev/input"
 _IGNORED_DEVICES = ("ydotool", "sayso")  # our own synthetic keyboards
 
 _NAMED = {
-    "LEFTCTRL": "ctrl_l", "RIGHTCTRL": "ctrl_r", "LEFTALT": "alt_l", "RIGHTALT": "alt_r",
-    "LEFTSHIFT": "shift_l", "RIGHTSHIFT": "shift_r", "LEFTMETA": "cmd_l", "RIGHTMETA": "cmd_r",
-    "SPACE": "space", "ENTER": "enter", "KPENTER": "enter", "ESC": "esc", "TAB": "tab",
-    "BACKSPACE": "backspace", "DELETE": "delete", "INSERT": "insert", "HOME": "home", "END": "end",
-    "PAGEUP": "page_up", "PAGEDOWN": "page_down", "UP": "up", "DOWN": "down", "LEFT": "left",
-    "RIGHT": "right", "CAPSLOCK": "caps_lock", "NUMLOCK": "num_lock", "SCROLLLOCK": "scroll_lock",
-    "PAUSE": "pause", "SYSRQ": "print_screen", "COMPOSE": "menu", "MENU": "menu",
-    "MINUS": "-", "EQUAL": "=", "LEFTBRACE": "[", "RIGHTBRACE": "]", "SEMICOLON": ";",
-    "APOSTROPHE": "'", "GRAVE": "`", "BACKSLASH": "\\", "COMMA": ",", "DOT": ".", "SLASH": "/",
+    "LEFTCTRL": "ctrl_l",
+    "RIGHTCTRL": "ctrl_r",
+    "LEFTALT": "alt_l",
+    "RIGHTALT": "alt_r",
+    "LEFTSHIFT": "shift_l",
+    "RIGHTSHIFT": "shift_r",
+    "LEFTMETA": "cmd_l",
+    "RIGHTMETA": "cmd_r",
+    "SPACE": "space",
+    "ENTER": "enter",
+    "KPENTER": "enter",
+    "ESC": "esc",
+    "TAB": "tab",
+    "BACKSPACE": "backspace",
+    "DELETE": "delete",
+    "INSERT": "insert",
+    "HOME": "home",
+    "END": "end",
+    "PAGEUP": "page_up",
+    "PAGEDOWN": "page_down",
+    "UP": "up",
+    "DOWN": "down",
+    "LEFT": "left",
+    "RIGHT": "right",
+    "CAPSLOCK": "caps_lock",
+    "NUMLOCK": "num_lock",
+    "SCROLLLOCK": "scroll_lock",
+    "PAUSE": "pause",
+    "SYSRQ": "print_screen",
+    "COMPOSE": "menu",
+    "MENU": "menu",
+    "MINUS": "-",
+    "EQUAL": "=",
+    "LEFTBRACE": "[",
+    "RIGHTBRACE": "]",
+    "SEMICOLON": ";",
+    "APOSTROPHE": "'",
+    "GRAVE": "`",
+    "BACKSLASH": "\\",
+    "COMMA": ",",
+    "DOT": ".",
+    "SLASH": "/",
 }
 
 
@@ -116,7 +149,7 @@ class EvdevListener:
     name = "evdev"
 
     @classmethod
-    def create(cls, matcher: ChordMatcher, *, evdev_device: str = "", env=os.environ) -> "EvdevListener":
+    def create(cls, matcher: ChordMatcher, *, evdev_device: str = "", env=os.environ) -> EvdevListener:
         return cls(matcher, evdev_device)
 
     def __init__(self, matcher: ChordMatcher, device: str = "", keyboards: Optional[list] = None) -> None:
@@ -144,7 +177,11 @@ class EvdevListener:
         if not any(os.access(os.path.join(input_dir, n), os.R_OK) for n in nodes):
             return f"no permission to read {input_dir}/event* (you are not in the 'input' group)"
         if not find_keyboards(device, input_dir):
-            return f"no keyboard matches hotkeys.evdev_device {device!r}" if device else f"no readable keyboard in {input_dir}"
+            return (
+                f"no keyboard matches hotkeys.evdev_device {device!r}"
+                if device
+                else f"no readable keyboard in {input_dir}"
+            )
         return None
 
     def start(self) -> None:

@@ -14,8 +14,8 @@ import os
 import sys
 from typing import Optional
 
-from ...core.errors import HotkeyError  # noqa: F401  (re-exported for the listeners' callers)
 from ...core.chords import ChordMatcher
+from ...core.errors import HotkeyError  # noqa: F401  (re-exported for the listeners' callers)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,8 +92,11 @@ class PynputListener:
         except Exception as err:
             _LOGGER.warning("Cannot grab hotkeys (apps will also see them): %s", err)
             return
-        grabbed = [str(b) for name, b in self.matcher.bindings.items()
-                   if name not in self.matcher.loose and self._grabber.grab(b)]  # never grab Escape
+        grabbed = [
+            str(b)
+            for name, b in self.matcher.bindings.items()
+            if name not in self.matcher.loose and self._grabber.grab(b)
+        ]  # never grab Escape
         self._grabber.start()
         _LOGGER.debug("Grabbed hotkeys: %s", ", ".join(grabbed))
 

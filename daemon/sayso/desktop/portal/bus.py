@@ -18,8 +18,18 @@ import queue
 import threading
 from typing import Any, Callable, Optional
 
-from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageFlag, MessageType
-from jeepney import new_error, new_method_call, new_method_return, new_signal
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    MatchRule,
+    Message,
+    MessageFlag,
+    MessageType,
+    new_error,
+    new_method_call,
+    new_method_return,
+    new_signal,
+)
 from jeepney.bus_messages import message_bus
 from jeepney.io.threading import DBusRouter, open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse, unwrap_msg
@@ -89,8 +99,17 @@ class Bus:
         self._thread.start()
 
     # --- calls ---------------------------------------------------------------
-    def call(self, dest: str, path: str, iface: str, method: str, sig: Optional[str] = None, body: tuple = (),
-             timeout: Optional[float] = None, no_reply: bool = False) -> tuple:
+    def call(
+        self,
+        dest: str,
+        path: str,
+        iface: str,
+        method: str,
+        sig: Optional[str] = None,
+        body: tuple = (),
+        timeout: Optional[float] = None,
+        no_reply: bool = False,
+    ) -> tuple:
         """Call a method and return the reply's values (BusError on failure)."""
         msg = new_method_call(DBusAddress(path, bus_name=dest, interface=iface), method, sig, body)
         if no_reply:
@@ -171,8 +190,15 @@ class Bus:
             except BusError as err:
                 _LOGGER.debug("RemoveMatch: %s", err)
 
-    def emit(self, path: str, iface: str, name: str, sig: Optional[str] = None, body: tuple = (),
-             destination: Optional[str] = None) -> None:
+    def emit(
+        self,
+        path: str,
+        iface: str,
+        name: str,
+        sig: Optional[str] = None,
+        body: tuple = (),
+        destination: Optional[str] = None,
+    ) -> None:
         msg = new_signal(DBusAddress(path, interface=iface), name, sig, body)
         if destination:
             msg.header.fields[HeaderFields.destination] = destination
@@ -220,7 +246,11 @@ class Bus:
 
     def _on_call(self, msg: Message) -> None:
         fields = msg.header.fields
-        path, iface, member = fields.get(HeaderFields.path, ""), fields.get(HeaderFields.interface), fields.get(HeaderFields.member, "")
+        path, iface, member = (
+            fields.get(HeaderFields.path, ""),
+            fields.get(HeaderFields.interface),
+            fields.get(HeaderFields.member, ""),
+        )
         _LOGGER.debug("D-Bus call %s.%s on %s from %s", iface, member, path, fields.get(HeaderFields.sender))
         after = None
         try:
@@ -283,7 +313,7 @@ class Bus:
         prefix = path.rstrip("/") + "/"
         with self._lock:
             paths = list(self._objects)
-        return sorted({p[len(prefix):].split("/")[0] for p in paths if p.startswith(prefix)})
+        return sorted({p[len(prefix) :].split("/")[0] for p in paths if p.startswith(prefix)})
 
     # --- lifecycle -----------------------------------------------------------
     def close(self) -> None:

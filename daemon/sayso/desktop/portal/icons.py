@@ -9,15 +9,19 @@ are needed.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from .state import State
 
 SIZES = (16, 22, 32, 48)
 #: state -> (RGB, filled)
 STYLE = {
-    State.IDLE: (0x8A8A8A, False), State.RECORDING: (0xE0322D, True), State.TRANSCRIBING: (0x3C8CE7, True),
-    State.READING: (0x3FA34D, True), State.REWRITING: (0x9A5CD0, True), State.ERROR: (0xE8A317, True),
+    State.IDLE: (0x8A8A8A, False),
+    State.RECORDING: (0xE0322D, True),
+    State.TRANSCRIBING: (0x3C8CE7, True),
+    State.READING: (0x3FA34D, True),
+    State.REWRITING: (0x9A5CD0, True),
+    State.ERROR: (0xE8A317, True),
     State.PAUSED: (0x8A8A8A, True),
 }
 
@@ -33,7 +37,7 @@ def _pixel(x: float, y: float, size: int, filled: bool) -> float:
     return max(0.0, outer - inner)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pixmap(state: State, size: int) -> tuple:
     rgb, filled = STYLE.get(state, STYLE[State.IDLE])
     data = bytearray()

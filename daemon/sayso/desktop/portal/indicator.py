@@ -117,16 +117,29 @@ class RecordingIndicator:
         screen = d.screen()
         x, y = self._position(screen.width_in_pixels, screen.height_in_pixels)
         win = screen.root.create_window(
-            x, y, WIDTH, HEIGHT, 0, screen.root_depth, X.InputOutput, X.CopyFromParent,
-            background_pixel=BACKGROUND, override_redirect=True, event_mask=X.ExposureMask)
+            x,
+            y,
+            WIDTH,
+            HEIGHT,
+            0,
+            screen.root_depth,
+            X.InputOutput,
+            X.CopyFromParent,
+            background_pixel=BACKGROUND,
+            override_redirect=True,
+            event_mask=X.ExposureMask,
+        )
         win.set_wm_name("sayso recording")
         win.set_wm_class("sayso-indicator", "sayso")
         win.set_wm_hints(flags=1, input=0)  # InputHint: never give us the keyboard
         atom = d.intern_atom
         win.change_property(atom("_NET_WM_WINDOW_TYPE"), Xatom.ATOM, 32, [atom("_NET_WM_WINDOW_TYPE_NOTIFICATION")])
-        win.change_property(atom("_NET_WM_STATE"), Xatom.ATOM, 32,
-                            [atom("_NET_WM_STATE_ABOVE"), atom("_NET_WM_STATE_SKIP_TASKBAR"),
-                             atom("_NET_WM_STATE_SKIP_PAGER")])
+        win.change_property(
+            atom("_NET_WM_STATE"),
+            Xatom.ATOM,
+            32,
+            [atom("_NET_WM_STATE_ABOVE"), atom("_NET_WM_STATE_SKIP_TASKBAR"), atom("_NET_WM_STATE_SKIP_PAGER")],
+        )
         self._click_through(win)
         self._font = d.open_font("fixed")
         self._gc = win.create_gc(foreground=FOREGROUND, background=BACKGROUND, font=self._font)

@@ -71,7 +71,7 @@ class PortalListener:
     name = "portal"
 
     @classmethod
-    def create(cls, matcher, *, evdev_device: str = "", env=os.environ) -> "PortalListener":
+    def create(cls, matcher, *, evdev_device: str = "", env=os.environ) -> PortalListener:
         return cls(matcher, env=env)
 
     def __init__(self, matcher, env=os.environ, timeout: float = 120.0) -> None:
@@ -79,8 +79,10 @@ class PortalListener:
         loose = set(getattr(matcher, "loose", ()))  # Escape-style keys: a global grab would take them from every app
         wanted = {name: b for name, b in matcher.bindings.items() if name not in loose}
         if loose & set(matcher.bindings):
-            _LOGGER.info("Not binding %s through the portal (it would take the key from every app)",
-                         ", ".join(sorted(loose & set(matcher.bindings))))
+            _LOGGER.info(
+                "Not binding %s through the portal (it would take the key from every app)",
+                ", ".join(sorted(loose & set(matcher.bindings))),
+            )
         self.shortcuts = PortalShortcuts(portal_bindings(wanted), self._on_event, env=env, timeout=timeout)
 
     @staticmethod
@@ -108,8 +110,10 @@ class PortalListener:
         bound = self.bound()
         if any(trigger != "unset" for trigger in bound.values()):
             return None
-        return ("the desktop bound sayso's shortcuts to no keys (assign them in its settings; Hyprland: a "
-                "'bind = ..., global, ...' line per action)")
+        return (
+            "the desktop bound sayso's shortcuts to no keys (assign them in its settings; Hyprland: a "
+            "'bind = ..., global, ...' line per action)"
+        )
 
     def bound(self) -> dict:
         """What the desktop bound, for ``sayso doctor``: ``{name: trigger description}``."""

@@ -57,15 +57,18 @@ class Exported:
         return {name: (sig, getter()) for name, (sig, getter) in iface.properties.items()}
 
     def introspect(self, children: list) -> str:
-        parts = ['<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"',
-                 ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">', "<node>",
-                 f'<interface name="{INTROSPECTABLE}"><method name="Introspect">'
-                 '<arg type="s" direction="out"/></method></interface>',
-                 f'<interface name="{PROPS}"><method name="Get"><arg type="s" direction="in"/>'
-                 '<arg type="s" direction="in"/><arg type="v" direction="out"/></method>'
-                 '<method name="GetAll"><arg type="s" direction="in"/><arg type="a{sv}" direction="out"/>'
-                 '</method><signal name="PropertiesChanged"><arg type="s"/><arg type="a{sv}"/><arg type="as"/>'
-                 "</signal></interface>"]
+        parts = [
+            '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"',
+            ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">',
+            "<node>",
+            f'<interface name="{INTROSPECTABLE}"><method name="Introspect">'
+            '<arg type="s" direction="out"/></method></interface>',
+            f'<interface name="{PROPS}"><method name="Get"><arg type="s" direction="in"/>'
+            '<arg type="s" direction="in"/><arg type="v" direction="out"/></method>'
+            '<method name="GetAll"><arg type="s" direction="in"/><arg type="a{sv}" direction="out"/>'
+            '</method><signal name="PropertiesChanged"><arg type="s"/><arg type="a{sv}"/><arg type="as"/>'
+            "</signal></interface>",
+        ]
         for iface in self.interfaces.values():
             parts.append(f"<interface name={quoteattr(iface.name)}>")
             for name, method in iface.methods.items():
@@ -96,7 +99,7 @@ def _type_end(sig: str, i: int) -> int:
     if ch == "a":
         return _type_end(sig, i + 1)
     if ch in "({":
-        close, depth, j = {"(": ")", "{": "}"}[ch], 0, i
+        depth, j = 0, i
         while True:
             if sig[j] in "({":
                 depth += 1

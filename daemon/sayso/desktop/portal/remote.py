@@ -79,8 +79,9 @@ class PortalKeyboard:
 
     name = "portal"
 
-    def __init__(self, env=os.environ, tokens: Optional[TokenStore] = None, timeout: float = 120.0,
-                 key_delay_ms: float = 0.0) -> None:
+    def __init__(
+        self, env=os.environ, tokens: Optional[TokenStore] = None, timeout: float = 120.0, key_delay_ms: float = 0.0
+    ) -> None:
         self.env = env
         self.tokens = tokens if tokens is not None else TokenStore(env=env)
         self.timeout = timeout
@@ -123,7 +124,9 @@ class PortalKeyboard:
             portal = Portal(self.env)
             try:
                 self.version = portal.version(IFACE)
-                portal.bus.subscribe(MatchRule(type="signal", interface=SESSION_IFACE, member="Closed"), self._on_closed)
+                portal.bus.subscribe(
+                    MatchRule(type="signal", interface=SESSION_IFACE, member="Closed"), self._on_closed
+                )
                 session = self._create(portal)
                 self._select(portal, session)
                 self._start(portal, session)
@@ -135,8 +138,13 @@ class PortalKeyboard:
 
     def _create(self, portal: Portal) -> str:
         session_token = portal.new_token("session")
-        results = portal.request(IFACE, "CreateSession", "a{sv}", lambda token: (
-            {"handle_token": ("s", token), "session_handle_token": ("s", session_token)},), self.timeout)
+        results = portal.request(
+            IFACE,
+            "CreateSession",
+            "a{sv}",
+            lambda token: ({"handle_token": ("s", token), "session_handle_token": ("s", session_token)},),
+            self.timeout,
+        )
         session = str(results.get("session_handle") or "")
         if not session:
             raise PortalError("RemoteDesktop CreateSession: no session handle")
@@ -155,8 +163,9 @@ class PortalKeyboard:
         portal.request(IFACE, "SelectDevices", "oa{sv}", options, self.timeout)
 
     def _start(self, portal: Portal, session: str) -> None:
-        results = portal.request(IFACE, "Start", "osa{sv}", lambda token: (
-            session, "", {"handle_token": ("s", token)}), self.timeout)
+        results = portal.request(
+            IFACE, "Start", "osa{sv}", lambda token: (session, "", {"handle_token": ("s", token)}), self.timeout
+        )
         self.devices = int(results.get("devices", 0) or 0)
         if not self.devices & KEYBOARD:
             portal.close_session(session)
@@ -205,8 +214,9 @@ class PortalKeyboard:
         if portal is None or session is None:
             raise PortalError("the RemoteDesktop session is closed")
         try:
-            portal.bus.call(PORTAL_NAME, PORTAL_PATH, IFACE, "NotifyKeyboardKeysym", "oa{sv}iu",
-                            (session, {}, keysym, state))
+            portal.bus.call(
+                PORTAL_NAME, PORTAL_PATH, IFACE, "NotifyKeyboardKeysym", "oa{sv}iu", (session, {}, keysym, state)
+            )
         except Exception as err:
             self.session = None
             raise PortalError(f"typing through the portal failed: {err}") from None

@@ -60,8 +60,9 @@ class PortalShortcuts:
 
     name = "portal"
 
-    def __init__(self, bindings: dict, on_event: Callable[[str, bool], None], env=os.environ,
-                 timeout: float = 120.0) -> None:
+    def __init__(
+        self, bindings: dict, on_event: Callable[[str, bool], None], env=os.environ, timeout: float = 120.0
+    ) -> None:
         self.bindings = dict(bindings)
         self.on_event = on_event
         self.env = env
@@ -84,8 +85,9 @@ class PortalShortcuts:
         try:
             portal.version(IFACE)
             for member in ("Activated", "Deactivated", "ShortcutsChanged"):
-                portal.bus.subscribe(MatchRule(type="signal", interface=IFACE, member=member, path=PORTAL_PATH),
-                                     self._on_signal)
+                portal.bus.subscribe(
+                    MatchRule(type="signal", interface=IFACE, member=member, path=PORTAL_PATH), self._on_signal
+                )
             self._portal = portal
             self.session = self._create_session(portal)
             self._bind(portal)
@@ -94,15 +96,28 @@ class PortalShortcuts:
             self.session = None
             portal.close()
             raise
-        _LOGGER.info("Hotkey listener: portal (%s)", ", ".join(f"{k} {v.get('trigger_description') or 'unset'}"
-                                                             for k, v in self.bound().items()) or "nothing bound")
+        _LOGGER.info(
+            "Hotkey listener: portal (%s)",
+            ", ".join(f"{k} {v.get('trigger_description') or 'unset'}" for k, v in self.bound().items())
+            or "nothing bound",
+        )
 
     def _create_session(self, portal: Portal) -> str:
         """CreateSession, offering the shortcuts there too: Plasma 5.27's backend
         binds only those (its BindShortcuts ignores them), others ignore the option."""
-        results = portal.request(IFACE, "CreateSession", "a{sv}", lambda token: (
-            {"handle_token": ("s", token), "session_handle_token": ("s", SESSION_TOKEN),
-             "shortcuts": ("a(sa{sv})", shortcut_list(self.bindings))},), self.timeout)
+        results = portal.request(
+            IFACE,
+            "CreateSession",
+            "a{sv}",
+            lambda token: (
+                {
+                    "handle_token": ("s", token),
+                    "session_handle_token": ("s", SESSION_TOKEN),
+                    "shortcuts": ("a(sa{sv})", shortcut_list(self.bindings)),
+                },
+            ),
+            self.timeout,
+        )
         session = str(results.get("session_handle") or "")
         if not session:
             raise PortalError("CreateSession: the portal returned no session handle")
@@ -114,14 +129,20 @@ class PortalShortcuts:
         if set(self.bindings) <= set(self.bound()):
             _LOGGER.debug("The portal bound every shortcut at CreateSession; not calling BindShortcuts")
         else:
-            results = portal.request(IFACE, "BindShortcuts", "oa(sa{sv})sa{sv}", lambda token: (
-                self.session, shortcut_list(self.bindings), "", {"handle_token": ("s", token)}), self.timeout)
+            results = portal.request(
+                IFACE,
+                "BindShortcuts",
+                "oa(sa{sv})sa{sv}",
+                lambda token: (self.session, shortcut_list(self.bindings), "", {"handle_token": ("s", token)}),
+                self.timeout,
+            )
             bound = parse_shortcuts(results.get("shortcuts")) if "shortcuts" in results else self.list_shortcuts()
             with self._lock:
                 self._bound = bound
         if not self.bound():
-            raise PortalError("the desktop bound none of sayso's shortcuts (it may want them set in its "
-                              "keyboard settings)")
+            raise PortalError(
+                "the desktop bound none of sayso's shortcuts (it may want them set in its keyboard settings)"
+            )
         missing = sorted(set(self.bindings) - set(self.bound()))
         if missing:
             _LOGGER.warning("The desktop did not bind: %s", ", ".join(missing))
@@ -129,8 +150,9 @@ class PortalShortcuts:
     def list_shortcuts(self) -> dict:
         """Ask the portal what is bound now (``ListShortcuts``)."""
         portal = self._require()
-        results = portal.request(IFACE, "ListShortcuts", "oa{sv}", lambda token: (
-            self.session, {"handle_token": ("s", token)}), self.timeout)
+        results = portal.request(
+            IFACE, "ListShortcuts", "oa{sv}", lambda token: (self.session, {"handle_token": ("s", token)}), self.timeout
+        )
         return parse_shortcuts(results.get("shortcuts"))
 
     def configure(self) -> None:
@@ -138,8 +160,14 @@ class PortalShortcuts:
         portal = self._require()
         if portal.version(IFACE) < 2:
             raise PortalError("this desktop's GlobalShortcuts portal cannot open its settings (version 1)")
-        portal.bus.call("org.freedesktop.portal.Desktop", PORTAL_PATH, IFACE, "ConfigureShortcuts", "osa{sv}",
-                        (self.session, "", {}))
+        portal.bus.call(
+            "org.freedesktop.portal.Desktop",
+            PORTAL_PATH,
+            IFACE,
+            "ConfigureShortcuts",
+            "osa{sv}",
+            (self.session, "", {}),
+        )
 
     def bound(self) -> dict:
         """``{action: {"description": ..., "trigger_description": ...}}`` as the portal bound them."""
@@ -159,8 +187,10 @@ class PortalShortcuts:
         if member == "ShortcutsChanged":
             with self._lock:
                 self._bound = parse_shortcuts(msg.body[1])
-            _LOGGER.info("The desktop changed sayso's shortcuts: %s", ", ".join(
-                f"{k} {v.get('trigger_description') or 'unset'}" for k, v in self.bound().items()))
+            _LOGGER.info(
+                "The desktop changed sayso's shortcuts: %s",
+                ", ".join(f"{k} {v.get('trigger_description') or 'unset'}" for k, v in self.bound().items()),
+            )
             return
         action = str(msg.body[1])
         if action not in self.bindings:

@@ -26,13 +26,34 @@ _LOGGER = logging.getLogger(__name__)
 FORMATS = ("json", "text", "waybar", "polybar", "i3blocks")
 WATCH_REQUEST = {"cmd": "status", "args": ["watch"]}
 STOPPED = "stopped"  # the client's own state when no daemon answers
-_LABELS = {"idle": "idle", "recording": "REC", "transcribing": "transcribing", "reading": "reading",
-           "rewriting": "rewriting", "error": "error", "paused": "paused", STOPPED: "off"}
-_TOOLTIPS = {"idle": "ready: hold the dictate key", "recording": "recording", "transcribing": "transcribing",
-             "reading": "reading aloud", "rewriting": "rewriting", "error": "error", "paused": "hotkeys paused",
-             STOPPED: "the daemon is not running"}
-_COLORS = {"recording": "#e06c75", "error": "#e5c07b", "transcribing": "#61afef", "reading": "#98c379",
-           "rewriting": "#c678dd", STOPPED: "#5c6370"}
+_LABELS = {
+    "idle": "idle",
+    "recording": "REC",
+    "transcribing": "transcribing",
+    "reading": "reading",
+    "rewriting": "rewriting",
+    "error": "error",
+    "paused": "paused",
+    STOPPED: "off",
+}
+_TOOLTIPS = {
+    "idle": "ready: hold the dictate key",
+    "recording": "recording",
+    "transcribing": "transcribing",
+    "reading": "reading aloud",
+    "rewriting": "rewriting",
+    "error": "error",
+    "paused": "hotkeys paused",
+    STOPPED: "the daemon is not running",
+}
+_COLORS = {
+    "recording": "#e06c75",
+    "error": "#e5c07b",
+    "transcribing": "#61afef",
+    "reading": "#98c379",
+    "rewriting": "#c678dd",
+    STOPPED: "#5c6370",
+}
 
 
 # --------------------------------------------------------------------------
@@ -44,8 +65,12 @@ def status_line(status: Status, now_mono: Optional[float] = None) -> str:
     return json.dumps({"ok": True, **status.to_dict(now_mono)}, ensure_ascii=False)
 
 
-def watch(publisher: StatePublisher, write_line: Callable[[str], None], stop: Optional[threading.Event] = None,
-          tick: float = 1.0) -> None:
+def watch(
+    publisher: StatePublisher,
+    write_line: Callable[[str], None],
+    stop: Optional[threading.Event] = None,
+    tick: float = 1.0,
+) -> None:
     """Write the current status, then one line per change and a tick a second while recording.
 
     Blocks until *stop* is set or *write_line* raises OSError (the client
@@ -117,8 +142,9 @@ def format_status(status: dict, fmt: str) -> str:
     if fmt == "text":
         return _label(status) + (f": {status['message']}" if status.get("message") else "")
     if fmt == "waybar":
-        return json.dumps({"text": _label(status), "tooltip": _tooltip(status), "class": state, "alt": state},
-                          ensure_ascii=False)
+        return json.dumps(
+            {"text": _label(status), "tooltip": _tooltip(status), "class": state, "alt": state}, ensure_ascii=False
+        )
     if fmt == "polybar":
         color = _COLORS.get(state)
         label = _label(status).replace("%", "%%")
@@ -136,8 +162,9 @@ def format_status(status: dict, fmt: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def stream_status(path: str, on_status: Callable[[dict], None], stop: Optional[threading.Event] = None,
-                  connect_timeout: float = 5.0) -> None:
+def stream_status(
+    path: str, on_status: Callable[[dict], None], stop: Optional[threading.Event] = None, connect_timeout: float = 5.0
+) -> None:
     """Connect to the control socket at *path*, ask to watch, call *on_status* per line.
 
     Returns when the daemon closes the stream or *stop* is set; OSError when
@@ -153,7 +180,7 @@ def stream_status(path: str, on_status: Callable[[dict], None], stop: Optional[t
         while not stop.is_set():
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not chunk:
                 return
@@ -181,8 +208,9 @@ class OutputClosed(Exception):
     """Whoever reads our lines went away (the bar quit)."""
 
 
-def run_watch(path: str, fmt: str = "text", out=None, retry_s: float = 2.0,
-              stop: Optional[threading.Event] = None) -> int:
+def run_watch(
+    path: str, fmt: str = "text", out=None, retry_s: float = 2.0, stop: Optional[threading.Event] = None
+) -> int:
     """The CLI loop: print one formatted line per status; while no daemon
     answers, print the ``stopped`` state once and retry every *retry_s*
     (0: return 10 instead, :data:`ExitStatus.NO_DAEMON`), so a bar shows

@@ -33,13 +33,21 @@ MENU_PATH = "/MenuBar"
 
 #: freedesktop icon names per state (Icon Naming Specification names, in every common theme)
 ICONS = {
-    State.IDLE: "audio-input-microphone", State.RECORDING: "media-record", State.TRANSCRIBING: "view-refresh",
-    State.READING: "audio-volume-high", State.REWRITING: "edit-find-replace", State.ERROR: "dialog-error",
+    State.IDLE: "audio-input-microphone",
+    State.RECORDING: "media-record",
+    State.TRANSCRIBING: "view-refresh",
+    State.READING: "audio-volume-high",
+    State.REWRITING: "edit-find-replace",
+    State.ERROR: "dialog-error",
     State.PAUSED: "media-playback-pause",
 }
 _DESCRIPTIONS = {
-    State.IDLE: "ready", State.RECORDING: "recording", State.TRANSCRIBING: "transcribing",
-    State.READING: "reading aloud", State.REWRITING: "rewriting", State.ERROR: "error",
+    State.IDLE: "ready",
+    State.RECORDING: "recording",
+    State.TRANSCRIBING: "transcribing",
+    State.READING: "reading aloud",
+    State.REWRITING: "rewriting",
+    State.ERROR: "error",
     State.PAUSED: "hotkeys paused",
 }
 
@@ -60,23 +68,37 @@ def default_menu(rewrite_actions: list) -> list:
 
     *rewrite_actions*: names (``fix``, ``formal``...) or (label, name) pairs.
     """
-    items = [MenuItem("Dictate (start/stop)", "dictate.toggle"), MenuItem("Read selection aloud", "speak.selection"),
-             MenuItem("Stop", "stop"), MenuItem()]
+    items = [
+        MenuItem("Dictate (start/stop)", "dictate.toggle"),
+        MenuItem("Read selection aloud", "speak.selection"),
+        MenuItem("Stop", "stop"),
+        MenuItem(),
+    ]
     for entry in rewrite_actions:
         label, name = entry if isinstance(entry, tuple) else (f"Rewrite: {entry}", entry)
         items.append(MenuItem(label, name if name.startswith("rewrite.") else f"rewrite.{name}"))
     if rewrite_actions:
         items.append(MenuItem())
-    items += [MenuItem("Undo rewrite", "undo"), MenuItem("Pause hotkeys", "pause", toggle=True), MenuItem(),
-              MenuItem("Quit sayso", "quit")]
+    items += [
+        MenuItem("Undo rewrite", "undo"),
+        MenuItem("Pause hotkeys", "pause", toggle=True),
+        MenuItem(),
+        MenuItem("Quit sayso", "quit"),
+    ]
     return items
 
 
 class Tray:
     """The icon and its menu; :meth:`set_status` (or a publisher subscription) updates it."""
 
-    def __init__(self, run_action: Callable[[str], None], rewrite_actions: Optional[list] = None,
-                 env=os.environ, menu: Optional[list] = None, title: str = "sayso") -> None:
+    def __init__(
+        self,
+        run_action: Callable[[str], None],
+        rewrite_actions: Optional[list] = None,
+        env=os.environ,
+        menu: Optional[list] = None,
+        title: str = "sayso",
+    ) -> None:
         self.run_action = run_action
         self.env = env
         self.title = title
@@ -101,7 +123,7 @@ class Tray:
             return f"no session bus ({err})"
         try:
             if not bus.has_owner(WATCHER):
-                return "no tray (no StatusNotifierWatcher: no tray host such as waybar's tray, KDE or the GNOME AppIndicator extension runs)"
+                return "no tray (no StatusNotifierWatcher: no tray host such as waybar's tray, KDE or the GNOME AppIndicator extension runs)"  # noqa: E501  (one message, kept greppable)
             return None
         finally:
             bus.close()
@@ -117,8 +139,13 @@ class Tray:
             bus.export(self._item_object())
             bus.export(self._menu_object())
             bus.request_name(self.name)
-            rule = MatchRule(type="signal", sender="org.freedesktop.DBus", interface="org.freedesktop.DBus",
-                             member="NameOwnerChanged", path="/org/freedesktop/DBus")
+            rule = MatchRule(
+                type="signal",
+                sender="org.freedesktop.DBus",
+                interface="org.freedesktop.DBus",
+                member="NameOwnerChanged",
+                path="/org/freedesktop/DBus",
+            )
             rule.add_arg_condition(0, WATCHER)
             bus.subscribe(rule, self._on_watcher_changed)
         except BaseException:
@@ -191,38 +218,75 @@ class Tray:
         obj = Exported(ITEM_PATH)
         activate = lambda msg, x, y: self._click("dictate.toggle")  # noqa: E731  (left click)
         ignore = lambda msg, *args: ()  # noqa: E731
-        obj.add(Interface(ITEM_IFACE, methods={
-            "Activate": Method("ii", "", activate), "SecondaryActivate": Method("ii", "", ignore),
-            "ContextMenu": Method("ii", "", ignore), "Scroll": Method("is", "", ignore),
-        }, properties={
-            "Category": ("s", lambda: "ApplicationStatus"), "Id": ("s", lambda: "sayso"),
-            "Title": ("s", lambda: self.title), "Status": ("s", self._sni_status), "WindowId": ("i", lambda: 0),
-            "IconName": ("s", self.icon_name), "IconPixmap": ("a(iiay)", lambda: pixmaps(self.status.state)),
-            "OverlayIconName": ("s", lambda: ""), "OverlayIconPixmap": ("a(iiay)", lambda: []),
-            "AttentionIconName": ("s", self.icon_name),
-            "AttentionIconPixmap": ("a(iiay)", lambda: pixmaps(self.status.state)),
-            "AttentionMovieName": ("s", lambda: ""), "IconThemePath": ("s", lambda: ""),
-            "ToolTip": ("(sa(iiay)ss)", self._tooltip), "ItemIsMenu": ("b", lambda: False),
-            "Menu": ("o", lambda: MENU_PATH),
-        }, signals={"NewTitle": "", "NewIcon": "", "NewAttentionIcon": "", "NewOverlayIcon": "", "NewToolTip": "",
-                    "NewStatus": "s"}))
+        obj.add(
+            Interface(
+                ITEM_IFACE,
+                methods={
+                    "Activate": Method("ii", "", activate),
+                    "SecondaryActivate": Method("ii", "", ignore),
+                    "ContextMenu": Method("ii", "", ignore),
+                    "Scroll": Method("is", "", ignore),
+                },
+                properties={
+                    "Category": ("s", lambda: "ApplicationStatus"),
+                    "Id": ("s", lambda: "sayso"),
+                    "Title": ("s", lambda: self.title),
+                    "Status": ("s", self._sni_status),
+                    "WindowId": ("i", lambda: 0),
+                    "IconName": ("s", self.icon_name),
+                    "IconPixmap": ("a(iiay)", lambda: pixmaps(self.status.state)),
+                    "OverlayIconName": ("s", lambda: ""),
+                    "OverlayIconPixmap": ("a(iiay)", lambda: []),
+                    "AttentionIconName": ("s", self.icon_name),
+                    "AttentionIconPixmap": ("a(iiay)", lambda: pixmaps(self.status.state)),
+                    "AttentionMovieName": ("s", lambda: ""),
+                    "IconThemePath": ("s", lambda: ""),
+                    "ToolTip": ("(sa(iiay)ss)", self._tooltip),
+                    "ItemIsMenu": ("b", lambda: False),
+                    "Menu": ("o", lambda: MENU_PATH),
+                },
+                signals={
+                    "NewTitle": "",
+                    "NewIcon": "",
+                    "NewAttentionIcon": "",
+                    "NewOverlayIcon": "",
+                    "NewToolTip": "",
+                    "NewStatus": "s",
+                },
+            )
+        )
         return obj
 
     # --- the dbusmenu --------------------------------------------------------
     def _menu_object(self) -> Exported:
         obj = Exported(MENU_PATH)
-        obj.add(Interface(MENU_IFACE, methods={
-            "GetLayout": Method("iias", "u(ia{sv}av)", self._get_layout),
-            "GetGroupProperties": Method("aias", "a(ia{sv})", self._get_group_properties),
-            "GetProperty": Method("is", "v", self._get_property),
-            "Event": Method("isvu", "", self._event),
-            "EventGroup": Method("a(isvu)", "ai", self._event_group),
-            "AboutToShow": Method("i", "b", lambda msg, item_id: (False,)),
-            "AboutToShowGroup": Method("ai", "aiai", lambda msg, ids: ([], [i for i in ids if not self._known(i)])),
-        }, properties={"Version": ("u", lambda: 3), "TextDirection": ("s", lambda: "ltr"),
-                       "Status": ("s", lambda: "normal"), "IconThemePath": ("as", lambda: [])},
-            signals={"ItemsPropertiesUpdated": "a(ia{sv})a(ias)", "LayoutUpdated": "ui",
-                     "ItemActivationRequested": "iu"}))
+        obj.add(
+            Interface(
+                MENU_IFACE,
+                methods={
+                    "GetLayout": Method("iias", "u(ia{sv}av)", self._get_layout),
+                    "GetGroupProperties": Method("aias", "a(ia{sv})", self._get_group_properties),
+                    "GetProperty": Method("is", "v", self._get_property),
+                    "Event": Method("isvu", "", self._event),
+                    "EventGroup": Method("a(isvu)", "ai", self._event_group),
+                    "AboutToShow": Method("i", "b", lambda msg, item_id: (False,)),
+                    "AboutToShowGroup": Method(
+                        "ai", "aiai", lambda msg, ids: ([], [i for i in ids if not self._known(i)])
+                    ),
+                },
+                properties={
+                    "Version": ("u", lambda: 3),
+                    "TextDirection": ("s", lambda: "ltr"),
+                    "Status": ("s", lambda: "normal"),
+                    "IconThemePath": ("as", lambda: []),
+                },
+                signals={
+                    "ItemsPropertiesUpdated": "a(ia{sv})a(ias)",
+                    "LayoutUpdated": "ui",
+                    "ItemActivationRequested": "iu",
+                },
+            )
+        )
         return obj
 
     def _known(self, item_id: int) -> bool:

@@ -65,8 +65,9 @@ class Portal:
         self.bus = bus
         self._responses: dict = {}
         self._cond = threading.Condition()
-        self._sub = self.bus.subscribe(MatchRule(type="signal", interface=REQUEST_IFACE, member="Response"),
-                                       self._on_response)
+        self._sub = self.bus.subscribe(
+            MatchRule(type="signal", interface=REQUEST_IFACE, member="Response"), self._on_response
+        )
         self.registered = self._register(app_id)
 
     def _register(self, app_id: str) -> bool:
@@ -102,8 +103,7 @@ class Portal:
     def session_path(self, token: str) -> str:
         return f"{PORTAL_PATH}/session/{sender_path_part(self.bus.unique_name)}/{token}"
 
-    def request(self, iface: str, method: str, sig: str, build: Callable[[str], tuple],
-                timeout: float = 120.0) -> dict:
+    def request(self, iface: str, method: str, sig: str, build: Callable[[str], tuple], timeout: float = 120.0) -> dict:
         """Call a request-style method and wait for its Response.
 
         *build(handle_token)* returns the call's arguments with the token in
@@ -174,8 +174,11 @@ def _why_no_interface(iface: str, err: BusError) -> str:
     short = iface.rsplit(".", 1)[-1]
     if err.name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
         return "no xdg-desktop-portal on the session bus"
-    if err.name in ("org.freedesktop.DBus.Error.InvalidArgs", "org.freedesktop.DBus.Error.UnknownInterface",
-                    "org.freedesktop.DBus.Error.UnknownProperty"):
+    if err.name in (
+        "org.freedesktop.DBus.Error.InvalidArgs",
+        "org.freedesktop.DBus.Error.UnknownInterface",
+        "org.freedesktop.DBus.Error.UnknownProperty",
+    ):
         return f"the desktop portal has no {short} interface (its backend for this desktop lacks it)"
     if err.name == "timeout":
         return "the desktop portal did not answer"
@@ -199,7 +202,10 @@ def check_portal(iface: str, env=os.environ, min_version: int = 1, timeout: floa
         except BusError as err:
             return _why_no_interface(iface, err), 0
         if version < min_version:
-            return f"the desktop portal's {iface.rsplit('.', 1)[-1]} is version {version}, sayso needs {min_version}", version
+            return (
+                f"the desktop portal's {iface.rsplit('.', 1)[-1]} is version {version}, sayso needs {min_version}",
+                version,
+            )
         return None, version
     except BusError as err:
         return f"the session bus failed ({err})", 0

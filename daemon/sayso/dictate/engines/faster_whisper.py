@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -71,14 +70,19 @@ class Transcriber:
         self._lock = threading.Lock()
 
     @staticmethod
-    def load(cfg: SttConfig) -> "Transcriber":
+    def load(cfg: SttConfig) -> Transcriber:
         from faster_whisper import WhisperModel
 
         source = resolve_model(cfg.model)
         threads = cfg.cpu_threads or min(4, os.cpu_count() or 1)
         try:
-            model = WhisperModel(source, device=cfg.device, compute_type=cfg.compute_type, cpu_threads=threads,
-                                 local_files_only=not _looks_like_name(source))
+            model = WhisperModel(
+                source,
+                device=cfg.device,
+                compute_type=cfg.compute_type,
+                cpu_threads=threads,
+                local_files_only=not _looks_like_name(source),
+            )
         except Exception as err:
             raise ModelError(f"cannot load speech model {cfg.model!r}: {first_line(err)}") from None
         _LOGGER.info("Speech model loaded: %s (%s, %s)", cfg.model, cfg.device, cfg.compute_type)

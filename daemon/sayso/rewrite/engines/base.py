@@ -3,6 +3,7 @@
 The backends, one module each: :mod:`.harper` (grammar, offline), :mod:`.llama` (a local GGUF),
 :mod:`.openai` (an OpenAI-compatible server); :mod:`.choose` makes them lazily and picks one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,6 @@ import threading
 from dataclasses import dataclass
 
 from ...core.rewrite_actions import Action
-from ...core.errors import EngineError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import logging
 import re
 import threading
 
-from ...core.rewrite_actions import Action
 from ...core.errors import EngineError
+from ...core.rewrite_actions import Action
 from .base import Engine, EngineResult
 
 _LOGGER = logging.getLogger(__name__)

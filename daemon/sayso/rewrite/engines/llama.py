@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from ...core.rewrite_actions import Action, build_prompt
 from ...core.config import RewriteConfig
-from .base import NO_MODEL_HINT, Engine, EngineResult
 from ...core.errors import CancelledError, EngineError, ModelError
+from ...core.rewrite_actions import Action, build_prompt
 from ..models import describe_missing, resolve_model
+from .base import NO_MODEL_HINT, Engine, EngineResult
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class LlamaEngine(Engine):
         self._last_use = 0.0
 
     @classmethod
-    def from_config(cls, cfg: RewriteConfig) -> "LlamaEngine":
+    def from_config(cls, cfg: RewriteConfig) -> LlamaEngine:
         return cls(
             cfg.model,
             n_ctx=cfg.n_ctx,
@@ -98,7 +98,9 @@ class LlamaEngine(Engine):
         out = parse_structured(raw) if structured else raw
         return EngineResult(out, self.name, structured=structured)
 
-    def _generate(self, llm, action: Action, text: str, structured: bool, cancel: threading.Event, deadline: float) -> str:
+    def _generate(
+        self, llm, action: Action, text: str, structured: bool, cancel: threading.Event, deadline: float
+    ) -> str:
         prompt = build_prompt(action, text, structured=structured)
         kwargs = {"response_format": {"type": "json_object", "schema": JSON_SCHEMA}} if structured else {"stop": STOP}
         stream = llm.create_chat_completion(

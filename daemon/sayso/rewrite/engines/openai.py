@@ -20,11 +20,11 @@ import urllib.request
 from typing import Optional
 from urllib.parse import urlparse
 
-from ...core.rewrite_actions import Action, build_prompt
 from ...core.config import RewriteConfig
-from .llama import max_tokens_for
-from .base import Engine, EngineResult
 from ...core.errors import EngineError
+from ...core.rewrite_actions import Action, build_prompt
+from .base import Engine, EngineResult
+from .llama import max_tokens_for
 
 _LOGGER = logging.getLogger(__name__)
 _PROBE_TTL = 10.0
@@ -61,7 +61,7 @@ class OpenAIEngine(Engine):
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, cfg: RewriteConfig) -> "OpenAIEngine":
+    def from_config(cls, cfg: RewriteConfig) -> OpenAIEngine:
         return cls(cfg.base_url, cfg.api_model, cfg.api_key, allow_remote=cfg.allow_remote, temperature=cfg.temperature)
 
     # --- safety ---------------------------------------------------------------
@@ -73,7 +73,7 @@ class OpenAIEngine(Engine):
         local = is_loopback_host(url.hostname)
         if not local and not self.allow_remote:
             raise EngineError(
-                f"rewrite.base_url {url.hostname} is not on this machine; set rewrite.allow_remote = true to send text there"
+                f"rewrite.base_url {url.hostname} is not on this machine; set rewrite.allow_remote = true to send text there"  # noqa: E501  (one message, kept greppable)
             )
         return local
 
@@ -148,7 +148,7 @@ class OpenAIEngine(Engine):
             raise EngineError(f"the rewrite endpoint returned HTTP {err.code}: {_error_message(err)}") from None
         except urllib.error.URLError as err:
             raise EngineError(f"cannot reach the rewrite endpoint at {self.base_url}: {_reason(err.reason)}") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise EngineError(f"the rewrite endpoint did not answer within {timeout:.0f} s") from None
         except (ConnectionError, OSError) as err:
             raise EngineError(f"the connection to the rewrite endpoint failed: {_reason(err)}") from None

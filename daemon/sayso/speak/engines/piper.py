@@ -62,7 +62,9 @@ def _load_piper(model: Path, config: Path, name: str):
         try:
             json.loads(config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise ModelError(f"voice '{name}': config {config.name} is not valid JSON ({first_line(err, 160)})") from None
+            raise ModelError(
+                f"voice '{name}': config {config.name} is not valid JSON ({first_line(err, 160)})"
+            ) from None
         try:
             voice = _piper_voice(PiperVoice, model, config)
         except Exception as err:  # onnxruntime raises its own types for corrupt files
@@ -149,7 +151,7 @@ class Voice:
     speed: SynthSpeed = field(default_factory=SynthSpeed)
 
     @classmethod
-    def load(cls, profile: VoiceProfile, voices_dir: Optional[Path] = None) -> "Voice":
+    def load(cls, profile: VoiceProfile, voices_dir: Optional[Path] = None) -> Voice:
         model, config = model_files(profile, voices_dir)
         piper = _load_piper(model, config, profile.name)
         speakers = int(getattr(piper.config, "num_speakers", 1) or 1)

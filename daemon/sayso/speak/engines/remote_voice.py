@@ -22,10 +22,9 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ...core.errors import first_line
 from ...audio.playback import resample
+from ...core.errors import RemoteError, first_line
 from .piper import SynthSpeed
-from ...core.errors import RemoteError
 
 _LOGGER = logging.getLogger(__name__)
 DOWN_S = 30.0  # after a fault, the local voice this long before the server is tried again
@@ -55,7 +54,9 @@ class RemoteVoice:
         self.local.warm()
         info = self.engine.describe(refresh=True)
         if info.reachable:
-            _LOGGER.info("Voice server %s: %d voices, %.0f ms round trip", info.address, len(info.models), info.rtt_ms or 0)
+            _LOGGER.info(
+                "Voice server %s: %d voices, %.0f ms round trip", info.address, len(info.models), info.rtt_ms or 0
+            )
         else:
             _LOGGER.warning("%s", info.error)
 
