@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
 from sayso.bench.system import PARAGRAPH  # noqa: E402  (the same text as `sayso bench rewrite`)
-from sayso.core.config import Config  # noqa: E402
+from sayso.core.config_types import Config
 from sayso.core.errors import SaysoError  # noqa: E402
 from sayso.core.rewrite_actions import BUILTIN_PROMPTS  # noqa: E402
 from sayso.rewrite.rewriter import Rewriter  # noqa: E402

@@ -41,7 +41,7 @@ import sounddevice as sd  # loaded before any measurement, as in the daemon (Rea
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
-from sayso.core.config import Config  # noqa: E402
+from sayso.core.config_types import Config
 from sayso.speak.first_audio import first_chunk_limit  # noqa: E402
 from sayso.speak.reader import ReadAloud  # noqa: E402
 

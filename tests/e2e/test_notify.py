@@ -19,7 +19,7 @@ from jeepney.io.blocking import open_dbus_connection
 from jeepney.low_level import HeaderFields
 from test_control import CtlDaemon
 
-from sayso.core.config import NotifyConfig
+from sayso.core.config_types import NotifyConfig
 from sayso.desktop.feedback import CUE_RATE, CUES, DesktopNotifier, escape_markup, make_notifier, tone
 
 from conftest import BASE_CONFIG, wait_for

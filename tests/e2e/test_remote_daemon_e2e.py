@@ -181,7 +181,7 @@ def test_without_fallback_the_recording_is_kept_and_retried(desktop, textbox, da
 def test_read_aloud_through_wyoming_piper(desktop, daemon_factory, tmp_path):
     from test_speak_e2e import PARAGRAPH, MonitorRecorder
 
-    from sayso.core.config import SttConfig
+    from sayso.core.config_types import SttConfig
     from sayso.dictate.engines.faster_whisper import Transcriber
 
     piper = start_piper(tmp_path)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sayso.core.config import OutputConfig
+from sayso.core.config_types import OutputConfig
 from sayso.desktop.output import Output
 from sayso.dictate.postprocess import Edit
 

@@ -19,7 +19,7 @@ import pytest
 from sayso.audio.capture import BLOCK_MS, Recorder
 from sayso.audio.vad import ends_in_speech
 from sayso.bench.dictate import Rig, build_utterances
-from sayso.core.config import AudioConfig, Config
+from sayso.core.config_types import AudioConfig, Config
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber
 
 from conftest import DATA, TRANSCRIPTS, wer

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from sayso.core.config import Config, RewriteConfig
+from sayso.core.config_types import Config, RewriteConfig
 from sayso.core.errors import CancelledError, EngineError, ModelError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.notify import Notifier

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from sayso.core.config import Config, RewriteConfig
+from sayso.core.config_types import Config, RewriteConfig
 from sayso.core.errors import EngineError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.clipboard import Clipboard

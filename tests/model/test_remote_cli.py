@@ -80,7 +80,7 @@ def test_dictate_file_with_the_server_down(root):
 
 
 def test_speak_out_through_wyoming_piper_reads_back(root, piper_server):
-    from sayso.core.config import SttConfig
+    from sayso.core.config_types import SttConfig
     from sayso.dictate.engines.faster_whisper import Transcriber, load_audio_file
 
     out = root / "speech.wav"

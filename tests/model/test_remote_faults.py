@@ -64,7 +64,7 @@ def _stream(engine, audio: np.ndarray, upto: int):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.core.config import SttConfig
+    from sayso.core.config_types import SttConfig
     from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())

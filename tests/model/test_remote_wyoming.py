@@ -62,7 +62,7 @@ def stt(whisper_server):
 
 @pytest.fixture(scope="module")
 def local():
-    from sayso.core.config import SttConfig
+    from sayso.core.config_types import SttConfig
     from sayso.dictate.engines.faster_whisper import Transcriber
 
     return Transcriber.load(SttConfig())

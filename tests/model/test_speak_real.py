@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import sounddevice as sd
 
-from sayso.core.config import Config
+from sayso.core.config_types import Config
 from sayso.core.errors import AudioError, InputError, ModelError
 from sayso.desktop.notify import Notifier
 from sayso.speak.reader import ReadAloud

@@ -16,7 +16,7 @@ import pytest
 
 from sayso.audio.capture import BLOCK_MS
 from sayso.audio.vad import IncrementalVad
-from sayso.core.config import Config
+from sayso.core.config_types import Config
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.dictate.streaming import StreamingTranscriber
 

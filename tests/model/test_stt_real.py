@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from sayso.core.config import SttConfig
+from sayso.core.config_types import SttConfig
 from sayso.core.errors import ExitStatus, ModelError
 from sayso.dictate.engines.faster_whisper import Transcriber, spell_vocabulary
 

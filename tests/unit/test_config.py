@@ -3,7 +3,8 @@ import sys
 
 import pytest
 
-from sayso.core.config import Config, default_toml_text, load_config, parse_config_text
+from sayso.core.config import default_toml_text, load_config, parse_config_text
+from sayso.core.config_types import Config
 from sayso.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):

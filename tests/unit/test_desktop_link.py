@@ -14,7 +14,8 @@ import pytest
 from sayso.app.desktop_link import DesktopLink, StateTracker, _tidy
 from sayso.control.commands import Commands
 from sayso.control.server import MAX_WATCHERS, ControlServer
-from sayso.core.config import OutputConfig, parse_config_text
+from sayso.core.config import parse_config_text
+from sayso.core.config_types import OutputConfig
 from sayso.core.errors import ConfigError, OutputError
 from sayso.desktop.keys.listener import ExternalListener, HotkeyError, choose_listener, start_listener
 from sayso.desktop.output import Output

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sayso.audio.capture import Recorder
-from sayso.core.config import Config
+from sayso.core.config_types import Config
 from sayso.core.errors import OutputError
 from sayso.desktop.notify import Notifier
 from sayso.dictate.dictation import Dictation

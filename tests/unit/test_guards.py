@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sayso.core.config import RewriteConfig
+from sayso.core.config_types import RewriteConfig
 from sayso.core.errors import EngineError
 from sayso.core.rewrite_actions import resolve_actions
 from sayso.rewrite.engines.llama import parse_structured
@@ -130,7 +130,7 @@ def test_trusted_output_is_only_checked_for_emptiness():
 
 def test_user_ratio_applies():
     cfg = RewriteConfig()
-    from sayso.core.config import RewriteActionConfig
+    from sayso.core.config_types import RewriteActionConfig
 
     cfg.actions["fix"] = RewriteActionConfig(ratio=[0.9, 1.1])
     fix = resolve_actions(cfg)["fix"]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from sayso.core.config import Config, RewriteConfig
+from sayso.core.config_types import Config, RewriteConfig
 from sayso.core.errors import EngineError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.notify import Notifier

@@ -1,6 +1,6 @@
 import pytest
 
-from sayso.core.config import DictateConfig
+from sayso.core.config_types import DictateConfig
 from sayso.dictate.postprocess import Composer, Edit, apply_commands, remove_fillers
 
 

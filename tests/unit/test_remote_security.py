@@ -315,7 +315,7 @@ def test_pcm_conversions():
 
 
 def test_doctor_report_of_configured_engines():
-    from sayso.core.config import SttConfig
+    from sayso.core.config_types import SttConfig
     from sayso.remote.factory import describe_engines
 
     assert describe_engines(RemoteSttConfig(), SttConfig(), RemoteSpeakConfig()) == []

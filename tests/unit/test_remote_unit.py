@@ -13,7 +13,8 @@ import pytest
 from test_dictation_unit import FakeStream, Model, Streamer, Window, dictate
 
 from sayso.audio.capture import Recorder
-from sayso.core.config import Config, parse_config_text
+from sayso.core.config import parse_config_text
+from sayso.core.config_types import Config
 from sayso.core.errors import ConfigError, RemoteLost, RemoteUnavailable, SaysoError
 from sayso.core.interfaces import SpeechAudio
 from sayso.desktop.notify import Notifier

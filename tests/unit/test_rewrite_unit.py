@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from sayso.core.config import Config, RewriteActionConfig, RewriteConfig, parse_config_text
+from sayso.core.config import parse_config_text
+from sayso.core.config_types import Config, RewriteActionConfig, RewriteConfig
 from sayso.core.errors import ConfigError, ExitStatus
 from sayso.core.rewrite_actions import (
     BUILTIN_PROMPTS,

@@ -16,7 +16,8 @@ from typing import Optional
 
 from ..audio.capture import Recorder
 from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_binding
-from ..core.config import Config, load_config
+from ..core.config import load_config
+from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
 from ..core.systemd import sd_notify
 from ..desktop.clipboard import Clipboard, detect_session

@@ -11,7 +11,7 @@ import logging
 import threading
 from typing import Optional
 
-from ..core.config import Config
+from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
 from ..core.memory import release_freed_memory
 

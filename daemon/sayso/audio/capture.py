@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..core.config import AudioConfig
+from ..core.config_types import AudioConfig
 from ..core.errors import AudioError, first_line
 from ..core.pcm import SAMPLE_RATE
 

@@ -34,7 +34,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..core.config import Config
+from ..core.config_types import Config
 from ..core.errors import InputError
 
 RELEASES = {"300ms": 0.3, "last_word": 0.0}

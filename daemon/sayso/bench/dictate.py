@@ -26,7 +26,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..audio.capture import BLOCK_MS, Recorder
-from ..core.config import Config
+from ..core.config_types import Config
 from ..dictate.engines.faster_whisper import SAMPLE_RATE
 
 BLOCK = SAMPLE_RATE * BLOCK_MS // 1000

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import __version__
-from ..core.config import Config
+from ..core.config_types import Config
 
 PARTS = ("dictate", "speak", "rewrite", "idle")
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..core.config import Config
+from ..core.config_types import Config
 
 SPEAK_TEXT = (
     "Reading by ear helps many people. When a page is read aloud, the listener can rest their eyes "

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..core.config import Config
+from ..core.config_types import Config
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import __version__
-from ..core.config import Config, default_toml_text, load_config, to_toml, user_config_path
+from ..core.config import default_toml_text, load_config, to_toml, user_config_path
+from ..core.config_types import Config
 from ..core.errors import ExitStatus, InputError, SaysoError
 
 _LOGGER = logging.getLogger("sayso")

@@ -88,7 +88,7 @@ class Binding:
     """
 
     key: str
-    modifiers: frozenset = field(default_factory=frozenset)
+    modifiers: frozenset[str] = field(default_factory=frozenset)
     text: str = ""
 
     @property
@@ -142,7 +142,7 @@ def _is_vk(name: str) -> bool:
     return name.startswith("vk") and name[2:].isdigit()
 
 
-def _mod_satisfied(required: str, held: set) -> bool:
+def _mod_satisfied(required: str, held: set[str]) -> bool:
     """Is the (possibly side-specific) modifier *required* held?"""
     if required in MODIFIERS:
         return any(k in held for k in MODIFIERS[required])
@@ -166,12 +166,14 @@ class ChordMatcher:
       (it was part of a shortcut such as Right Ctrl + C).
     """
 
-    def __init__(self, bindings: dict, emit: Callable[[str, str], None], loose: tuple = ()) -> None:
+    def __init__(
+        self, bindings: dict[str, Binding], emit: Callable[[str, str], None], loose: tuple[str, ...] = ()
+    ) -> None:
         self.bindings = {name: b for name, b in bindings.items() if b is not None}
         self.emit = emit
         self.loose = set(loose)  # bindings that fire whatever else is held (Escape)
-        self.held: set = set()
-        self.active: dict = {}  # binding name -> Binding while it is pressed
+        self.held: set[str] = set()
+        self.active: dict[str, Binding] = {}  # binding name -> Binding while it is pressed
 
     def key_down(self, key: str) -> None:
         if key in self.held:  # auto-repeat
@@ -219,7 +221,7 @@ class ChordMatcher:
         self.active.clear()
 
     @staticmethod
-    def _exact_modifiers(binding: Binding, others: set) -> bool:
+    def _exact_modifiers(binding: Binding, others: set[str]) -> bool:
         held_mods = {k for k in others if is_modifier(k)}
         if any(not is_modifier(k) for k in others):
             return False  # another normal key is down: not this chord
@@ -239,8 +241,13 @@ class PressMode:
     """
 
     def __init__(
-        self, mode: str, tap_ms: int, start: Callable[[], None], stop: Callable[[], None], clock=time.monotonic
-    ):
+        self,
+        mode: str,
+        tap_ms: int,
+        start: Callable[[], None],
+        stop: Callable[[], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.mode = mode
         self.tap_s = tap_ms / 1000.0
         self.start, self.stop = start, stop

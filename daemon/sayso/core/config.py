@@ -17,10 +17,10 @@ import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Union
 
-from .config_remote import RemoteSpeakConfig, RemoteSttConfig, ServeConfig  # noqa: F401  (re-exported)
-from .config_types import (  # noqa: F401  (re-exported: the section types)
+from .config_remote import RemoteSpeakConfig, RemoteSttConfig, ServeConfig  # (re-exported: __all__)
+from .config_types import (  # (re-exported: __all__)
     AudioConfig,
     Config,
     DictateConfig,
@@ -34,6 +34,31 @@ from .config_types import (  # noqa: F401  (re-exported: the section types)
     SttConfig,
 )
 from .errors import ConfigError
+
+__all__ = [
+    "AudioConfig",
+    "Config",
+    "DictateConfig",
+    "GeneralConfig",
+    "HotkeysConfig",
+    "NotifyConfig",
+    "OutputConfig",
+    "RETIRED",
+    "RemoteSpeakConfig",
+    "RemoteSttConfig",
+    "RewriteActionConfig",
+    "RewriteConfig",
+    "ServeConfig",
+    "SpeakConfig",
+    "SttConfig",
+    "default_toml_text",
+    "find_key_line",
+    "from_dict",
+    "load_config",
+    "parse_config_text",
+    "to_toml",
+    "user_config_path",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,7 +92,7 @@ def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, s
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: config file not found")
-        cfg = from_dict(Config, defaults, _Where("<default config>", ""))
+        cfg: Config = from_dict(Config, defaults, _Where("<default config>", ""))
         return cfg
     try:
         text = path.read_text(encoding="utf-8")
@@ -76,6 +101,7 @@ def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, s
     user = _parse_toml(text, str(path))
     merged = _merge(defaults, user)
     cfg = from_dict(Config, merged, _Where(str(path), text))
+    assert isinstance(cfg, Config)
     cfg.source = str(path)
     _check_semantics(cfg, _Where(str(path), text))
     return cfg
@@ -85,14 +111,16 @@ def parse_config_text(text: str, name: str = "<config>") -> Config:
     """Validate *text* laid over the defaults (used by tests and ``reload``)."""
     merged = _merge(_parse_toml(default_toml_text(), "<default config>"), _parse_toml(text, name))
     cfg = from_dict(Config, merged, _Where(name, text))
+    assert isinstance(cfg, Config)
     _check_semantics(cfg, _Where(name, text))
     cfg.source = name
     return cfg
 
 
-def _parse_toml(text: str, name: str) -> dict:
+def _parse_toml(text: str, name: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as err:
         msg = str(err)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -101,7 +129,7 @@ def _parse_toml(text: str, name: str) -> dict:
         raise ConfigError(f"{where}: invalid TOML: {msg}") from None
 
 
-def _merge(base: dict, over: dict) -> dict:
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -117,7 +145,7 @@ class _Where:
 
     name: str
     text: str
-    keys: tuple = ()
+    keys: tuple[str, ...] = ()
 
     def child(self, key: str) -> _Where:
         return _Where(self.name, self.text, self.keys + (key,))
@@ -135,11 +163,11 @@ class _Where:
         return ConfigError(f"{loc}: {self.dotted}: {problem}")
 
 
-def find_key_line(text: str, keys: tuple) -> Optional[int]:
+def find_key_line(text: str, keys: tuple[str, ...]) -> Optional[int]:
     """Best-effort line number of dotted *keys* in TOML *text*."""
     if not keys:
         return None
-    table: tuple = ()
+    table: tuple[str, ...] = ()
     best, best_depth = None, 0
     key_re = re.compile(r'^\s*("([^"]+)"|[A-Za-z0-9_.\-]+)\s*=')
     for no, raw in enumerate(text.splitlines(), 1):
@@ -185,7 +213,7 @@ RETIRED = {
 }
 
 
-def _without_retired(data: dict, where: _Where) -> dict:
+def _without_retired(data: dict[str, Any], where: _Where) -> dict[str, Any]:
     kept = dict(data)
     for key in data:
         child = where.child(key)
@@ -200,7 +228,7 @@ def _convert(tp: Any, value: Any, where: _Where) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value, where)
+        return from_dict(tp, value, where)  # type: ignore[arg-type]  # a dataclass type, never an instance here
     if origin is Literal:
         if value not in args:
             raise where.error(f"must be one of {', '.join(repr(a) for a in args)}, got {value!r}")
@@ -250,7 +278,7 @@ def _tname(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _suggest(word: str, names: set) -> Optional[str]:
+def _suggest(word: str, names: set[str]) -> Optional[str]:
     import difflib
 
     match = difflib.get_close_matches(word, sorted(names), n=1)
@@ -263,10 +291,11 @@ def _check_semantics(cfg: Config, where: _Where) -> None:
     from .rewrite_actions import validate_rewrite_config
 
     _check_hotkeys(cfg, where)
-    for check in (
+    checks: tuple[Callable[[], None], ...] = (
         lambda: validate_rewrite_config(cfg.rewrite),
         lambda: validate_sections(cfg.stt, cfg.speak, cfg.serve),
-    ):
+    )
+    for check in checks:
         try:
             check()
         except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
@@ -283,15 +312,15 @@ def _check_hotkeys(cfg: Config, where: _Where) -> None:
         _parse_or_raise(parse_binding, value, hk.child(key))
     for action, value in cfg.hotkeys.actions.items():
         _parse_or_raise(parse_binding, value, hk.child("actions").child(action))
-    for name, action in cfg.rewrite.actions.items():
+    for name, rewrite_action in cfg.rewrite.actions.items():
         _parse_or_raise(
-            parse_binding, action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey")
+            parse_binding, rewrite_action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey")
         )
     for key in ("paste_keys", "copy_keys", "terminal_paste_keys"):
         _parse_or_raise(parse_binding, getattr(cfg.output, key), where.child("output").child(key))
 
 
-def _parse_or_raise(parse, value: str, where: _Where) -> None:
+def _parse_or_raise(parse: Callable[[str], object], value: str, where: _Where) -> None:
     if not value:
         return
     try:

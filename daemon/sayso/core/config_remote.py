@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Literal
+from typing import Any, Collection, Iterable, Literal
 
 from .errors import ConfigError
 
@@ -81,7 +81,7 @@ class ServeConfig:
     limits: ServeLimits = field(default_factory=ServeLimits)
 
 
-def installed_modules(names: Iterable[str] = tuple(BACKEND_MODULES.values())) -> frozenset:
+def installed_modules(names: Iterable[str] = tuple(BACKEND_MODULES.values())) -> frozenset[str]:
     """Which of *names* can be imported (without importing them)."""
     found = set()
     for name in names:
@@ -139,7 +139,7 @@ def validate(cfg: object, section: str) -> None:
         raise ConfigError(f"{section}.limits: max_audio_s and max_text_chars must be positive, max_event_bytes >= 4096")
 
 
-def check_address(cfg: object, section: str) -> None:
+def check_address(cfg: Any, section: str) -> None:
     """The configured engine's address parses and may be used (loopback unless
     ``allow_remote``): a ConfigError naming the key otherwise.  Pure: no DNS."""
     from .endpoints import HTTP_SCHEMES, WYOMING_SCHEMES, check_endpoint

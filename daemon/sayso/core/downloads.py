@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, Union
 
 from .errors import ModelError
 
@@ -49,7 +49,9 @@ class RemoteFile:
         return self.url
 
 
-def fetch(remote: RemoteFile, dest_dir, progress: bool = True, *, endpoint: Optional[str] = None) -> Path:
+def fetch(
+    remote: RemoteFile, dest_dir: Union[str, Path], progress: bool = True, *, endpoint: Optional[str] = None
+) -> Path:
     """Download *remote* into *dest_dir* and return its path (sha256 verified).
 
     A file already there with the right checksum is not downloaded again.
@@ -192,18 +194,18 @@ def _download_url(remote: RemoteFile, part: Path, progress: bool) -> Path:
     return part
 
 
-def _bar(name: str, total: Optional[int], initial: int, progress: bool):
+def _bar(name: str, total: Optional[int], initial: int, progress: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024,
                 desc=name, disable=not progress, file=sys.stderr, leave=True)  # fmt: skip
 
 
-def _network_error(remote: RemoteFile, reason) -> ModelError:
+def _network_error(remote: RemoteFile, reason: object) -> ModelError:
     return ModelError(f"cannot download {remote.name} from {remote.source}: {_reason(reason)} (network down?)")
 
 
-def _reason(reason) -> str:
+def _reason(reason: object) -> str:
     if isinstance(reason, BaseException):
         text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
     else:
@@ -219,8 +221,8 @@ def _download_hf(remote: RemoteFile, local_dir: Path, progress: bool, endpoint: 
         raise ModelError("downloading models needs the PyPI package huggingface-hub") from None
     from tqdm import tqdm
 
-    class _Bar(tqdm):
-        def __init__(self, *args, **kwargs):
+    class _Bar(tqdm):  # type: ignore[misc]  # tqdm has no types
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = not progress
             super().__init__(*args, **kwargs)
 

@@ -62,7 +62,7 @@ def is_loopback_host(host: str) -> bool:
     return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
-def parse_endpoint(address: str, key: str, schemes: tuple) -> Endpoint:
+def parse_endpoint(address: str, key: str, schemes: tuple[str, ...]) -> Endpoint:
     """Parse *address*; ConfigError naming *key* if it is not one of *schemes*."""
     text = (address or "").strip()
     want = " or ".join(f"{s}://" for s in schemes)
@@ -92,7 +92,9 @@ def parse_endpoint(address: str, key: str, schemes: tuple) -> Endpoint:
     return Endpoint(scheme, host, port, path, is_loopback_host(host))
 
 
-def check_endpoint(address: str, *, allow_remote: bool, key: str, schemes: tuple = WYOMING_SCHEMES) -> Endpoint:
+def check_endpoint(
+    address: str, *, allow_remote: bool, key: str, schemes: tuple[str, ...] = WYOMING_SCHEMES
+) -> Endpoint:
     """The parsed *address* if it may be used; RemoteNotAllowed for a remote
     host without *allow_remote*, ConfigError for a malformed address."""
     endpoint = parse_endpoint(address, key, schemes)

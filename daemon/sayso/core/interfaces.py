@@ -18,7 +18,7 @@ Audio in is 16 kHz mono float32 (:data:`sayso.core.pcm.SAMPLE_RATE`); text out i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Protocol, runtime_checkable
+from typing import Any, Iterator, Optional, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -35,7 +35,7 @@ class Segment:
 @dataclass
 class Transcript:
     text: str
-    segments: list = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
     duration: float = 0.0
     dropped: int = 0  # segments removed by the hallucination gate
 
@@ -44,7 +44,7 @@ class Transcript:
         return not self.text.strip()
 
     @property
-    def words(self) -> list:
+    def words(self) -> list[str]:
         """The text's words, with their case and punctuation."""
         return self.text.split()
 
@@ -74,8 +74,8 @@ class EngineInfo:
     address: str  # never holds a key
     reachable: bool
     rtt_ms: Optional[float] = None  # one describe / GET models round trip
-    models: list = field(default_factory=list)  # speech models, or voices for text to speech
-    languages: list = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # speech models, or voices for text to speech
+    languages: list[str] = field(default_factory=list)
     streaming: bool = False  # transcript or synthesis streaming announced by the server
     error: str = ""  # one line when not reachable
 
@@ -96,7 +96,7 @@ class SpeechToText(Protocol):
 
 @runtime_checkable
 class StreamingSpeechToText(Protocol):
-    last_stats: dict  # after finish(): at least {"how": ...}
+    last_stats: dict[str, Any]  # after finish(): at least {"how": ...}
 
     def begin(self) -> object:
         """A recording starts; returns its token."""

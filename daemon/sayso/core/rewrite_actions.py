@@ -72,7 +72,7 @@ class Action:
     prompt: str
     engine: str = "auto"
     hotkey: str = ""
-    ratio: tuple = DEFAULT_RATIO
+    ratio: tuple[float, float] = DEFAULT_RATIO
     timeout_s: float = 30.0
 
     @property
@@ -102,7 +102,7 @@ def build_prompt(action: Action, text: str, structured: bool = False) -> Prompt:
     return Prompt(system=system, user=f"<text>\n{text}\n</text>")
 
 
-def resolve_actions(cfg: RewriteConfig) -> dict:
+def resolve_actions(cfg: RewriteConfig) -> dict[str, Action]:
     """Built-in actions laid under ``rewrite.actions``; raises ConfigError."""
     validate_rewrite_config(cfg)
     actions = {}
@@ -115,7 +115,7 @@ def resolve_actions(cfg: RewriteConfig) -> dict:
             prompt=over.prompt or (base.prompt if base else ""),
             engine=over.engine or "auto",
             hotkey=over.hotkey,
-            ratio=tuple(over.ratio) if over.ratio else (base.ratio if base else DEFAULT_RATIO),
+            ratio=(over.ratio[0], over.ratio[1]) if over.ratio else (base.ratio if base else DEFAULT_RATIO),
             timeout_s=over.timeout_s or cfg.timeout_s,
         )
     return actions
@@ -125,7 +125,8 @@ def get_action(cfg: RewriteConfig, name: str) -> Action:
     actions = resolve_actions(cfg)
     if name not in actions:
         raise ConfigError(f"unknown rewrite action '{name}' (known: {', '.join(sorted(actions))})")
-    return actions[name]
+    action: Action = actions[name]
+    return action
 
 
 def validate_rewrite_config(cfg: RewriteConfig) -> None:
@@ -165,7 +166,7 @@ def _validate_action(name: str, action: RewriteActionConfig) -> None:
         raise ConfigError(f"{where}.timeout_s: must not be negative")
 
 
-def _validate_ratio(where: str, ratio: list) -> None:
+def _validate_ratio(where: str, ratio: list[float]) -> None:
     if len(ratio) != 2:
         raise ConfigError(f"{where}.ratio: expected [min, max], got {len(ratio)} numbers")
     low, high = ratio
@@ -173,5 +174,5 @@ def _validate_ratio(where: str, ratio: list) -> None:
         raise ConfigError(f"{where}.ratio: need 0 <= min < max, got [{low}, {high}]")
 
 
-def action_names(cfg: Optional[RewriteConfig] = None) -> list:
+def action_names(cfg: Optional[RewriteConfig] = None) -> list[str]:
     return sorted(resolve_actions(cfg)) if cfg is not None else sorted(BUILTIN_PROMPTS)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Mapping
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def sd_notify(state: str, env=os.environ) -> None:
+def sd_notify(state: str, env: Mapping[str, str] = os.environ) -> None:
     """Tell systemd (Type=notify) about our state, when run under it."""
     address = env.get("NOTIFY_SOCKET")
     if not address:

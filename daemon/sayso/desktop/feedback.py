@@ -20,7 +20,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ..core.config import NotifyConfig
+from ..core.config_types import NotifyConfig
 from .notify import Notifier
 
 _LOGGER = logging.getLogger(__name__)

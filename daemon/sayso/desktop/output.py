@@ -17,7 +17,7 @@ import time
 from typing import Optional
 
 from ..core.chords import parse_binding
-from ..core.config import OutputConfig
+from ..core.config_types import OutputConfig
 from ..core.edit import Edit
 from ..core.errors import OutputError, SaysoError
 from .clipboard import Clipboard, XclipClipboard

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from ..audio.capture import SAMPLE_RATE, Recorder, Recording
 from ..audio.vad import ends_in_speech
 from ..core.chords import parse_binding
-from ..core.config import Config
+from ..core.config_types import Config
 from ..core.errors import ModelError, RemoteError, SaysoError, first_line
 from ..core.memory import release_freed_memory
 from ..desktop.notify import Notifier

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.config import DictateConfig
+from ..core.config_types import DictateConfig
 from ..core.edit import Edit  # noqa: F401  (re-exported)
 
 _COMMANDS = [  # (pattern, replacement); punctuation Whisper adds around them is dropped

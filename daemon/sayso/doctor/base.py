@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from ..core.config import Config
+from ..core.config_types import Config
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 SILENCE_DBFS = -60.0

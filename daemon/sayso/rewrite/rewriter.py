@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..core.config import Config
+from ..core.config_types import Config
 from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
 from ..core.rewrite_actions import Action, get_action
 from ..desktop.selection import replace_selection

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 
-from ..core.config import SpeakConfig
+from ..core.config_types import SpeakConfig
 from .engines.piper import SynthSpeed, Voice
 from .sentences import FIRST_MIN_CHARS, Chunk, chunks
 from .voices import VoiceProfile

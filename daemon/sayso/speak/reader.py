@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from ..audio.playback import Player, Segment, warm_output
-from ..core.config import Config
+from ..core.config_types import Config
 from ..core.errors import ClipboardError, InputError, OutputError, SaysoError
 from ..core.memory import release_freed_memory
 from ..remote.attach import remote_tts

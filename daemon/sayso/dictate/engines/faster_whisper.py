@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...core.config import SttConfig
+from ...core.config_types import SttConfig
 from ...core.errors import InputError, ModelError, first_line
 from ...core.interfaces import Segment, Transcript
 from ...core.pcm import SAMPLE_RATE

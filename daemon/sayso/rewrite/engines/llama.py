@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from ...core.config import RewriteConfig
+from ...core.config_types import RewriteConfig
 from ...core.errors import CancelledError, EngineError, ModelError
 from ...core.rewrite_actions import Action, build_prompt
 from ..models import describe_missing, resolve_model

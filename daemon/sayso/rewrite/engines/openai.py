@@ -20,7 +20,7 @@ import urllib.request
 from typing import Optional
 from urllib.parse import urlparse
 
-from ...core.config import RewriteConfig
+from ...core.config_types import RewriteConfig
 from ...core.errors import EngineError
 from ...core.rewrite_actions import Action, build_prompt
 from .base import Engine, EngineResult
