@@ -1,7 +1,7 @@
 """The digest of pyproject.toml's dependency tables, recorded in every lock file.
 
 scripts/lock.sh writes it into each file's header (`# pyproject-digest: ...`);
-tests/test_lock.py and scripts/setup.sh recompute it, so a dependency edited in
+tests/unit/test_lock.py and scripts/setup.sh recompute it, so a dependency edited in
 pyproject.toml without re-locking is caught. Only the tables a lock depends on
 count (build-system.requires, requires-python, dependencies,
 optional-dependencies); comments, order and the rest of the file do not.

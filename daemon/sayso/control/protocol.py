@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..core.errors import ExitStatus, ProtocolError, first_line
+from ..core.paths import runtime_base
 
 MAX_LINE = 64 * 1024
 
@@ -66,8 +67,7 @@ class Reply:
 
 def socket_path(env=os.environ) -> Path:
     """Where the socket is (the client side: creates nothing)."""
-    base = env.get("XDG_RUNTIME_DIR") or f"/tmp/sayso-{os.getuid()}"
-    return Path(base) / "sayso" / "control.sock"
+    return runtime_base(env) / "sayso" / "control.sock"
 
 
 class LineTooLong(Exception):

@@ -34,6 +34,7 @@ from .config_types import (  # (re-exported: __all__)
     SttConfig,
 )
 from .errors import ConfigError
+from .paths import config_home
 
 __all__ = [
     "AudioConfig",
@@ -81,8 +82,7 @@ def user_config_path(env: Optional[typing.Mapping[str, str]] = None) -> Path:
     env = os.environ if env is None else env
     if env.get("SAYSO_CONFIG"):
         return Path(env["SAYSO_CONFIG"]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
-    return Path(base) / "sayso" / "config.toml"
+    return config_home(env) / "sayso" / "config.toml"
 
 
 def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, str]] = None) -> Config:

@@ -20,6 +20,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.paths import runtime_dir  # noqa: F401  (re-exported)
+from ..core.pcm import SAMPLE_RATE
+
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -31,14 +34,6 @@ class Entry:
     method: str = ""
     error: str = ""
     audio: str = ""  # a kept recording's WAV file, to transcribe again ("" = none)
-
-
-def runtime_dir(env=os.environ) -> Path:
-    base = env.get("XDG_RUNTIME_DIR") or f"/tmp/sayso-{os.getuid()}"
-    path = Path(base) / "sayso"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
 
 
 class History:
@@ -119,7 +114,7 @@ def _rewrite(path: Path, entries: list) -> None:
     os.replace(tmp, path)
 
 
-def save_wav(path: Path, samples, rate: int = 16000) -> Path:
+def save_wav(path: Path, samples, rate: int = SAMPLE_RATE) -> Path:
     """16-bit mono WAV of float32 *samples*, mode 0600 in a 0700 folder."""
     from ..core.pcm import wav_bytes
 

@@ -21,6 +21,7 @@ from typing import Optional
 
 from ..core.downloads import RemoteFile, fetch
 from ..core.errors import ModelError
+from ..core.paths import data_home
 
 BUNDLED = "smollm2-135m"
 _BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -72,8 +73,7 @@ BY_NAME = {m.name: m for m in CATALOG}
 
 def models_dir(env: Optional[typing.Mapping[str, str]] = None) -> Path:
     env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "share")
-    return Path(base) / "sayso" / "models"
+    return data_home(env) / "sayso" / "models"
 
 
 def bundled_model() -> Optional[Path]:

@@ -31,6 +31,7 @@ from ..audio.playback import Player, Segment, warm_output
 from ..core.config_types import Config
 from ..core.errors import ClipboardError, InputError, OutputError, SaysoError
 from ..core.memory import release_freed_memory
+from ..core.paths import state_home
 from ..remote.attach import remote_tts
 from .engines.piper import MAX_RATE, MIN_RATE, Voice, to_int16
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
@@ -45,8 +46,7 @@ COPY_TIMEOUT_S = 0.6
 
 def state_path(env=None) -> Path:
     env = os.environ if env is None else env
-    base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "state")
-    return Path(base) / "sayso" / "speak.json"
+    return state_home(env) / "sayso" / "speak.json"
 
 
 @dataclass

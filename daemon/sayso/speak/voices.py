@@ -21,6 +21,7 @@ from typing import Mapping, Optional
 
 from ..core.config import _Where, from_dict
 from ..core.errors import ConfigError, ModelError
+from ..core.paths import data_home
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -152,8 +153,7 @@ def load_profile(path: Path) -> VoiceProfile:
 
 def data_dir(env: Optional[Mapping[str, str]] = None) -> Path:
     env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "share")
-    return Path(base) / "sayso"
+    return data_home(env) / "sayso"
 
 
 def user_voices_dir(env: Optional[Mapping[str, str]] = None) -> Path:

@@ -19,6 +19,7 @@ import sys
 import threading
 from typing import Callable, Optional
 
+from ...core.paths import runtime_base
 from .state import State, StatePublisher, Status
 
 _LOGGER = logging.getLogger(__name__)
@@ -252,8 +253,7 @@ def default_socket_path(env=None) -> str:
     import os
 
     env = os.environ if env is None else env
-    base = env.get("XDG_RUNTIME_DIR") or f"/tmp/sayso-{os.getuid()}"
-    return os.path.join(base, "sayso", "control.sock")
+    return os.path.join(runtime_base(env), "sayso", "control.sock")
 
 
 def main(argv: Optional[list] = None) -> int:
