@@ -21,10 +21,11 @@ from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
 from ..core.paths import runtime_dir
 from ..core.systemd import sd_notify
-from ..desktop.clipboard import Clipboard, detect_session
+from ..desktop.clipboard import Clipboard
 from ..desktop.keys.listener import start_listener
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
+from ..desktop.session import resolve_session
 from ..dictate.dictation import Dictation, ModelSlot
 from ..dictate.engines.faster_whisper import Transcriber
 from ..dictate.history import History
@@ -40,7 +41,7 @@ class Daemon:
         self.config = config
         self.config_path = config_path
         self.env = env
-        self.session = config.general.session if config.general.session != "auto" else detect_session(env)
+        self.session = resolve_session(config.general.session, env)
         self.stop_event = threading.Event()
         self.history = History(config.general.history_size, runtime_dir(env) / "undelivered.jsonl")
         self.notifier = self._make_notifier()

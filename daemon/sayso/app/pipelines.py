@@ -35,6 +35,7 @@ def attach_speak(daemon, config: Config) -> tuple:
         daemon.clipboard,
         daemon.notifier,
         copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys),
+        session=daemon.session,
     )
     _warm("the voice", reader.load)
 

@@ -199,14 +199,15 @@ def cmd_serve(args, config) -> int:
 def cmd_type(args, config: Config) -> int:
     import time
 
-    from ..desktop.clipboard import Clipboard, detect_session
+    from ..desktop.clipboard import Clipboard
     from ..desktop.output import Output
+    from ..desktop.session import resolve_session
     from ..dictate.postprocess import Edit
 
     text = sys.stdin.read() if args.text == "-" else args.text
     if args.method:
         config.output.method = args.method
-    session = config.general.session if config.general.session != "auto" else detect_session()
+    session = resolve_session(config.general.session)
     clipboard = None
     try:
         clipboard = Clipboard.detect(session)

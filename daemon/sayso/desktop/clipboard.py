@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.errors import ClipboardError, InputError
+from .session import detect_session  # noqa: F401  (re-exported)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,16 +39,6 @@ class ClipboardSnapshot:
     @property
     def empty(self) -> bool:
         return self.target is None
-
-
-def detect_session(env=os.environ) -> str:
-    if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
-        return "wayland"
-    if os.name == "nt":
-        return "windows"
-    if hasattr(os, "uname") and os.uname().sysname == "Darwin":
-        return "macos"
-    return "x11"
 
 
 def decode_text(data: bytes, what: str) -> str:

@@ -1,78 +1,40 @@
-"""``rewrite.replace_selection``: rewrite the selected text in place.
+"""Copy the selection and wait for it: the one way sayso reads a selection through the clipboard.
 
-Copy the selection (simulated copy keys), rewrite it, paste the result over
-it (simulated paste keys), then put the user's clipboard back byte-exact,
-whatever happened.  The key simulation is passed in by the daemon.
+Read-aloud (``speak.selection_method = "copy"``) and rewrite's
+``replace_selection`` both press the copy keys and wait for the clipboard to
+change; the caller keeps the snapshot and restores the user's clipboard.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from typing import TYPE_CHECKING, Optional
-
-from ..core.errors import CancelledError, InputError, SaysoError
-from ..core.rewrite_actions import Action
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..rewrite.rewriter import Rewriter, RewriteResult
-
-_LOGGER = logging.getLogger(__name__)
-COPY_WAIT_S = 1.0
-PASTE_WAIT_S = 2.0
+from typing import Callable, Optional
 
 
-def replace_selection(rw: Rewriter, act: Action, engine: Optional[str]) -> RewriteResult:
-    clipboard = rw.clipboard
-    saved = clipboard.snapshot()
-    try:
-        source = _copy_selection(rw)
-        rw.check_input(source, "selection")
-        result = rw.transform(act, source, engine)
-        if rw.settled(act, result):
-            return result
-        _paste(rw, result.text)
-        result.message = f"replaced the selection ({act.name}, {result.engine}); undo in the app"
-        rw.notifier.notify(f"Selection rewritten: {act.name}", result.diff)
-        return result
-    finally:
-        _restore(clipboard, saved)
-
-
-def _copy_selection(rw: Rewriter) -> str:
-    """Empty the clipboard, press copy, wait for the selection to arrive."""
-    clipboard = rw.clipboard
-    clipboard.clear()
-    rw.copy_selection()
-    deadline = time.monotonic() + COPY_WAIT_S
+def copy_and_wait(
+    clipboard,
+    press_copy: Callable[[], None],
+    timeout_s: float,
+    *,
+    sentinel: Optional[str] = None,
+    poll_s: float = 0.05,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Optional[str]:
+    """Mark the clipboard (write *sentinel*, or clear it), press copy, and return the
+    clipboard's text once it differs from the mark; None after *timeout_s*.
+    *cancelled* is asked on every poll; when it says yes, the caller's
+    ``CancelledError`` is raised by the caller (this returns None at once)."""
+    if sentinel is None:
+        clipboard.clear()
+    else:
+        clipboard.write_text(sentinel, "clipboard")
+    press_copy()
+    mark = sentinel if sentinel is not None else ""
+    deadline = time.monotonic() + timeout_s
     while True:
-        text = clipboard.read_text()
-        if text:
+        text = clipboard.read_text("clipboard")
+        if text != mark:
             return text
-        if rw._cancel is not None and rw._cancel.is_set():
-            raise CancelledError("rewrite cancelled; nothing was changed")
-        if time.monotonic() > deadline:
-            raise InputError("nothing is selected (copying the selection gave no text)")
-        time.sleep(0.05)
-
-
-def _paste(rw: Rewriter, text: str) -> None:
-    """Offer *text* on the clipboard, press paste, wait until it was taken."""
-    clipboard = rw.clipboard
-    serve = getattr(clipboard, "serve", None)
-    if serve is not None:  # xclip: we can see the paste request
-        owner = serve(text.encode("utf-8"))
-        rw.paste()
-        if not owner.wait_read(PASTE_WAIT_S):
-            _LOGGER.info("No application read the pasted rewrite within %.0f s", PASTE_WAIT_S)
-        return
-    clipboard.write_text(text)
-    rw.paste()
-    time.sleep(rw.config.output.restore_delay_ms / 1000.0)
-
-
-def _restore(clipboard, saved) -> None:
-    try:
-        clipboard.restore(saved)
-    except SaysoError as err:
-        _LOGGER.warning("Could not restore the clipboard after replacing the selection: %s", err)
+        if cancelled() or time.monotonic() > deadline:
+            return None
+        time.sleep(poll_s)

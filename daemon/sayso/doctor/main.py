@@ -27,9 +27,9 @@ def run_checks(config_path: Optional[Path], env: Mapping[str, str], load_models:
     """Yield the checks one by one (the slow ones last)."""
     cfg_check, config = check_config(config_path, env)
     yield cfg_check
-    from ..desktop.clipboard import detect_session
+    from ..desktop.session import resolve_session
 
-    session = config.general.session if config.general.session != "auto" else detect_session(env)
+    session = resolve_session(config.general.session, env)
     ctx = Context(config, env, session, load_models)
     from . import checks as dc
 

@@ -19,10 +19,10 @@ from typing import Callable, Optional
 from ..core.config_types import Config
 from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
 from ..core.rewrite_actions import Action, get_action
-from ..desktop.selection import replace_selection
 from .engines.base import EngineResult
 from .engines.choose import EngineSet
 from .guards import guard, word_diff
+from .selection import replace_selection
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from ..core.config_types import Config
 from ..core.errors import ClipboardError, InputError, OutputError, SaysoError
 from ..core.memory import release_freed_memory
 from ..core.paths import state_home
+from ..desktop.selection import copy_and_wait
 from ..remote.attach import remote_tts
 from .engines.piper import MAX_RATE, MIN_RATE, Voice, to_int16
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
@@ -72,8 +73,10 @@ class ReadAloud:
         registry: Optional[VoiceRegistry] = None,
         stream_factory=None,
         state_file: Optional[Path] = None,
+        session: Optional[str] = None,
     ) -> None:
         self.config = config
+        self.session = session  # worked out once by the app; None: from the config and the environment
         self.clipboard = clipboard
         self.notifier = notifier
         self.copy_selection = copy_selection  # simulates the copy shortcut (wired by the daemon)
@@ -327,11 +330,11 @@ class ReadAloud:
         method = self.config.speak.selection_method
         if method != "auto":
             return method
-        session = self.config.general.session
-        if session == "auto":
-            from ..desktop.clipboard import detect_session
+        session = self.session
+        if session is None:  # built without the app (tests, ``sayso speak``)
+            from ..desktop.session import resolve_session
 
-            session = detect_session()
+            session = resolve_session(self.config.general.session)
         return "copy" if session in ("macos", "windows") else "primary"
 
     def _read_by_copy(self) -> str:
@@ -340,15 +343,8 @@ class ReadAloud:
         snap = self.clipboard.snapshot("clipboard")
         sentinel = f"sayso-{uuid.uuid4()}"
         try:
-            self.clipboard.write_text(sentinel, "clipboard")
-            self.copy_selection()
-            deadline = time.monotonic() + COPY_TIMEOUT_S
-            while time.monotonic() < deadline:
-                text = self.clipboard.read_text("clipboard")
-                if text != sentinel:
-                    return text
-                time.sleep(0.03)
-            return ""
+            text = copy_and_wait(self.clipboard, self.copy_selection, COPY_TIMEOUT_S, sentinel=sentinel, poll_s=0.03)
+            return text if text is not None else ""
         finally:
             self.clipboard.restore(snap)
 
