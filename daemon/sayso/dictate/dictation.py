@@ -17,22 +17,15 @@ from ..audio.capture import SAMPLE_RATE, Recorder, Recording
 from ..audio.vad import ends_in_speech
 from ..core.chords import parse_binding
 from ..core.config_types import Config
-from ..core.errors import ModelError, RemoteError, SaysoError, first_line
+from ..core.errors import RemoteError, SaysoError, first_line
 from ..core.memory import release_freed_memory
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from .history import History
 from .postprocess import Composer, Edit
+from .slots import DictationResult, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass
-class DictationResult:
-    text: str  # what was inserted ("" when nothing)
-    status: str  # typed | empty | too_short | cancelled | failed
-    method: str = ""
-    error: str = ""
 
 
 @dataclass
@@ -50,45 +43,6 @@ class _Take:
     corrected: int = 0  # characters erased to correct what was shown early
     watch: Optional[object] = None  # notices the user's key presses between steps (x11.KeyWatch)
     lock: threading.Lock = field(default_factory=threading.Lock)  # steps come from two threads
-
-
-@dataclass
-class RemoteStt:
-    """The remote speech engine behind the streamer, and what to do when it fails."""
-
-    engine: object  # a sayso.core.interfaces.SpeechToText (its streaming session is the streamer)
-    fallback: str = "local"  # stt.fallback: "local" transcribes here, "none" keeps the recording
-
-
-class ModelSlot:
-    """A model loaded in the background; ``get()`` waits for it."""
-
-    def __init__(self, loader: Callable[[], object], name: str) -> None:
-        self.name = name
-        self._future: concurrent.futures.Future = concurrent.futures.Future()
-        threading.Thread(target=self._load, args=(loader,), daemon=True, name=f"load-{name}").start()
-
-    def _load(self, loader) -> None:
-        try:
-            self._future.set_result(loader())
-            release_freed_memory()  # loading and warming left freed buffers behind
-        except BaseException as err:  # reported by get()
-            self._future.set_exception(err)
-            _LOGGER.error("%s", err if isinstance(err, SaysoError) else f"cannot load the {self.name}: {err}")
-
-    @property
-    def ready(self) -> bool:
-        return self._future.done() and self._future.exception() is None
-
-    def get(self, timeout: Optional[float] = None):
-        try:
-            return self._future.result(timeout)
-        except SaysoError:
-            raise
-        except concurrent.futures.TimeoutError:
-            raise ModelError(f"the {self.name} is still loading") from None
-        except Exception as err:
-            raise ModelError(f"cannot load the {self.name}: {err}") from None
 
 
 class Dictation:
@@ -446,9 +400,3 @@ def _binding_keys(text: str) -> list:
     except ValueError:
         return []
     return [binding.key, *binding.modifiers]
-
-
-def _done(value) -> concurrent.futures.Future:
-    fut: concurrent.futures.Future = concurrent.futures.Future()
-    fut.set_result(value)
-    return fut

@@ -20,7 +20,6 @@ import os
 import threading
 import time
 import uuid
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -29,12 +28,12 @@ import numpy as np
 
 from ..audio.playback import Player, Segment, warm_output
 from ..core.config_types import Config
-from ..core.errors import ClipboardError, InputError, OutputError, SaysoError
+from ..core.errors import ClipboardError, InputError, SaysoError
 from ..core.memory import release_freed_memory
 from ..core.paths import state_home
 from ..desktop.selection import copy_and_wait
 from ..remote.attach import remote_tts
-from .engines.piper import MAX_RATE, MIN_RATE, Voice, to_int16
+from .engines.piper import MAX_RATE, MIN_RATE, Voice
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
 from .readable import cap_text, check_text
 from .sentences import Chunk, chunks
@@ -384,29 +383,9 @@ class ReadAloud:
     # --- files ---------------------------------------------------------------
     def synthesize_to_wav(self, text: str, path, voice: Optional[str] = None, rate: Optional[float] = None) -> float:
         """Write the spoken *text* to a 16-bit mono WAV; returns its duration in seconds."""
-        text = self._prepare(text)
-        chosen = self._choose_voice(text, voice)
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        frames = 0
-        try:
-            with open(tmp, "wb") as fh, wave.open(fh, "wb") as wav:
-                wav.setnchannels(1)
-                wav.setsampwidth(2)
-                wav.setframerate(chosen.sample_rate)
-                parts = self._chunks(text, chosen, 0)  # no hurry for a first chunk: sentences only
-                nxt = next(parts, None)
-                while nxt is not None:
-                    chunk, nxt = nxt, next(parts, None)
-                    seg = self._segment(chosen, chunk, rate or self.rate, last=nxt is None)
-                    wav.writeframes(to_int16(seg.audio).tobytes())
-                    frames += len(seg.audio)
-            os.replace(tmp, path)
-        except OSError as err:
-            raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
-        return frames / chosen.sample_rate
+        from .wav import synthesize_to_wav
+
+        return synthesize_to_wav(self, text, path, voice, rate)
 
     # --- feedback --------------------------------------------------------------
     def _notice(self, summary: str, urgency: str = "normal") -> None:
