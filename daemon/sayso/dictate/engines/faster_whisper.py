@@ -19,7 +19,7 @@ import numpy as np
 
 from ...core.config_types import SttConfig
 from ...core.errors import InputError, ModelError, first_line
-from ...core.interfaces import Segment, Transcript
+from ...core.interfaces import EngineInfo, Segment, Transcript
 from ...core.pcm import SAMPLE_RATE
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,10 +64,19 @@ class Transcriber:
     faster-whisper gives.  The vocabulary goes in as hotwords.
     """
 
+    name = "faster-whisper"  # a sayso.core.interfaces.SpeechToText, the local one
+
     def __init__(self, model, cfg: SttConfig) -> None:
         self.model = model
         self.cfg = cfg
         self._lock = threading.Lock()
+
+    def describe(self, refresh: bool = False) -> EngineInfo:
+        """The local engine: always there once loaded."""
+        return EngineInfo("local", "this machine", True, models=[self.cfg.model], languages=[self.cfg.language])
+
+    def close(self) -> None:
+        """Nothing to free: the model lives as long as the process."""
 
     @staticmethod
     def load(cfg: SttConfig) -> Transcriber:

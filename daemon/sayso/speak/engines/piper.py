@@ -25,11 +25,12 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
 from ...core.errors import ModelError, first_line
+from ...core.interfaces import EngineInfo, SpeechAudio
 from ..voices import Prosody, VoiceProfile, model_files
 
 log = logging.getLogger(__name__)
@@ -216,3 +217,30 @@ def to_int16(audio: np.ndarray) -> np.ndarray:
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+class PiperTextToSpeech:
+    """A piper :class:`Voice` behind :class:`sayso.core.interfaces.TextToSpeech`:
+    text in, one :class:`SpeechAudio` per sentence out, each as it is made."""
+
+    def __init__(self, voice: Voice, rate: float = 1.0) -> None:
+        self.voice, self.rate = voice, rate
+        self.name = f"piper:{voice.name}"
+
+    @property
+    def sample_rate(self) -> int:
+        return self.voice.sample_rate
+
+    def synthesize(self, text: str) -> Iterator[SpeechAudio]:
+        from ..sentences import split_sentences
+
+        for sentence in split_sentences(" ".join(text.split()), self.voice.profile.language):
+            yield SpeechAudio(self.voice.synthesize(sentence, self.rate), self.voice.sample_rate)
+
+    def describe(self, refresh: bool = False) -> EngineInfo:
+        return EngineInfo(
+            "local", "this machine", True, models=[self.voice.name], languages=[self.voice.profile.language]
+        )
+
+    def close(self) -> None:
+        """Nothing to free: the voice cache keeps the model."""

@@ -1,0 +1,50 @@
+"""The local engines are the first backends of the engine interfaces (sayso.core.interfaces)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from sayso.core.config_remote import RemoteSpeakConfig, RemoteSttConfig, choose_stt, choose_tts
+from sayso.core.config_types import SttConfig
+from sayso.core.interfaces import SpeechAudio, SpeechToText, StreamingSpeechToText, TextToSpeech
+from sayso.dictate.engines.faster_whisper import Transcriber
+from sayso.dictate.streaming import StreamingTranscriber
+from sayso.speak.engines.piper import PiperTextToSpeech
+
+
+class StandInVoice:
+    name = "joe"
+    sample_rate = 22050
+    profile = SimpleNamespace(language="en_US")
+
+    def synthesize(self, text: str, rate: float = 1.0) -> np.ndarray:
+        return np.zeros(len(text), np.float32)
+
+
+def test_faster_whisper_is_a_speech_to_text_engine():
+    engine = Transcriber(model=None, cfg=SttConfig())
+    assert isinstance(engine, SpeechToText)
+    info = engine.describe()
+    assert info.engine == "local" and info.reachable and info.models == [SttConfig().model]
+
+
+def test_the_local_streamer_is_a_streaming_session():
+    streamer = StreamingTranscriber(model=None)
+    try:
+        assert isinstance(streamer, StreamingSpeechToText)
+    finally:
+        streamer.close()
+
+
+def test_piper_speaks_one_piece_per_sentence_with_its_rate():
+    tts = PiperTextToSpeech(StandInVoice())
+    assert isinstance(tts, TextToSpeech) and tts.sample_rate == 22050
+    pieces = list(tts.synthesize("One sentence here. And a second one."))
+    assert len(pieces) == 2 and all(isinstance(p, SpeechAudio) and p.sample_rate == 22050 for p in pieces)
+
+
+def test_the_backend_is_chosen_by_a_pure_function_of_the_config_and_what_is_installed():
+    assert choose_stt(RemoteSttConfig(), {"faster_whisper"}) == "local"
+    assert choose_tts(RemoteSpeakConfig(), {"piper"}) == "local"
