@@ -46,16 +46,33 @@ WARM_TEXTS = (
     "Then the rest follows.",
 )
 
-_CACHE: dict[tuple[str, str], object] = {}
-_CACHE_LOCK = threading.Lock()
+
+class PiperCache:
+    """Loaded PiperVoices by (model, config) file: each model is loaded once.
+
+    The daemon's pipelines share :data:`SHARED` (a reload keeps the voices in
+    memory); pass a cache of your own to :meth:`Voice.load` to keep apart.
+    """
+
+    def __init__(self) -> None:
+        self.voices: dict[tuple[str, str], object] = {}
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.voices.clear()
 
 
-def _load_piper(model: Path, config: Path, name: str):
-    """PiperVoice for *model*, loaded once per process."""
+SHARED = PiperCache()
+
+
+def _load_piper(model: Path, config: Path, name: str, cache: Optional[PiperCache] = None):
+    """PiperVoice for *model*, loaded once per *cache*."""
+    cache = SHARED if cache is None else cache
     key = (str(model), str(config))
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+    with cache.lock:
+        if key in cache.voices:
+            return cache.voices[key]
         try:
             from piper import PiperVoice
         except ImportError:
@@ -70,7 +87,7 @@ def _load_piper(model: Path, config: Path, name: str):
             voice = _piper_voice(PiperVoice, model, config)
         except Exception as err:  # onnxruntime raises its own types for corrupt files
             raise ModelError(f"voice '{name}': cannot load {model.name}: {first_line(err, 160)}") from None
-        _CACHE[key] = voice
+        cache.voices[key] = voice
         return voice
 
 
@@ -152,9 +169,11 @@ class Voice:
     speed: SynthSpeed = field(default_factory=SynthSpeed)
 
     @classmethod
-    def load(cls, profile: VoiceProfile, voices_dir: Optional[Path] = None) -> Voice:
+    def load(
+        cls, profile: VoiceProfile, voices_dir: Optional[Path] = None, cache: Optional[PiperCache] = None
+    ) -> Voice:
         model, config = model_files(profile, voices_dir)
-        piper = _load_piper(model, config, profile.name)
+        piper = _load_piper(model, config, profile.name, cache)
         speakers = int(getattr(piper.config, "num_speakers", 1) or 1)
         if profile.speaker >= speakers:
             raise ModelError(f"voice '{profile.name}': speaker {profile.speaker} out of range (model has {speakers})")
@@ -215,8 +234,7 @@ def to_int16(audio: np.ndarray) -> np.ndarray:
 
 
 def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    SHARED.clear()
 
 
 class PiperTextToSpeech:
