@@ -48,6 +48,7 @@ class Daemon:
         self.clipboard = self._make_clipboard()
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
+        self.control = None  # the control server, from start() on
         self.actions = ActionRegistry()
         self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
@@ -262,7 +263,7 @@ class Daemon:
     def shutdown(self) -> None:
         sd_notify("STOPPING=1", self.env)
         t0 = time.monotonic()
-        if getattr(self, "control", None) is not None:
+        if self.control is not None:
             self.control.close()
         if self.listener is not None:
             self.listener.stop()

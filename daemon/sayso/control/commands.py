@@ -20,6 +20,7 @@ from typing import Any, Optional
 from ..core.errors import AlreadyRunningError, ControlError, ProtocolError, SaysoError, first_line
 from .protocol import Reply, Request, socket_path
 from .server import ControlServer
+from .view import ControlledApp
 
 COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history")
 DICTATE = ("start", "stop", "toggle", "cancel", "retry")
@@ -36,7 +37,7 @@ _LOGGER = logging.getLogger(__name__)
 class Commands:
     """Maps requests onto the daemon's named actions."""
 
-    def __init__(self, daemon, server: Optional[ControlServer] = None) -> None:
+    def __init__(self, daemon: ControlledApp, server: Optional[ControlServer] = None) -> None:
         self.daemon = daemon
         self.server = server
 
@@ -178,12 +179,12 @@ def summarize(value: Any) -> dict:
     return out
 
 
-def daemon_status(daemon, server: Optional[ControlServer] = None) -> dict:
+def daemon_status(daemon: ControlledApp, server: Optional[ControlServer] = None) -> dict:
     """State, models, backends and the last error, as plain JSON values."""
     from .. import __version__
 
     dictation = daemon.dictation
-    speak = getattr(daemon, "speak", None)
+    speak = daemon.speak
     state = "idle"
     if dictation.recording:
         state = "recording"
@@ -197,7 +198,7 @@ def daemon_status(daemon, server: Optional[ControlServer] = None) -> dict:
         "pid": os.getpid(),
         "version": __version__,
         "session": daemon.session,
-        "config": str(getattr(daemon.config, "source", "")),
+        "config": str(daemon.config.source),
         "models": _models(daemon),
         "backends": _backends(daemon),
         "actions": sorted(daemon.actions),
@@ -205,10 +206,10 @@ def daemon_status(daemon, server: Optional[ControlServer] = None) -> dict:
     }
 
 
-def _models(daemon) -> dict:
+def _models(daemon: ControlledApp) -> dict:
     out = {"stt": _slot_state(daemon.stt)}
     for name in ("speak", "rewrite"):
-        pipeline = getattr(daemon, name, None)
+        pipeline = daemon.speak if name == "speak" else daemon.rewrite
         if pipeline is None:
             out[name] = "not available"
             continue
@@ -230,10 +231,8 @@ def _slot_state(slot) -> str:
     return "loading"
 
 
-def _backends(daemon) -> dict:
-    listener = getattr(daemon, "listener", None)
-    output = getattr(daemon, "output", None)
-    notifier = getattr(daemon, "notifier", None)
+def _backends(daemon: ControlledApp) -> dict:
+    listener, output, notifier = daemon.listener, daemon.output, daemon.notifier
     bound = getattr(listener, "bound", None)
     return {
         "hotkeys": getattr(listener, "name", None),
@@ -245,12 +244,12 @@ def _backends(daemon) -> dict:
     }
 
 
-def server_path(daemon) -> Optional[Path]:
-    server = getattr(daemon, "control", None)
+def server_path(daemon: ControlledApp) -> Optional[Path]:
+    server = daemon.control
     return server.path if server is not None else None
 
 
-def _last_error(daemon, server: Optional[ControlServer]) -> str:
+def _last_error(daemon: ControlledApp, server: Optional[ControlServer]) -> str:
     for candidate in (getattr(daemon.dictation, "last_error", ""), server.last_error if server else ""):
         if candidate:
             return candidate
@@ -260,9 +259,9 @@ def _last_error(daemon, server: Optional[ControlServer]) -> str:
     return ""
 
 
-def ensure_server(daemon) -> Optional[ControlServer]:
+def ensure_server(daemon: ControlledApp) -> Optional[ControlServer]:
     """Start the daemon's control server once (``start()`` runs again on reload)."""
-    existing = getattr(daemon, "control", None)
+    existing = daemon.control
     if existing is not None:
         return existing
     server = ControlServer(daemon, socket_path(daemon.env), Commands)
