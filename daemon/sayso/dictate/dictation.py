@@ -19,6 +19,7 @@ from ..core.chords import parse_binding
 from ..core.config_types import Config
 from ..core.errors import RemoteError, SaysoError, first_line
 from ..core.memory import release_freed_memory
+from ..core.states import DictationStatus
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from .history import History
@@ -102,7 +103,7 @@ class Dictation:
     def stop(self) -> concurrent.futures.Future:
         with self._state_lock:
             if not self.recorder.recording:
-                return _done(DictationResult("", "idle"))
+                return _done(DictationResult("", DictationStatus.IDLE))
             rec = self.recorder.stop()
             self._pending += 1
             token, take = self._token, self._take
@@ -121,7 +122,7 @@ class Dictation:
                 self.streamer.abort()
             self._take = _Take()
         _LOGGER.info("Dictation cancelled")
-        self._report(DictationResult("", "cancelled"))
+        self._report(DictationResult("", DictationStatus.CANCELLED))
         self._changed()
 
     @property
@@ -162,7 +163,7 @@ class Dictation:
             if self.streamer is not None:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
-            return DictationResult("", "too_short")
+            return DictationResult("", DictationStatus.TOO_SHORT)
         early = self.streamer is not None and self.config.dictate.instant and self.output.can_watch_keys
         if early:
             self._show(take, self.streamer.stable_text(token), final=False)  # the words already decided, at once
@@ -179,7 +180,7 @@ class Dictation:
         if not text.strip() and take.shown is None:
             _LOGGER.info("No speech heard")
             self.notifier.notify("Nothing heard", urgency="low")
-            return DictationResult("", "empty")
+            return DictationResult("", DictationStatus.EMPTY)
         _LOGGER.debug("Transcript: %s", text)
         before = take.shown
         self._show(take, text, final=not (ready and early))
@@ -228,7 +229,7 @@ class Dictation:
             take.watch.stop()
         return DictationResult(
             take.shown or "",
-            "failed",
+            DictationStatus.FAILED,
             take.method,
             error=f"{self.last_error}; the recording is kept: sayso ctl dictate retry",
         )
@@ -253,11 +254,11 @@ class Dictation:
             message = first_line(err)
             _LOGGER.warning("%s: the recording is still kept", message)
             self.notifier.notify("Speech server unavailable: recording still kept", message, urgency="critical")
-            return DictationResult("", "failed", error=f"{message}; the recording is still kept")
+            return DictationResult("", DictationStatus.FAILED, error=f"{message}; the recording is still kept")
         self.history.resolve_recording(entry)
         if not text.strip():
             self.notifier.notify("Nothing heard in the kept recording", urgency="low")
-            return DictationResult("", "empty")
+            return DictationResult("", DictationStatus.EMPTY)
         take = _Take()
         self._show(take, text, final=True)
         return self._conclude(take, text)
@@ -334,10 +335,10 @@ class Dictation:
             _LOGGER.info("Corrected %d characters of the early text", take.corrected)
         if not take.error:
             if take.shown is None:
-                return DictationResult("", "empty")
+                return DictationResult("", DictationStatus.EMPTY)
             self.composer.committed(Edit(take.delete, take.shown), take.context)
             self.history.add(take.shown.strip(), delivered=True, method=take.method)
-            return DictationResult(take.shown, "typed", take.method)
+            return DictationResult(take.shown, DictationStatus.TYPED, take.method)
         self.history.add(final.strip(), delivered=False, error=take.error)
         if take.shown:  # part of it reached the window: later dictations space after it
             self.composer.committed(Edit(take.delete, take.shown), take.context)
@@ -348,7 +349,7 @@ class Dictation:
             "Dictation could not be typed", "The text is kept: run 'sayso history'.", urgency="critical"
         )
         self.last_error = take.error
-        return DictationResult(take.shown or "", "failed", take.method, error=take.error)
+        return DictationResult(take.shown or "", DictationStatus.FAILED, take.method, error=take.error)
 
     def _with_tail(self, rec: Recording) -> Recording:
         """Add the audio between the last block and the key release, which
@@ -371,7 +372,7 @@ class Dictation:
         self.last_error = message
         self.notifier.cue("error")
         self.notifier.notify("Dictation failed", message, urgency="critical")
-        return DictationResult("", "failed", error=message)
+        return DictationResult("", DictationStatus.FAILED, error=message)
 
     def _report(self, result: DictationResult) -> None:
         if self.on_result is not None:

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from ..core.errors import ModelError, SaysoError
 from ..core.memory import release_freed_memory
+from ..core.states import DictationStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ _LOGGER = logging.getLogger(__name__)
 @dataclass
 class DictationResult:
     text: str  # what was inserted ("" when nothing)
-    status: str  # typed | empty | too_short | cancelled | failed
+    status: DictationStatus  # typed | empty | too_short | cancelled | failed (compares equal to those strings)
     method: str = ""
     error: str = ""
 

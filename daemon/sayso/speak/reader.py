@@ -31,6 +31,7 @@ from ..core.config_types import Config
 from ..core.errors import ClipboardError, InputError, SaysoError
 from ..core.memory import release_freed_memory
 from ..core.paths import state_home
+from ..core.states import ReadingState
 from ..desktop.selection import copy_and_wait
 from ..remote.attach import remote_tts
 from .engines.piper import MAX_RATE, MIN_RATE, Voice
@@ -311,9 +312,9 @@ class ReadAloud:
 
     def status(self) -> dict:
         session = self._session
-        state = "idle"
+        state = ReadingState.IDLE
         if session is not None and session.player.active:
-            state = "paused" if session.player.paused else "speaking"
+            state = ReadingState.PAUSED if session.player.paused else ReadingState.SPEAKING
         return {
             "state": state,
             "voice": session.voice.name if session else self.config.speak.voice,
