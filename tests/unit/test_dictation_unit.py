@@ -16,7 +16,7 @@ from sayso.audio.capture import Recorder
 from sayso.core.config_types import Config
 from sayso.core.errors import OutputError
 from sayso.desktop.notify import Notifier
-from sayso.dictate.dictation import Dictation
+from sayso.dictate.dictation import Dictation, DictationSettings
 from sayso.dictate.engines.faster_whisper import Transcript
 from sayso.dictate.history import History
 
@@ -117,7 +117,7 @@ def rig(streamer, window: Window, model: Model = None, history: History = None, 
     recorder = Recorder(config.audio)
     recorder._stream = FakeStream()
     return Dictation(
-        config,
+        DictationSettings.of(config),
         recorder,
         model or Model(streamer.final if streamer else ""),
         window,

@@ -18,7 +18,7 @@ from sayso.core.config_types import Config
 from sayso.core.errors import ConfigError, RemoteLost, RemoteUnavailable, SaysoError
 from sayso.core.interfaces import SpeechAudio
 from sayso.desktop.notify import Notifier
-from sayso.dictate.dictation import Dictation, RemoteStt
+from sayso.dictate.dictation import Dictation, DictationSettings, RemoteStt
 from sayso.dictate.engines.faster_whisper import Transcript
 from sayso.dictate.history import History
 from sayso.speak.engines.remote_voice import RemoteVoice
@@ -62,7 +62,14 @@ def remote_rig(tmp_path, fallback: str, engine: Engine, window: Window, model: M
     recorder._stream = FakeStream()
     history = History(10, tmp_path / "undelivered.jsonl")
     return Dictation(
-        config, recorder, model, window, Notifier(enabled=False), history, FailingSession(), RemoteStt(engine, fallback)
+        DictationSettings.of(config),
+        recorder,
+        model,
+        window,
+        Notifier(enabled=False),
+        history,
+        FailingSession(),
+        RemoteStt(engine, fallback),
     )
 
 

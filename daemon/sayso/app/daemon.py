@@ -26,7 +26,7 @@ from ..desktop.keys.listener import start_listener
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from ..desktop.session import resolve_session
-from ..dictate.dictation import Dictation, ModelSlot
+from ..dictate.dictation import Dictation, DictationSettings, ModelSlot
 from ..dictate.engines.faster_whisper import Transcriber
 from ..dictate.history import History
 from .actions import ActionRegistry
@@ -83,7 +83,14 @@ class Daemon:
         if streamer is not None:
             self.recorder.on_audio = streamer.feed
         self.dictation = Dictation(
-            config, self.recorder, self.stt, self.output, self.notifier, self.history, streamer, remote
+            DictationSettings.of(config),
+            self.recorder,
+            self.stt,
+            self.output,
+            self.notifier,
+            self.history,
+            streamer,
+            remote,
         )
         self.press_mode = PressMode(
             config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation

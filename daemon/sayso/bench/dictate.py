@@ -175,7 +175,7 @@ class Rig:
     def __init__(self, config: Config, slot, streaming: bool, remote=None) -> None:
         """*remote*: a :class:`~sayso.dictate.dictation.RemoteStt` whose engine's session is the streamer."""
         from ..desktop.notify import Notifier
-        from ..dictate.dictation import Dictation
+        from ..dictate.dictation import Dictation, DictationSettings
         from ..dictate.history import History
 
         self.config = config
@@ -192,7 +192,14 @@ class Rig:
             self.recorder.on_audio = self.streamer.feed
         self.output = _BenchOutput()
         self.dictation = Dictation(
-            config, self.recorder, slot, self.output, Notifier(enabled=False), History(5), self.streamer, remote
+            DictationSettings.of(config),
+            self.recorder,
+            slot,
+            self.output,
+            Notifier(enabled=False),
+            History(5),
+            self.streamer,
+            remote,
         )
 
     def _block(self, block: np.ndarray) -> None:

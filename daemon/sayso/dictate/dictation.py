@@ -16,7 +16,6 @@ from typing import Callable, Optional
 from ..audio.capture import SAMPLE_RATE, Recorder, Recording
 from ..audio.vad import ends_in_speech
 from ..core.chords import parse_binding
-from ..core.config_types import Config
 from ..core.errors import RemoteError, SaysoError, first_line
 from ..core.memory import release_freed_memory
 from ..core.states import DictationStatus
@@ -24,7 +23,7 @@ from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from .history import History
 from .postprocess import Composer, Edit
-from .slots import DictationResult, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
+from .slots import DictationResult, DictationSettings, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class _Take:
 class Dictation:
     def __init__(
         self,
-        config: Config,
+        settings: DictationSettings,
         recorder: Recorder,
         model: ModelSlot,
         output: Output,
@@ -58,7 +57,7 @@ class Dictation:
         streamer=None,
         remote: Optional[RemoteStt] = None,
     ) -> None:
-        self.config = config
+        self.dictate, self.audio = settings.dictate, settings.audio
         self.recorder = recorder
         self.model = model
         self.output = output
@@ -66,19 +65,19 @@ class Dictation:
         self.history = history
         self.streamer = streamer
         self.remote = remote
-        self.composer = Composer(config.dictate)
+        self.composer = Composer(settings.dictate)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dictate")
         self._state_lock = threading.Lock()
         self._pending = 0  # recordings handed to the worker, not finished yet
         self._take = _Take()  # the recording's text on its way out
         self._token: Optional[object] = None  # the streamer's name for the recording
-        if streamer is not None and config.dictate.live:
+        if streamer is not None and settings.dictate.live:
             streamer.on_stable_text = self._on_stable_text
         self.on_result: Optional[Callable[[DictationResult], None]] = None
         self.on_change: Optional[Callable[[str], None]] = None  # state may have changed (arg: an error)
         self.last_error = ""
         self.last_recording: Optional[Recording] = None  # in RAM only, replaced by the next
-        self._hotkey_keys = _binding_keys(config.hotkeys.dictate)  # pressing them is not typing
+        self._hotkey_keys = _binding_keys(settings.hotkey)  # pressing them is not typing
 
     @property
     def recording(self) -> bool:
@@ -157,14 +156,14 @@ class Dictation:
 
     def _process(self, rec: Recording, token: Optional[object], take: _Take) -> DictationResult:
         if rec.truncated:
-            self.notifier.notify(f"Recording stopped at the {self.config.audio.max_seconds:.0f} s limit")
-        if rec.held_seconds < self.config.audio.min_seconds:
+            self.notifier.notify(f"Recording stopped at the {self.audio.max_seconds:.0f} s limit")
+        if rec.held_seconds < self.audio.min_seconds:
             self.recorder.drop_tail(rec)
             if self.streamer is not None:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", DictationStatus.TOO_SHORT)
-        early = self.streamer is not None and self.config.dictate.instant and self.output.can_watch_keys
+        early = self.streamer is not None and self.dictate.instant and self.output.can_watch_keys
         if early:
             self._show(take, self.streamer.stable_text(token), final=False)  # the words already decided, at once
         rec = self._with_tail(rec)

@@ -8,11 +8,25 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..core.config_types import AudioConfig, Config, DictateConfig
 from ..core.errors import ModelError, SaysoError
 from ..core.memory import release_freed_memory
 from ..core.states import DictationStatus
 
 _LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DictationSettings:
+    """The config the dictation pipeline reads: its sections, not the whole file."""
+
+    dictate: DictateConfig
+    audio: AudioConfig
+    hotkey: str = ""  # hotkeys.dictate: pressing its keys is not the user typing
+
+    @classmethod
+    def of(cls, config: Config) -> DictationSettings:
+        return cls(config.dictate, config.audio, config.hotkeys.dictate)
 
 
 @dataclass
