@@ -14,7 +14,7 @@
 - :mod:`.bus` / :mod:`.xdp` / :mod:`.keys`: the D-Bus (jeepney), portal
   request and key-name plumbing under them.
 
-Only :mod:`.listener` (for ``HotkeyError``) touches the rest of sayso; the
-daemon wires these in (:mod:`sayso.app.desktop_link`, :mod:`sayso.desktop.keys.listener`,
+These import only :mod:`sayso.core` (``HotkeyError``, paths); the app wires them in
+(:mod:`sayso.app.desktop_link`, :mod:`sayso.desktop.keys.listener`,
 :mod:`sayso.desktop.output`, :mod:`sayso.control.commands`).
 """
