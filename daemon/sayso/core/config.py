@@ -37,6 +37,7 @@ from .errors import ConfigError
 from .paths import config_home
 
 __all__ = [
+    "Where",
     "AudioConfig",
     "Config",
     "DictateConfig",
@@ -92,7 +93,7 @@ def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, s
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: config file not found")
-        cfg: Config = from_dict(Config, defaults, _Where("<default config>", ""))
+        cfg: Config = from_dict(Config, defaults, Where("<default config>", ""))
         return cfg
     try:
         text = path.read_text(encoding="utf-8")
@@ -100,19 +101,19 @@ def load_config(path: Optional[Path] = None, env: Optional[typing.Mapping[str, s
         raise ConfigError(f"{path}: cannot read config: {getattr(err, 'strerror', None) or err}") from err
     user = _parse_toml(text, str(path))
     merged = _merge(defaults, user)
-    cfg = from_dict(Config, merged, _Where(str(path), text))
+    cfg = from_dict(Config, merged, Where(str(path), text))
     assert isinstance(cfg, Config)
     cfg.source = str(path)
-    _check_semantics(cfg, _Where(str(path), text))
+    _check_semantics(cfg, Where(str(path), text))
     return cfg
 
 
 def parse_config_text(text: str, name: str = "<config>") -> Config:
     """Validate *text* laid over the defaults (used by tests and ``reload``)."""
     merged = _merge(_parse_toml(default_toml_text(), "<default config>"), _parse_toml(text, name))
-    cfg = from_dict(Config, merged, _Where(name, text))
+    cfg = from_dict(Config, merged, Where(name, text))
     assert isinstance(cfg, Config)
-    _check_semantics(cfg, _Where(name, text))
+    _check_semantics(cfg, Where(name, text))
     cfg.source = name
     return cfg
 
@@ -140,15 +141,15 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _Where:
+class Where:
     """Where a value came from, to point errors at file:line key."""
 
     name: str
     text: str
     keys: tuple[str, ...] = ()
 
-    def child(self, key: str) -> _Where:
-        return _Where(self.name, self.text, self.keys + (key,))
+    def child(self, key: str) -> Where:
+        return Where(self.name, self.text, self.keys + (key,))
 
     @property
     def dotted(self) -> str:
@@ -189,7 +190,7 @@ def find_key_line(text: str, keys: tuple[str, ...]) -> Optional[int]:
     return best
 
 
-def from_dict(cls: type, data: Any, where: _Where) -> Any:
+def from_dict(cls: type, data: Any, where: Where) -> Any:
     """Build dataclass *cls* from *data*, validating every key and type."""
     if not isinstance(data, dict):
         raise where.error(f"expected a table, got {_tname(data)}")
@@ -213,7 +214,7 @@ RETIRED = {
 }
 
 
-def _without_retired(data: dict[str, Any], where: _Where) -> dict[str, Any]:
+def _without_retired(data: dict[str, Any], where: Where) -> dict[str, Any]:
     kept = dict(data)
     for key in data:
         child = where.child(key)
@@ -224,7 +225,7 @@ def _without_retired(data: dict[str, Any], where: _Where) -> dict[str, Any]:
     return kept
 
 
-def _convert(tp: Any, value: Any, where: _Where) -> Any:
+def _convert(tp: Any, value: Any, where: Where) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
@@ -285,7 +286,7 @@ def _suggest(word: str, names: set[str]) -> Optional[str]:
     return match[0] if match else None
 
 
-def _check_semantics(cfg: Config, where: _Where) -> None:
+def _check_semantics(cfg: Config, where: Where) -> None:
     """Checks beyond types (hotkeys parse, rewrite actions make sense)."""
     from .config_remote import validate_sections
     from .rewrite_actions import validate_rewrite_config
@@ -300,10 +301,10 @@ def _check_semantics(cfg: Config, where: _Where) -> None:
             check()
         except ConfigError as err:  # "rewrite.x.y: problem" -> add file and line
             dotted, _, problem = str(err).partition(": ")
-            raise _Where(where.name, where.text, tuple(dotted.split("."))).error(problem) from None
+            raise Where(where.name, where.text, tuple(dotted.split("."))).error(problem) from None
 
 
-def _check_hotkeys(cfg: Config, where: _Where) -> None:
+def _check_hotkeys(cfg: Config, where: Where) -> None:
     from .chords import parse_binding
 
     hk = where.child("hotkeys")
@@ -320,7 +321,7 @@ def _check_hotkeys(cfg: Config, where: _Where) -> None:
         _parse_or_raise(parse_binding, getattr(cfg.output, key), where.child("output").child(key))
 
 
-def _parse_or_raise(parse: Callable[[str], object], value: str, where: _Where) -> None:
+def _parse_or_raise(parse: Callable[[str], object], value: str, where: Where) -> None:
     if not value:
         return
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core import downloads
-from ..core.config import _Where, from_dict
+from ..core.config import Where, from_dict
 from ..core.errors import ConfigError, ModelError
 
 if sys.version_info >= (3, 11):
@@ -63,7 +63,7 @@ class _CatalogDoc:
 _HEX = {"sha256": 64, "md5": 32}
 
 
-def _check(voice: CatalogVoice, where: _Where) -> None:
+def _check(voice: CatalogVoice, where: Where) -> None:
     if not voice.files or not any(f.name.endswith(".onnx") for f in voice.files):
         raise where.error("needs an .onnx file")
     for f in voice.files:
@@ -88,7 +88,7 @@ class Catalog:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{source}: invalid TOML: {err}") from None
-        where = _Where(source, text)
+        where = Where(source, text)
         doc = from_dict(_CatalogDoc, data, where)
         for name, voice in doc.voices.items():
             voice.name = name

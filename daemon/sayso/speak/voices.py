@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping, Optional
 
-from ..core.config import _Where, from_dict
+from ..core.config import Where, from_dict
 from ..core.errors import ConfigError, ModelError
 from ..core.paths import data_home
 
@@ -107,7 +107,7 @@ _RANGES = {
 }
 
 
-def _check_ranges(profile: VoiceProfile, where: _Where) -> None:
+def _check_ranges(profile: VoiceProfile, where: Where) -> None:
     for (section, key), (low, high) in _RANGES.items():
         value = getattr(getattr(profile, section), key)
         if value is not None and not low <= value <= high:
@@ -131,7 +131,7 @@ def parse_profile(text: str, name: str, source: str) -> VoiceProfile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: invalid TOML: {err}") from None
-    where = _Where(source, text)
+    where = Where(source, text)
     profile = from_dict(VoiceProfile, data, where)
     _check_ranges(profile, where)
     profile.name, profile.source = name, source
