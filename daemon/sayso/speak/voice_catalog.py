@@ -98,7 +98,7 @@ class Catalog:
     @staticmethod
     def load(path: Optional[Path] = None) -> Catalog:
         if path is None:
-            text = resources.files("sayso").joinpath("voices", "catalog.toml").read_text(encoding="utf-8")
+            text = resources.files("sayso").joinpath("voices").joinpath("catalog.toml").read_text(encoding="utf-8")
             return Catalog.parse(text, "<builtin>/catalog.toml")
         return Catalog.parse(Path(path).read_text(encoding="utf-8"), str(path))
 

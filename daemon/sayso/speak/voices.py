@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from ..core.config import Where, from_dict
 from ..core.errors import ConfigError, ModelError
@@ -210,7 +210,7 @@ class VoiceRegistry:
         return out
 
     def _pulled_profiles(self) -> dict[str, VoiceProfile]:
-        out = {}
+        out: dict[str, VoiceProfile] = {}
         if not self.user_dir.is_dir():
             return out
         for folder in sorted(p for p in self.user_dir.iterdir() if p.is_dir()):
@@ -300,7 +300,7 @@ class LanguagePicker:
         self.language_voices = {k.lower(): v for k, v in language_voices.items()}
         self.min_chars = min_chars
         self.min_confidence = min_confidence
-        self._detector = None
+        self._detector: Optional[Any] = None  # a lingua LanguageDetector, built on first use
         self._detector_key: Optional[frozenset] = None
 
     def voices_by_language(self) -> dict[str, str]:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, cast
 
 from ...core.config_types import RewriteConfig
 from ...core.errors import EngineError
 from ...core.rewrite_actions import Action
 from .base import NO_MODEL_HINT, Engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .harper import HarperEngine
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class EngineSet:
 
     def _auto(self, action: Action, text: str) -> Engine:
         if action.name == "fix":
-            harper = self.get("harper")
+            harper = cast("HarperEngine", self.get("harper"))
             try:
                 if harper.is_english(text):
                     return harper

@@ -78,7 +78,7 @@ class OpenAIEngine(Engine):
         return local
 
     def _opener(self) -> urllib.request.OpenerDirector:
-        handlers = [_NoRedirect()]
+        handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
         if self.check_url():
             handlers.append(urllib.request.ProxyHandler({}))  # never send local traffic through a proxy
         return urllib.request.build_opener(*handlers)
