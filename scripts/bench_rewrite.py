@@ -23,7 +23,7 @@ from sayso.bench.system import PARAGRAPH  # noqa: E402  (the same text as `sayso
 from sayso.core.config_types import Config
 from sayso.core.errors import SaysoError  # noqa: E402
 from sayso.core.rewrite_actions import BUILTIN_PROMPTS  # noqa: E402
-from sayso.rewrite.rewriter import Rewriter  # noqa: E402
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings  # noqa: E402
 
 
 class _Quiet:
@@ -45,7 +45,7 @@ def main() -> int:
     cfg.rewrite.model, cfg.rewrite.n_threads = args.model, args.threads
     cfg.rewrite.base_url, cfg.rewrite.api_model = args.base_url, args.api_model
     cfg.rewrite.timeout_s = 300
-    rw = Rewriter(cfg, None, _Quiet())
+    rw = Rewriter(RewriteSettings.of(cfg), None, _Quiet())
     print(f"paragraph: {len(PARAGRAPH.split())} words, {len(PARAGRAPH)} characters")
     print(f"{'engine':<8} {'action':<10} {'median s':>9} {'min s':>7}  result")
     try:

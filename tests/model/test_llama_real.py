@@ -21,7 +21,7 @@ from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.llama import LlamaEngine
 from sayso.rewrite.guards import _ASSISTANT_RE, guard
 from sayso.rewrite.models import bundled_model
-from sayso.rewrite.rewriter import Rewriter
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 from rewrite_support import x_clipboard
 
@@ -67,7 +67,7 @@ def rewriter_factory():
     made = []
 
     def make(clip, **rewrite):
-        rw = Rewriter(_config(**rewrite), clip, Notifier(enabled=False))
+        rw = Rewriter(RewriteSettings.of(_config(**rewrite)), clip, Notifier(enabled=False))
         made.append(rw)
         return rw
 
@@ -158,7 +158,7 @@ def test_corrupt_model_is_a_one_line_error(desktop, clip, tmp_path, content, mes
     path = tmp_path / "broken.gguf"
     path.write_bytes(content if content is not None else GGUF.read_bytes()[: 2 << 20])
     desktop.set_clipboard(b"hey send it")
-    rw = Rewriter(_config(model=str(path)), clip, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(_config(model=str(path))), clip, Notifier(enabled=False))
     result = rw.run("formal")
     assert not result.ok and message in result.message and "\n" not in result.message
     assert desktop.get_clipboard() == b"hey send it"
@@ -167,7 +167,7 @@ def test_corrupt_model_is_a_one_line_error(desktop, clip, tmp_path, content, mes
 
 def test_missing_model(desktop, clip, tmp_path):
     desktop.set_clipboard(b"hey send it")
-    rw = Rewriter(_config(model=str(tmp_path / "nope.gguf")), clip, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(_config(model=str(tmp_path / "nope.gguf"))), clip, Notifier(enabled=False))
     result = rw.run("formal")
     assert not result.ok and result.message.startswith("rewrite model not found:")
     rw.cfg.model = "qwen2.5-1.5b"

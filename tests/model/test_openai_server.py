@@ -27,7 +27,7 @@ from sayso.rewrite.engines.choose import EngineSet
 from sayso.rewrite.engines.openai import OpenAIEngine, is_loopback_host
 from sayso.rewrite.guards import _ASSISTANT_RE
 from sayso.rewrite.models import bundled_model
-from sayso.rewrite.rewriter import Rewriter
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 pytestmark = pytest.mark.model
 
@@ -95,7 +95,7 @@ def test_engine_against_the_real_server(server):
 
 def test_rewriter_with_the_server_gives_guarded_text_or_a_reason(server):
     _, base = server
-    rw = Rewriter(_config(base, engine="openai"), None, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(_config(base, engine="openai")), None, Notifier(enabled=False))
     cases = [
         ("formal", "hey, can't make it today"),
         ("fix", "What time does the meeting start tomorow?"),
@@ -143,12 +143,12 @@ def test_server_down(server, desktop, monkeypatch):
     monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
     clip = Clipboard.detect("x11")
     desktop.set_clipboard(b"hey, send me the file\n")
-    rw = Rewriter(_config(base, engine="openai"), clip, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(_config(base, engine="openai")), clip, Notifier(enabled=False))
     result = rw.run("formal")
     assert not result.ok and result.status == 8
     assert result.message == f"cannot reach the rewrite endpoint at {base}: connection refused (is the server running?)"
     assert desktop.get_clipboard() == b"hey, send me the file\n"
-    auto = Rewriter(_config(base), clip, Notifier(enabled=False)).run("formal")
+    auto = Rewriter(RewriteSettings.of(_config(base)), clip, Notifier(enabled=False)).run("formal")
     assert not auto.ok and auto.message.startswith("no rewrite model: run 'sayso models pull")
 
 

@@ -14,7 +14,7 @@ from sayso.core.rewrite_actions import get_action
 from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.choose import EngineSet
 from sayso.rewrite.engines.harper import HarperEngine, edit_distance
-from sayso.rewrite.rewriter import Rewriter
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 FIX = get_action(RewriteConfig(), "fix")
 
@@ -90,7 +90,7 @@ def test_multiline_text_keeps_its_layout(harper):
 
 
 def test_rewriter_text_mode_with_harper():
-    rw = Rewriter(Config(), None, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(Config()), None, Notifier(enabled=False))
     result = rw.run("fix", "This is an test of the the linter.")
     assert result.ok and result.engine == "harper" and result.text == "This is a test of the linter."
     assert result.diff == "an→a · −the" and result.elapsed < 5

@@ -27,7 +27,7 @@ from sayso.core.rewrite_actions import (
 from sayso.desktop.notify import Notifier
 from sayso.rewrite.engines.base import Engine, EngineResult
 from sayso.rewrite.engines.choose import EngineSet
-from sayso.rewrite.rewriter import Rewriter, UndoEntry, UndoHistory
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings, UndoEntry, UndoHistory
 
 from rewrite_support import x_clipboard
 
@@ -81,7 +81,7 @@ def make(clip, engine=None, **rewrite):
     if engine is not None:
         cfg.rewrite.engine = "openai"
         engines = Engines(cfg.rewrite, engine)
-    return Rewriter(cfg, clip, notifier, engines=engines), notifier
+    return Rewriter(RewriteSettings.of(cfg), clip, notifier, engines=engines), notifier
 
 
 def put_in_textbox(desktop, textbox, text: str) -> None:
@@ -294,9 +294,9 @@ def test_undo_history_is_bounded_and_last_in_first_out():
 
 
 def test_undo_size_is_at_least_ten():
-    rw = Rewriter(Config(), None, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(Config()), None, Notifier(enabled=False))
     rw.cfg.undo_size = 3
-    assert Rewriter(rw.config, None, Notifier(enabled=False)).history._items.maxlen == 10
+    assert Rewriter(RewriteSettings(rw.cfg), None, Notifier(enabled=False)).history._items.maxlen == 10
 
 
 # --- action and prompt config --------------------------------------------------------
@@ -401,7 +401,7 @@ def test_explain_in_replace_selection_mode_explains_the_selection(desktop, clip,
 
 
 def test_no_clipboard_is_a_notice():
-    rw = Rewriter(Config(), None, Notifier(enabled=False))
+    rw = Rewriter(RewriteSettings.of(Config()), None, Notifier(enabled=False))
     result = rw.run("fix")
     assert not result.ok and result.message.startswith("no clipboard is available")
     assert not rw.undo().ok

@@ -68,10 +68,10 @@ def attach_speak(daemon, config: Config) -> tuple:
 def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
     """(the rewrite pipeline, its actions); models load on first use."""
     from ..core.rewrite_actions import action_names
-    from ..rewrite.rewriter import Rewriter
+    from ..rewrite.rewriter import Rewriter, RewriteSettings
 
     rewriter = Rewriter(
-        config,
+        RewriteSettings.of(config),
         daemon.clipboard,
         daemon.notifier,
         speak=reader.speak_text if reader is not None else None,

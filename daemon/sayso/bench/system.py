@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..core.config_types import Config
+from ..core.config_types import Config, RewriteConfig
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -104,13 +104,13 @@ def rewrite(config: Config, runs: int = 3, engines=("harper", "llama", "openai")
     """Latency of the ``fix`` action per engine on a ~100-word paragraph."""
     try:
         from ..core.errors import SaysoError
-        from ..rewrite.rewriter import Rewriter
+        from ..rewrite.rewriter import Rewriter, RewriteSettings
     except ImportError as err:
         return _not_available(f"rewrite is not installed: {_one_line(err)}")
     rows = []
     for name in engines:
         cfg, note = _engine_config(config, name)
-        rewriter = Rewriter(cfg, None, _Quiet())
+        rewriter = Rewriter(RewriteSettings.of(cfg), None, _Quiet())
         try:
             row = _rewrite_engine(rewriter, name, max(1, runs), SaysoError)
         finally:
@@ -138,9 +138,9 @@ def _engine_config(config: Config, name: str) -> tuple:
     return dataclasses.replace(config, rewrite=rewrite_cfg), f"{BUNDLED} (bundled test model; no model pulled)"
 
 
-def _why_not(config: Config, name: str) -> str:
+def _why_not(cfg: RewriteConfig, name: str) -> str:
     if name == "openai":
-        return f"no server answers at {config.rewrite.base_url}"
+        return f"no server answers at {cfg.base_url}"
     if name == "llama":
         return "no model (sayso models pull NAME)"
     return "not installed"
@@ -150,7 +150,7 @@ def _rewrite_engine(rewriter, name: str, runs: int, error_type) -> dict:
     try:
         engine = rewriter.engines.get(name)
         if not engine.available():
-            return {"engine": name, "available": False, "reason": _why_not(rewriter.config, name)}
+            return {"engine": name, "available": False, "reason": _why_not(rewriter.cfg, name)}
     except error_type as err:
         return {"engine": name, "available": False, "reason": str(err)}
     times, result = [], None

@@ -35,7 +35,7 @@ def add_commands(subparsers) -> None:
 
 
 def rewrite_command(args: argparse.Namespace, config) -> int:
-    from ..rewrite.rewriter import Rewriter
+    from ..rewrite.rewriter import Rewriter, RewriteSettings
 
     sources = [args.text is not None, args.stdin == "-", bool(args.clipboard)]
     if sum(sources) > 1:
@@ -45,7 +45,7 @@ def rewrite_command(args: argparse.Namespace, config) -> int:
         text = sys.stdin.read()
     try:
         clipboard = None if text is not None else _clipboard(config)
-        rewriter = Rewriter(config, clipboard, _Silent())
+        rewriter = Rewriter(RewriteSettings.of(config), clipboard, _Silent())
     except SaysoError as err:
         return _error(str(err), err.exit_status)
     try:

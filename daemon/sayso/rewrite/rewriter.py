@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..core.config_types import Config
+from ..core.config_types import Config, RewriteConfig
 from ..core.errors import CancelledError, ClipboardError, EngineError, ExitStatus, InputError, SaysoError, first_line
 from ..core.rewrite_actions import Action, get_action
 from .engines.base import EngineResult
@@ -69,14 +69,26 @@ class UndoHistory:
         return len(self._items)
 
 
+@dataclass(frozen=True)
+class RewriteSettings:
+    """The config the rewrite pipeline reads: its section and the paste's settle time."""
+
+    rewrite: RewriteConfig
+    restore_delay_ms: int = 0  # output.restore_delay_ms: how long a paste takes to be read
+
+    @classmethod
+    def of(cls, config: Config) -> RewriteSettings:
+        return cls(config.rewrite, config.output.restore_delay_ms)
+
+
 class Rewriter:
     """Runs rewrite actions on the clipboard (or on a given text)."""
 
-    def __init__(self, config: Config, clipboard, notifier, speak: Optional[Callable[[str], None]] = None, *,
+    def __init__(self, settings: RewriteSettings, clipboard, notifier, speak: Optional[Callable[[str], None]] = None, *,
                  copy_selection: Optional[Callable[[], None]] = None, paste: Optional[Callable[[], None]] = None,
                  engines: Optional[EngineSet] = None) -> None:  # fmt: skip
-        self.config = config
-        self.cfg = config.rewrite
+        self.cfg = settings.rewrite
+        self.restore_delay_ms = settings.restore_delay_ms
         self.clipboard = clipboard
         self.notifier = notifier
         self.speak = speak

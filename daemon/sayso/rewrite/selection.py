@@ -66,7 +66,7 @@ def _paste(rw: Rewriter, text: str) -> None:
         return
     clipboard.write_text(text)
     rw.paste()
-    time.sleep(rw.config.output.restore_delay_ms / 1000.0)
+    time.sleep(rw.restore_delay_ms / 1000.0)
 
 
 def _restore(clipboard, saved) -> None:
