@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
 from sayso.core.config_types import Config
 from sayso.speak.first_audio import first_chunk_limit  # noqa: E402
-from sayso.speak.reader import ReadAloud  # noqa: E402
+from sayso.speak.reader import ReadAloud, ReadAloudSettings  # noqa: E402
 
 PARAGRAPHS = [
     "Listening to a text is a different way of reading it. When the words are spoken, the eyes can rest, "
@@ -108,7 +108,7 @@ def _cpu_ticks() -> tuple[int, int]:
 def measure(text: str, voice: str, device: bool, baseline: bool = True) -> dict:
     config = Config()
     config.speak.voice = voice
-    reader = ReadAloud(config, stream_factory=None if device else ClockedNullOutput,
+    reader = ReadAloud(ReadAloudSettings.of(config), stream_factory=None if device else ClockedNullOutput,
                        state_file=Path("/nonexistent/sayso-bench-state.json"))  # fmt: skip
     reader.rate = 1.0
     reader.load()  # as the daemon does at start: the voice and the text pipeline are warm

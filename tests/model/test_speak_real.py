@@ -21,7 +21,7 @@ import sounddevice as sd
 from sayso.core.config_types import Config
 from sayso.core.errors import AudioError, InputError, ModelError
 from sayso.desktop.notify import Notifier
-from sayso.speak.reader import ReadAloud
+from sayso.speak.reader import ReadAloud, ReadAloudSettings
 from sayso.speak.voices import VoiceRegistry
 
 pytestmark = pytest.mark.model
@@ -133,9 +133,13 @@ def _reader(env, notifier=None, clipboard=None, speed=4.0, **speak) -> ReadAloud
     for key, value in speak.items():
         setattr(config.speak, key, value)
     return ReadAloud(
-        config, clipboard, notifier, registry=VoiceRegistry(env / "voices"), stream_factory=virtual(speed),
+        ReadAloudSettings.of(config),
+        clipboard,
+        notifier,
+        registry=VoiceRegistry(env / "voices"),
+        stream_factory=virtual(speed),
         state_file=env / "state" / "speak.json",
-    )  # fmt: skip
+    )
 
 
 def test_speak_out_wav_is_understood_by_whisper(env, whisper):
@@ -267,7 +271,7 @@ def test_missing_and_corrupt_voices_fail_cleanly_and_the_next_request_works(env)
 def test_no_output_device_is_an_audio_error(env):
     config = Config()
     config.audio.output_device = "no-such-device-here"
-    reader = ReadAloud(config, registry=VoiceRegistry(env / "voices"), state_file=env / "s.json")
+    reader = ReadAloud(ReadAloudSettings.of(config), registry=VoiceRegistry(env / "voices"), state_file=env / "s.json")
     with pytest.raises(AudioError, match="no audio output device"):
         reader.speak_text("Hello there.")
 
@@ -285,7 +289,7 @@ def test_toggle_reads_primary_falls_back_to_clipboard_and_stops(env):
     assert reader.status()["chars"] == len("The clipboard words.")
     assert notifier.sent[-1][0] == "Nothing selected: reading the clipboard"
     reader.stop()
-    reader.config.speak.fallback = "none"
+    reader.cfg.fallback = "none"
     assert reader.toggle_selection() is False
     assert notifier.sent[-1] == ("nothing selected", "critical")
     clip.data["primary"] = b"\x89PNG"

@@ -28,10 +28,10 @@ def _warm(name: str, fn) -> None:
 
 def attach_speak(daemon, config: Config) -> tuple:
     """(the read-aloud pipeline, its actions); the voice loads in the background."""
-    from ..speak.reader import ReadAloud
+    from ..speak.reader import ReadAloud, ReadAloudSettings
 
     reader = ReadAloud(
-        config,
+        ReadAloudSettings.of(config),
         daemon.clipboard,
         daemon.notifier,
         copy_selection=lambda: daemon.output.press_keys(config.output.copy_keys),

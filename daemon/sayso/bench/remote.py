@@ -134,14 +134,18 @@ def _address(cfg) -> str:
 
 
 def _speak_row(config: Config, name: str, speak, runs: int, log) -> dict:
-    from ..speak.reader import ReadAloud
+    from ..speak.reader import ReadAloud, ReadAloudSettings
     from .system import _load_script
 
     module = _load_script("bench_speak")
     if module is None or not hasattr(module, "ClockedNullOutput"):
         return {"engine": name, "available": False, "reason": "scripts/bench_speak.py not found"}
     cfg = dataclasses.replace(config, speak=dataclasses.replace(speak, engine_fallback="none"))
-    reader = ReadAloud(cfg, stream_factory=module.ClockedNullOutput, state_file=Path("/nonexistent/sayso-bench.json"))
+    reader = ReadAloud(
+        ReadAloudSettings.of(cfg),
+        stream_factory=module.ClockedNullOutput,
+        state_file=Path("/nonexistent/sayso-bench.json"),
+    )
     reader.rate = 1.0
     try:
         reader.load()

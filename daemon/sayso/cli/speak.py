@@ -72,10 +72,10 @@ def _clipboard(config):
 
 
 def cmd_speak(args, config) -> int:
-    from ..speak.reader import ReadAloud
+    from ..speak.reader import ReadAloud, ReadAloudSettings
 
     clipboard = _clipboard(config) if (args.selection or args.clipboard) else None
-    reader = ReadAloud(config, clipboard)
+    reader = ReadAloud(ReadAloudSettings.of(config), clipboard)
     if args.file:
         text = _read_file(args.file)
     elif args.selection:

@@ -16,12 +16,12 @@ from .factory import build_tts
 _LOGGER = logging.getLogger(__name__)
 
 
-def remote_tts(config):
-    """The remote text-to-speech engine of ``speak.engine``; None for the local voice."""
-    if config.speak.engine == "local":
+def remote_tts(speak):
+    """The remote text-to-speech engine of *speak* (the ``[speak]`` section); None for the local voice."""
+    if speak.engine == "local":
         return None
     try:
-        engine = build_tts(config.speak)
+        engine = build_tts(speak)
     except SaysoError as err:
         _LOGGER.error("%s: reading with the local voice", first_line(err))
         return None

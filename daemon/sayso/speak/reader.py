@@ -27,10 +27,8 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from ..audio.playback import Player, Segment, warm_output
-from ..core.config_types import Config
 from ..core.errors import ClipboardError, InputError, SaysoError
 from ..core.memory import release_freed_memory
-from ..core.paths import state_home
 from ..core.states import ReadingState
 from ..desktop.selection import copy_and_wait
 from ..remote.attach import remote_tts
@@ -38,16 +36,12 @@ from .engines.piper import MAX_RATE, MIN_RATE, Voice
 from .first_audio import first_chunk_limit, pause_after, warm_pipeline
 from .readable import cap_text, check_text
 from .sentences import Chunk, chunks
+from .settings import ReadAloudSettings, state_path  # noqa: F401  (re-exported)
 from .voices import LanguagePicker, VoiceRegistry
 
 log = logging.getLogger(__name__)
 
 COPY_TIMEOUT_S = 0.6
-
-
-def state_path(env=None) -> Path:
-    env = os.environ if env is None else env
-    return state_home(env) / "sayso" / "speak.json"
 
 
 @dataclass
@@ -65,7 +59,7 @@ class ReadAloud:
 
     def __init__(
         self,
-        config: Config,
+        settings: ReadAloudSettings,
         clipboard=None,
         notifier=None,
         *,
@@ -75,7 +69,8 @@ class ReadAloud:
         state_file: Optional[Path] = None,
         session: Optional[str] = None,
     ) -> None:
-        self.config = config
+        self.cfg = settings.speak
+        self.settings = settings
         self.session = session  # worked out once by the app; None: from the config and the environment
         self.clipboard = clipboard
         self.notifier = notifier
@@ -85,16 +80,16 @@ class ReadAloud:
         self.state_file = Path(state_file) if state_file else state_path()
         self.rate = self._load_rate()
         self._voices: dict[str, Voice] = {}
-        self._picker = LanguagePicker(self.registry, config.speak.voice, config.speak.language_voices)
+        self._picker = LanguagePicker(self.registry, self.cfg.voice, self.cfg.language_voices)
         self._lock = threading.RLock()
         self._session: Optional[_Session] = None
         self.on_change: Optional[Callable[[str], None]] = None  # reading started or ended (arg: an error)
-        self.remote = remote_tts(config)  # speak.engine's server (None: the local voice)
+        self.remote = remote_tts(self.cfg)  # speak.engine's server (None: the local voice)
 
     # --- setup -----------------------------------------------------------
     def load(self) -> None:
         """Warm the default voice, the text pipeline, the audio output (and the language detector when used)."""
-        warm_pipeline(self.voice(self.config.speak.voice), self.config.speak)
+        warm_pipeline(self.voice(self.cfg.voice), self.cfg)
         if self.stream_factory is None:
             warm_output()
         self._picker.warm()
@@ -116,7 +111,7 @@ class ReadAloud:
         return RemoteVoice(
             self.remote,
             local,
-            self.config.speak.engine_fallback,
+            self.cfg.engine_fallback,
             notice=lambda text: self._notice(text, urgency="normal"),
         )
 
@@ -129,7 +124,7 @@ class ReadAloud:
             rate = float(json.loads(self.state_file.read_text(encoding="utf-8"))["rate"])
             return min(MAX_RATE, max(MIN_RATE, rate))
         except (OSError, ValueError, KeyError, TypeError):
-            return self.config.speak.rate
+            return self.cfg.rate
 
     def _save_rate(self) -> None:
         try:
@@ -146,20 +141,20 @@ class ReadAloud:
         return self.rate
 
     def faster(self) -> float:
-        return self.set_rate(self.rate + self.config.speak.rate_step)
+        return self.set_rate(self.rate + self.cfg.rate_step)
 
     def slower(self) -> float:
-        return self.set_rate(self.rate - self.config.speak.rate_step)
+        return self.set_rate(self.rate - self.cfg.rate_step)
 
     # --- text to chunks ---------------------------------------------------
     def _prepare(self, text: str) -> str:
-        text, cut = cap_text(check_text(text), self.config.speak.max_chars)
+        text, cut = cap_text(check_text(text), self.cfg.max_chars)
         if cut:
             self._notice(f"Text is long: reading the first {len(text):,} characters")
         return text
 
     def _chunks(self, text: str, voice: Voice, first_chars: int) -> Iterator[Chunk]:
-        cfg = self.config.speak
+        cfg = self.cfg
         gen = chunks(text, voice.profile.language, cfg.emoji, first_chars)
         first = next(gen, None)
         if first is None:
@@ -186,10 +181,10 @@ class ReadAloud:
         """
         text = self._prepare(text)
         chosen = self._choose_voice(text, voice)
-        first_chars = first_chunk_limit(self.config.speak.first_chunk_chars, chosen.speed, rate or self.rate)
+        first_chars = first_chunk_limit(self.cfg.first_chunk_chars, chosen.speed, rate or self.rate)
         parts = self._chunks(text, chosen, first_chars)
         self.stop(join_s=2.0)
-        latency = max(0.02, self.config.speak.output_latency_ms / 1000)
+        latency = max(0.02, self.cfg.output_latency_ms / 1000)
         player = Player(chosen.sample_rate, None, self.stream_factory, latency=latency)
         session = _Session(player, chosen, len(text))
         session.thread = threading.Thread(
@@ -200,7 +195,7 @@ class ReadAloud:
             if self.stream_factory is None:
                 from ..audio.capture import resolve_device
 
-                player.device = resolve_device(self.config.audio.output_device, "output")
+                player.device = resolve_device(self.settings.output_device, "output")
             player.start(at_first_segment=True)
         except BaseException:
             player.stop()  # the synthesis thread ends at its next chunk
@@ -317,7 +312,7 @@ class ReadAloud:
             state = ReadingState.PAUSED if session.player.paused else ReadingState.SPEAKING
         return {
             "state": state,
-            "voice": session.voice.name if session else self.config.speak.voice,
+            "voice": session.voice.name if session else self.cfg.voice,
             "rate": self.rate,
             "chunk": session.player.index if session else -1,
             "chars": session.chars if session else 0,
@@ -327,14 +322,14 @@ class ReadAloud:
 
     # --- selection ------------------------------------------------------------
     def _selection_method(self) -> str:
-        method = self.config.speak.selection_method
+        method = self.cfg.selection_method
         if method != "auto":
             return method
         session = self.session
         if session is None:  # built without the app (tests, ``sayso speak``)
             from ..desktop.session import resolve_session
 
-            session = resolve_session(self.config.general.session)
+            session = resolve_session(self.settings.session)
         return "copy" if session in ("macos", "windows") else "primary"
 
     def _read_by_copy(self) -> str:
@@ -358,7 +353,7 @@ class ReadAloud:
             text = self._read_by_copy()
         if text.strip():
             return text
-        if self.config.speak.fallback == "clipboard":
+        if self.cfg.fallback == "clipboard":
             text = self.clipboard.read_text("clipboard")
             if text.strip():
                 self._notice("Nothing selected: reading the clipboard")
