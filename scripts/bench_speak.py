@@ -121,7 +121,7 @@ def measure(text: str, voice: str, device: bool, baseline: bool = True) -> dict:
     if not reader._session.player.first_audio.wait(120):
         raise SystemExit("no audio within 120 s")
     streaming_ttfa = time.perf_counter() - start
-    busy, own = (after - before for after, before in zip(_cpu_ticks(), ticks))
+    busy, own = (after - before for after, before in zip(_cpu_ticks(), ticks, strict=False))
     # CPU used by other processes while we waited for the first audio, in cores (10 ms ticks: coarse)
     others = max(0, busy - own) / (os.sysconf("SC_CLK_TCK") * streaming_ttfa)
     reader.stop(join_s=10.0)

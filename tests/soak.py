@@ -212,7 +212,7 @@ class TimedDaemon(DaemonProc):
 
     def since(self, mark: int) -> list:
         with self._cond:
-            return list(zip(self.times[mark:], self.lines[mark:]))
+            return list(zip(self.times[mark:], self.lines[mark:], strict=False))
 
     def wait_match(self, rx: re.Pattern, start: int, timeout: float) -> Optional[tuple]:
         """(index, time, match) of the first line from *start* matching *rx*, or None."""
