@@ -81,6 +81,7 @@ def cmd_speak(args, config) -> int:
     elif args.selection:
         text = reader.read_selection()
     elif args.clipboard:
+        assert clipboard is not None  # made above for --clipboard
         text = clipboard.read_text("clipboard")
     elif args.text is None or args.text == "-":
         if args.text is None and sys.stdin.isatty():

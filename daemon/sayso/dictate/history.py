@@ -51,6 +51,8 @@ class History:
         return entry
 
     def _append_undelivered(self, entry: Entry) -> None:
+        if self.path is None:  # add() only calls this with a path
+            return
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
