@@ -28,10 +28,14 @@ KEYS = "ctrl+alt+space"
 
 
 def long_speech(path: Path) -> str:
-    """~27 s: jfk, lamp, jfk with pauses; returns the reference text."""
+    """~27 s: jfk, lamp, jfk with pauses; returns the reference text.
+
+    0.3 s of silence first: PulseAudio's null sink drops the first 10-90 ms
+    of each paplay stream (tests/data/README.md), which would cut "And"."""
     jfk, lamp = load_audio_file(str(DATA / "jfk.flac")), load_audio_file(str(DATA / "lamp.wav"))
     pause = np.zeros(int(0.8 * SAMPLE_RATE), np.float32)
-    audio = np.concatenate([jfk, pause, lamp, pause, jfk, pause])
+    lead = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([lead, jfk, pause, lamp, pause, jfk, pause])
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)

@@ -142,6 +142,8 @@ def test_long_utterance_is_trimmed_and_as_accurate_as_batch(model, config):
     batch = model.transcribe(audio)
     transcript, stats = stream(model, config, audio)
     assert stats["trimmed_s"] > 0, f"a 30 s recording should be cut behind stable words: {stats}"
+    assert stats["how"] == "whole", stats  # the passes forecast; the text is one call over the recording
+    assert transcript.text == batch.text
     assert wer(text, transcript.text) <= wer(text, batch.text) + 0.03, transcript.text
     assert transcript.duration == pytest.approx(len(audio) / SAMPLE_RATE)
 

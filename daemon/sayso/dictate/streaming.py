@@ -23,7 +23,11 @@ windows, same search, same vocabulary):
 * a long recording is cut behind a stable segment once it passes
   ``trim_s``: the passes then transcribe only the audio after the cut, with
   the text before it as the prompt, as faster-whisper does from one 30 s
-  window to the next.
+  window to the next.  Those passes only forecast the text: at the release
+  a trimmed recording is transcribed whole once (``how = "whole"``), since
+  Whisper's segment times are rough and a cut may fall after a phrase the
+  passes then never hear (seen: a 28 s dictation lost "Turn on the living
+  room lamp." between two sentences).
 
 The streamer's copy of the recording is checked sample by sample against
 the recorder's at the release: if they differ, the recording is
@@ -344,6 +348,8 @@ class StreamingTranscriber:
         model = self._transcriber(wait=True)
         if session is None or not _sync(session, blocks, full):
             return model.transcribe(full), "batch"  # nothing usable worked ahead: exactly the batch call
+        if session.base:  # trimmed: Whisper's segment times are rough, so a cut may have lost a phrase
+            return model.transcribe(full), "whole"  # the whole recording once, as `dictate --file` does
         speech_end = session.vad.last_speech_end()
         if speech_end is None:
             return Transcript("", duration=len(full) / SAMPLE_RATE), "silence"
