@@ -24,7 +24,7 @@ MODIFIERS = {
     "shift": ("shift", "shift_l", "shift_r"),
     "cmd": ("cmd", "cmd_l", "cmd_r"),
 }
-_ALIASES = {
+ALIASES = {  # other names people write for sayso's key names
     "control": "ctrl",
     "ctl": "ctrl",
     "option": "alt",
@@ -43,6 +43,22 @@ _ALIASES = {
     "control_r": "ctrl_r",
     "super_l": "cmd_l",
     "super_r": "cmd_r",
+}
+#: sayso modifier name -> the X keysym pressed for it (X11 typing and the RemoteDesktop portal)
+MODIFIER_KEYSYMS = {
+    "ctrl": "Control_L",
+    "ctrl_l": "Control_L",
+    "ctrl_r": "Control_R",
+    "alt": "Alt_L",
+    "alt_l": "Alt_L",
+    "alt_r": "Alt_R",
+    "shift": "Shift_L",
+    "shift_l": "Shift_L",
+    "shift_r": "Shift_R",
+    "cmd": "Super_L",
+    "cmd_l": "Super_L",
+    "cmd_r": "Super_R",
+    "alt_gr": "ISO_Level3_Shift",
 }
 _NAMED_KEYS = {
     "space",
@@ -103,7 +119,7 @@ def _normalize(token: str) -> str:
     name = token.strip().lower()
     if name.startswith("<") and name.endswith(">"):
         name = name[1:-1].strip()
-    name = _ALIASES.get(name, name)
+    name = ALIASES.get(name, name)
     return _CHAR_NAMES.get(name, name)
 
 

@@ -14,24 +14,14 @@ import threading
 import time
 from typing import Iterable, Optional
 
+from ..core.chords import MODIFIER_KEYSYMS
 from ..core.errors import OutputError
 
 _LOGGER = logging.getLogger(__name__)
 
 _SPECIAL = {"\n": "Return", "\t": "Tab", "\b": "BackSpace"}
 _KEY_NAMES = {
-    "ctrl": "Control_L",
-    "ctrl_l": "Control_L",
-    "ctrl_r": "Control_R",
-    "alt": "Alt_L",
-    "alt_l": "Alt_L",
-    "alt_r": "Alt_R",
-    "shift": "Shift_L",
-    "shift_l": "Shift_L",
-    "shift_r": "Shift_R",
-    "cmd": "Super_L",
-    "cmd_l": "Super_L",
-    "cmd_r": "Super_R",
+    **MODIFIER_KEYSYMS,
     "space": "space",
     "enter": "Return",
     "esc": "Escape",
@@ -47,7 +37,6 @@ _KEY_NAMES = {
     "down": "Down",
     "left": "Left",
     "right": "Right",
-    "alt_gr": "ISO_Level3_Shift",
     "menu": "Menu",
 }
 

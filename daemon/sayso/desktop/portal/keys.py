@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ...core.chords import ALIASES, MODIFIER_KEYSYMS
+
 #: sayso modifier name -> shortcuts-spec modifier
 TRIGGER_MODIFIERS = {
     "ctrl": "CTRL",
@@ -28,31 +30,7 @@ TRIGGER_MODIFIERS = {
     "cmd_r": "LOGO",
 }
 _MODIFIER_ORDER = ("CTRL", "ALT", "SHIFT", "LOGO")
-_ALIASES = {
-    "control": "ctrl",
-    "ctl": "ctrl",
-    "option": "alt",
-    "super": "cmd",
-    "win": "cmd",
-    "meta": "cmd",
-    "escape": "esc",
-    "return": "enter",
-    "del": "delete",
-    "ins": "insert",
-    "pgup": "page_up",
-    "pgdn": "page_down",
-    "altgr": "alt_gr",
-    "spacebar": "space",
-    "control_l": "ctrl_l",
-    "control_r": "ctrl_r",
-    "super_l": "cmd_l",
-    "super_r": "cmd_r",
-    "plus": "+",
-    "minus": "-",
-    "comma": ",",
-    "period": ".",
-    "slash": "/",
-}
+_ALIASES = {**ALIASES, "plus": "+", "minus": "-", "comma": ",", "period": ".", "slash": "/"}
 #: sayso key name -> xkb keysym name
 KEYSYM_NAMES = {
     "space": "space",
@@ -128,22 +106,6 @@ KEYSYMS = {
     "Super_R": 0xFFEC,
     "ISO_Level3_Shift": 0xFE03,
     **{f"F{i}": 0xFFBE + i - 1 for i in range(1, 25)},
-}
-#: sayso modifier name -> the keysym pressed for it
-MODIFIER_KEYSYMS = {
-    "ctrl": "Control_L",
-    "ctrl_l": "Control_L",
-    "ctrl_r": "Control_R",
-    "alt": "Alt_L",
-    "alt_l": "Alt_L",
-    "alt_r": "Alt_R",
-    "shift": "Shift_L",
-    "shift_l": "Shift_L",
-    "shift_r": "Shift_R",
-    "cmd": "Super_L",
-    "cmd_l": "Super_L",
-    "cmd_r": "Super_R",
-    "alt_gr": "ISO_Level3_Shift",
 }
 _TEXT_SPECIAL = {"\n": "Return", "\t": "Tab", "\b": "BackSpace"}
 
