@@ -18,9 +18,10 @@ from sayso.audio.capture import BLOCK_MS
 from sayso.audio.vad import IncrementalVad
 from sayso.core.config_types import Config
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
+from sayso.dictate.chunks import plan, speech_flags, transcribe_dictation
 from sayso.dictate.streaming import StreamingTranscriber
 
-from conftest import DATA, TRANSCRIPTS, wer
+from conftest import DATA, TRANSCRIPTS, normalize_words, wer
 
 pytestmark = pytest.mark.model
 
@@ -101,57 +102,94 @@ def agreement(whole: str, live: str) -> float:
     return 1 - errors / total
 
 
+def file_text(model, audio: np.ndarray) -> str:
+    """What `sayso dictate --file` gives for *audio*."""
+    return transcribe_dictation(model, audio).text
+
+
 @pytest.mark.parametrize("name", ["jfk.flac", "lamp.wav", "corpus/en_coqui_ljspeech_LJ001-0005.wav"])
-def test_released_after_a_pause_the_text_is_ready_and_whole(model, config, name):
-    """Released 300 ms after the last word: the pass at the pause heard
-    everything; its text is one transcription of the whole recording."""
+def test_released_after_a_pause_the_text_is_ready_and_is_the_file_text(model, config, name):
+    """Released 300 ms after the last word: the pass at the end of speech
+    heard everything; the release runs no pass, and the text is exactly
+    what `dictate --file` gives for the recording."""
     audio = released(clip(name), 0.3)
     transcript, stats = stream(model, config, audio)
-    assert stats["how"] == "ready", stats
-    assert stats["passes"] >= 1
+    assert stats["how"] == "ready" and stats["passes_at_release"] == 0, stats
+    assert transcript.text == file_text(model, audio)
     reference = TRANSCRIPTS[name]["text"] if name in TRANSCRIPTS else CORPUS[name.split("/")[-1]]
     assert wer(reference, transcript.text) <= wer(reference, model.transcribe(audio).text) + 0.05, transcript.text
 
 
-def test_released_at_the_last_word_the_last_pass_is_the_batch_call(model, config):
+def test_released_at_the_last_word_one_pass_remains(model, config):
     audio = released(clip("corpus/en_coqui_ljspeech_LJ001-0001.wav"), 0.0)
     transcript, stats = stream(model, config, audio)
-    assert stats["how"] == "tail" and stats["passes"] >= 2, stats
-    assert transcript.text == model.transcribe(audio).text  # the same call on the same audio
+    assert stats["how"] == "tail" and stats["passes_at_release"] == 1, stats
+    assert transcript.text == file_text(model, audio)
 
 
-def test_stable_words_grow_while_speaking(model, config):
-    """Live mode: the stable text only grows, and it is the start of the final text."""
-    audio = released(clip("corpus/en_lhotse_librispeech_2412-153948-0000.flac"), 0.3)
-    stable: list = []
-    st = StreamingTranscriber(model, on_stable_text=stable.append)
+def test_live_text_final_chunks_only_grow(model, config):
+    """Live mode: the text given while recording is the final chunks plus
+    the last one as heard at the latest pause; the final chunks' text is
+    the start of the final text and never changes."""
+    audio = long_recording("long_librivox_sense_and_sensibility_0870-0930.wav")[0]
+    audio = released(audio, 0.3)
+    shown: list = []
+    st = StreamingTranscriber(model, on_stable_text=shown.append)
     st.begin()
     feed(st, audio)
-    before_release = st.stable_text()
+    final_part = st.stable_text()
     transcript = st.finish(audio)
     st.close()
-    assert stable and stable[-1] == before_release
-    assert all(later.startswith(earlier) for earlier, later in zip(stable, stable[1:], strict=False)), stable
-    words = before_release.split()
-    assert len(words) >= 5, stable
-    assert transcript.words[: len(words)] == words or agreement(transcript.text, before_release) >= 0.8
+    assert len(shown) >= 2, shown
+    assert final_part and transcript.text.startswith(final_part), (final_part, transcript.text)
+    assert transcript.text == file_text(model, audio)
 
 
-def test_long_utterance_is_trimmed_and_as_accurate_as_batch(model, config):
-    audio, text = long_utterance()
-    batch = model.transcribe(audio)
+def long_recording(name: str) -> tuple:
+    """A real long-form recording from tests/data/long and its reference."""
+    rows = csv.DictReader((DATA / "long" / "manifest.tsv").open(encoding="utf-8"), delimiter="\t")
+    reference = next(r["reference"] for r in rows if r["file"] == name)
+    return load_audio_file(str(DATA / "long" / name)), reference
+
+
+@pytest.mark.parametrize(
+    "name", ["long_librivox_sense_and_sensibility_0870-0930.wav", "long_ljspeech_LJ001_LJ050_150s.flac"]
+)
+def test_long_recordings_are_cut_at_pauses_and_lose_nothing(model, config, name):
+    """Real long-form speech: the live text equals the file text (one
+    function of the audio), nothing is transcribed again at the release,
+    and it is as accurate as plain faster-whisper's 30 s windows."""
+    audio, reference = long_recording(name)
+    audio = released(audio, 0.3)
     transcript, stats = stream(model, config, audio)
-    assert stats["trimmed_s"] > 0, f"a 30 s recording should be cut behind stable words: {stats}"
-    assert stats["how"] == "whole", stats  # the passes forecast; the text is one call over the recording
-    assert transcript.text == batch.text
-    assert wer(text, transcript.text) <= wer(text, batch.text) + 0.03, transcript.text
+    chunks = plan(speech_flags(audio), len(audio)).chunks()
+    assert len(chunks) >= 2, chunks
+    assert all(b - a <= 28 * SAMPLE_RATE for a, b in chunks)
+    assert stats["how"] == "ready" and stats["passes_at_release"] == 0, stats
+    assert transcript.text == file_text(model, audio)
+    segments, _ = model.model.transcribe(audio, language="en")
+    plain = " ".join(s.text.strip() for s in segments)
+    assert wer(reference, transcript.text) <= wer(reference, plain) + 0.005, transcript.text
+
+
+def test_held_chord_case_keeps_the_phrase_between_sentences(model, config):
+    """Issue 10's case: ~30 s with "Turn on the living room lamp." between
+    two sentences; released at the last word (the release pass runs)."""
+    audio, text = long_utterance()
+    audio = released(audio, 0.0)
+    transcript, stats = stream(model, config, audio)
+    assert normalize_words(transcript.text).count("turn on the living room lamp") == 2, transcript.text
+    assert transcript.text == file_text(model, audio)
+    # one word in 56 may differ from plain's windows on this joined clip (seen: "American. I ask" once)
+    assert wer(text, transcript.text) <= 0.05, transcript.text
     assert transcript.duration == pytest.approx(len(audio) / SAMPLE_RATE)
 
 
 def test_fed_faster_than_the_worker(model, config):
-    """All audio arrives at once (the worker is behind): still the right text."""
+    """All audio arrives at once (the worker is behind): still the file text."""
     audio, text = long_utterance()
     transcript, _ = stream(model, config, audio, drain=False)
+    assert transcript.text == file_text(model, audio)
     assert wer(text, transcript.text) <= wer(text, model.transcribe(audio).text) + 0.03, transcript.text
 
 
@@ -166,7 +204,7 @@ def test_vocabulary_reaches_the_streaming_passes(model):
     feed(st, audio)
     transcript = st.finish(audio)
     st.close()
-    assert st.last_stats["passes"] >= 2
+    assert st.last_stats["passes"] >= 1 and stable
     assert "ComfyUI" in transcript.text, transcript.text
     assert not any("comfy" in s.lower() and "ComfyUI" not in s for s in stable), stable
 
@@ -174,17 +212,17 @@ def test_vocabulary_reaches_the_streaming_passes(model):
 def test_silence_gives_empty(model, config):
     transcript, stats = stream(model, config, room(3.0))
     assert transcript.empty
-    assert stats["passes"] == 0 and stats["how"] == "silence"
+    assert stats["passes"] == 0 and stats["how"] == "ready"
 
 
-def test_finish_without_feed_is_the_batch_call(model, config):
+def test_finish_without_feed_transcribes_it_all_at_the_release(model, config):
     audio = clip("jfk.flac")
     st = StreamingTranscriber(model)
     st.begin()
     transcript = st.finish(audio)
     st.close()
-    assert st.last_stats["how"] == "batch"
-    assert transcript.text == model.transcribe(audio).text
+    assert st.last_stats["how"] == "tail" and st.last_stats["passes_at_release"] == 1, st.last_stats
+    assert transcript.text == file_text(model, audio)
 
 
 def test_audio_that_differs_from_the_recording_is_not_used(model, config):
@@ -198,7 +236,7 @@ def test_audio_that_differs_from_the_recording_is_not_used(model, config):
     transcript = st.finish(recording)
     st.close()
     assert st.last_stats["how"] == "batch"
-    assert transcript.text == model.transcribe(recording).text
+    assert transcript.text == file_text(model, recording)
 
 
 def next_recording_is_lamp(st: StreamingTranscriber):
@@ -285,18 +323,21 @@ def test_through_the_recorder_and_dictation(model, config):
     assert wer(ref("jfk.flac"), result["text"]) <= 0.05, result["text"]
 
 
-def test_a_recording_overtaken_by_the_next_is_transcribed_whole(model, config):
+def test_a_recording_finishing_while_the_next_begins_keeps_its_passes(model, config):
     """Pressed again before the previous recording was finished: each
-    recording's text comes from its own audio, never a mix of the two."""
-    jfk, lamp = clip("jfk.flac"), clip("lamp.wav")
+    recording has its own session, so the first keeps the passes made
+    while it was recorded (no batch call over it), and neither text mixes
+    in the other's audio."""
+    jfk, lamp = released(clip("jfk.flac"), 0.3), clip("lamp.wav")
     st = StreamingTranscriber(model)
     first = st.begin()
     feed(st, jfk)
     second = st.begin()  # the next recording starts before the first is finished
     feed(st, lamp)
     old = st.finish(jfk, first)
-    assert st.last_stats["how"] == "batch"
+    assert st.last_stats["how"] == "ready", st.last_stats
     new = st.finish(lamp, second)
     st.close()
+    assert old.text == file_text(model, jfk)
     assert wer(ref("jfk.flac"), old.text) <= 0.05, old.text
     assert wer(ref("lamp.wav"), new.text) <= 0.2 and "americans" not in new.text.lower(), new.text

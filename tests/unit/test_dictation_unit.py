@@ -152,13 +152,30 @@ def test_early_words_the_final_text_changes_are_corrected_in_place():
     assert window.steps[1].delete == len(" my") and window.steps[1].text == ", my fellow Americans."
 
 
-def test_a_ready_text_is_checked_against_one_call_over_the_recording():
+def test_a_ready_text_is_typed_once_without_another_call():
+    """The streamer's text at the release is final: no check pass, no correction."""
     window = Window()
-    model = Model("And so, my fellow Americans.")
-    d = rig(Streamer("And so", "and so my fellow Americans", how="ready"), window, model)
+    model = Model("something else")
+    d = rig(Streamer("", "And so, my fellow Americans.", how="ready"), window, model)
     dictate(d)
-    assert model.calls == 1 and window.text == "And so, my fellow Americans."
+    assert model.calls == 0 and window.text == "And so, my fellow Americans."
+    assert [s.delete for s in window.steps] == [0]
     assert d.history.last().text == "And so, my fellow Americans." and d.history.last().delivered
+
+
+def test_the_focus_moving_before_anything_is_typed_keeps_the_text():
+    """The text belongs where the key went up: typed into another window it
+    would land in the wrong place (issue 17)."""
+    window = Window()
+
+    def focus_moves():
+        window.context_id = 2
+
+    d = rig(Streamer("", "Dear Sam, thank you.", on_stable=focus_moves), window)
+    result = dictate(d)
+    assert result.status == "failed" and "focus moved" in result.error
+    assert window.text == "" and d.history.last().text == "Dear Sam, thank you."
+    assert not d.history.last().delivered
 
 
 def test_a_key_pressed_during_the_dictation_stops_the_typing_and_keeps_the_text():

@@ -104,6 +104,7 @@ def plain_transcribe(model, audio: np.ndarray, language: str) -> str:
 
 
 def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, log: Callable[[str], None]) -> list:
+    from ..dictate.chunks import transcribe_dictation
     from ..dictate.engines.faster_whisper import load_audio_file
     from .dictate import Rig, Utterance, _speech
 
@@ -116,16 +117,16 @@ def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, lo
         for clip in clips:
             audio = load_audio_file(str(clip.path))
             _, last = _speech(audio)
-            file_text = model.transcribe(audio).text
+            file_text = transcribe_dictation(model, audio).text
             plain_text = plain_transcribe(model, audio, config.stt.language)
             for release in releases:
                 cut = Utterance(clip.name, audio, clip.reference, last).cut(RELEASES[release])
                 for run in range(runs):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     plain_cut = plain_transcribe(model, cut, config.stt.language)
-                    plain_s = time.perf_counter() - t0
+                    plain_s, plain_cpu = time.perf_counter() - t0, time.process_time() - c0
                     live = rig.dictate(cut, realtime=True, phase=phases.random())
-                    whole = model.transcribe(rig.recorded).text
+                    whole = transcribe_dictation(model, rig.recorded).text
                     rows.append(
                         {
                             "clip": clip.name,
@@ -141,6 +142,8 @@ def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, lo
                             "first_ms": round(live["first_s"] * 1000, 1),
                             "last_ms": round(live["latency_s"] * 1000, 1),
                             "erased": live["erased"],
+                            "cpu_s": round(live["cpu_s"], 3),
+                            "plain_cpu_s": round(plain_cpu, 3),
                             "how": live["how"],
                             "status": live["status"],
                         }

@@ -217,6 +217,7 @@ class Rig:
         pre = self.config.audio.preroll_ms * SAMPLE_RATE // 1000
         for i in range(0, pre, BLOCK):
             self._block(audio[i : min(i + BLOCK, pre)])
+        c0 = time.process_time()  # the process's user+system CPU seconds
         self.dictation.start()
         t0 = time.perf_counter()
         ends = list(range(pre + max(1, int(phase * BLOCK)), len(audio) + 1, BLOCK))
@@ -233,6 +234,7 @@ class Rig:
         tail = threading.Timer((start + BLOCK - len(audio)) / SAMPLE_RATE, self._block, (audio[start:],))
         tail.start()
         result = self.dictation.stop().result()
+        cpu = time.process_time() - c0
         done = self.output.at or time.perf_counter()
         first = self.output.first or done
         tail.join()
@@ -244,6 +246,7 @@ class Rig:
             "first_s": first - released,
             "text": self.output.text,
             "erased": self.output.erased,
+            "cpu_s": cpu,
             "status": result.status,
             "how": stats.get("how", ""),
             "stable_words": stats.get("stable_words", 0),

@@ -173,6 +173,7 @@ def _transcribe_file(audio, config: Config):
     """The configured engine's transcript; the local one's when a remote engine
     fails and ``stt.fallback = "local"`` (said in one line)."""
     from ..core.errors import RemoteError
+    from ..dictate.chunks import transcribe_dictation
     from ..dictate.engines.faster_whisper import Transcriber
     from ..remote.factory import build_stt
 
@@ -186,7 +187,7 @@ def _transcribe_file(audio, config: Config):
             _LOGGER.warning("%s: transcribing here instead", err)
         finally:
             remote.close()
-    return Transcriber.load(config.stt).transcribe(audio)
+    return transcribe_dictation(Transcriber.load(config.stt), audio)
 
 
 def cmd_serve(args, config) -> int:

@@ -91,7 +91,7 @@ class OutputConfig:
         ]
     )
     restore_delay_ms: int = 300
-    modifier_timeout_s: float = 3.0
+    modifier_timeout_s: float = 300.0
     type_delay_ms: int = 2
 
 

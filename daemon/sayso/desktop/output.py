@@ -101,6 +101,9 @@ class Output:
             return None
 
     def wait_keys_released(self) -> None:
+        """Before keys are sent: every key up (X11; elsewhere a moment for
+        the hotkey's release to arrive).  The XTEST typer waits itself,
+        between characters too, and checks the focus."""
         if self.session != "x11":
             time.sleep(0.05)
             return
@@ -112,7 +115,8 @@ class Output:
         """Insert *edit*; returns the method used. OutputError if all fail."""
         if edit.empty:
             return "none"
-        self.wait_keys_released()
+        if self.session != "x11":
+            self.wait_keys_released()
         errors = []
         for method in self.methods():
             if method in self._unusable:
@@ -146,10 +150,11 @@ class Output:
         if self.session != "x11":
             raise OutputError("the XTEST typer needs X11")
         if edit.delete:
-            self.xkb.backspace(edit.delete)
-        self.xkb.type_text(edit.text)
+            self.xkb.backspace(edit.delete, self.cfg.modifier_timeout_s)
+        self.xkb.type_text(edit.text, self.cfg.modifier_timeout_s)
 
     def _insert_xdotool(self, edit: Edit) -> None:
+        self.wait_keys_released()
         if edit.delete:
             _tool(["xdotool", "key", "--repeat", str(edit.delete), "BackSpace"])
         _tool(["xdotool", "type", "--delay", str(max(1, self.cfg.type_delay_ms)), "--", edit.text])
@@ -213,6 +218,8 @@ class Output:
             raise OutputError(f"cannot type character {err.args[1]!r}") from None
 
     def _insert_paste(self, edit: Edit) -> None:
+        if self.session == "x11":
+            self.wait_keys_released()
         if edit.delete:
             self.press_keys("backspace", repeat=edit.delete)
         self.paste_text(edit.text)

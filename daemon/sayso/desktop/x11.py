@@ -126,15 +126,23 @@ class XKeyboard:
         return win.id
 
     # --- typing -------------------------------------------------------------
-    def type_text(self, text: str) -> None:
+    def type_text(self, text: str, hold_timeout: float = 300.0) -> None:
+        """Type *text* into the focused window.  Between characters, while
+        the user holds any key (the next dictation's chord, a shortcut),
+        typing pauses: a character typed under Ctrl+Alt is a shortcut, not
+        text.  It resumes when every key is up, if the focus is still where
+        it was; otherwise (or after *hold_timeout*) OutputError, saying how
+        much was typed."""
         with self._lock:
             first, mapping = self._mapping()
             plan, spare_used = self._plan(text, first, mapping)
+            focus = self.focused_window_id()
             try:
                 if spare_used:
                     self.d.sync()
                     time.sleep(0.05)  # clients refresh their keymap (MappingNotify)
-                for keycode, shift in plan:
+                for done, (keycode, shift) in enumerate(plan):
+                    self._hands_off(focus, hold_timeout, done, len(plan))
                     self._tap(keycode, shift)
                 self.d.sync()
                 time.sleep(0.05)
@@ -143,6 +151,19 @@ class XKeyboard:
                     for kc in spare_used:
                         self.d.change_keyboard_mapping(kc, [(0, 0)])
                     self.d.sync()
+
+    def _hands_off(self, focus: int, timeout: float, done: int, total: int) -> None:
+        """Wait while the user holds a key (see :meth:`type_text`)."""
+        if not self.held_keys():
+            return
+        _LOGGER.debug("A key is down: typing paused after %d of %d characters", done, total)
+        deadline = time.monotonic() + timeout
+        while self.held_keys():
+            if time.monotonic() > deadline:
+                raise OutputError(f"keys held for {timeout:.0f} s while typing; {done} of {total} characters typed")
+            time.sleep(0.015)
+        if self.focused_window_id() != focus:
+            raise OutputError(f"the focus moved while typing; {done} of {total} characters typed")
 
     def _plan(self, text: str, first: int, mapping) -> tuple:
         """(keycode, needs_shift) per character; binds spare keycodes as needed."""
@@ -206,8 +227,10 @@ class XKeyboard:
                 xtest.fake_input(self.d, X.KeyRelease, kc)
             self.d.sync()
 
-    def backspace(self, count: int) -> None:
-        for _ in range(count):
+    def backspace(self, count: int, hold_timeout: float = 300.0) -> None:
+        focus = self.focused_window_id()
+        for done in range(count):
+            self._hands_off(focus, hold_timeout, done, count)
             self.chord(["backspace"])
             if self.delay:
                 time.sleep(self.delay)

@@ -21,6 +21,7 @@ from ..core.memory import release_freed_memory
 from ..core.states import DictationStatus
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
+from .chunks import transcribe_dictation
 from .history import History
 from .postprocess import Composer, Edit
 from .slots import DictationResult, DictationSettings, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
@@ -38,6 +39,7 @@ class _Take:
     shown: Optional[str] = None  # the composed text typed so far (None: nothing yet)
     delete: int = 0  # characters of the previous dictation it erased ("scratch that")
     context: Optional[object] = None  # the window it is typed into
+    place: Optional[object] = None  # the window focused at the key release, where it belongs
     method: str = ""
     error: str = ""  # once set, nothing more is typed; the final text is kept instead
     corrected: int = 0  # characters erased to correct what was shown early
@@ -106,6 +108,7 @@ class Dictation:
             rec = self.recorder.stop()
             self._pending += 1
             token, take = self._token, self._take
+            take.place = self.output.context()
         self.notifier.cue("stop")
         _LOGGER.info("Recording stopped (%.1f s)", rec.seconds)
         future = self._worker.submit(self._finish, rec, token, take)
@@ -163,29 +166,23 @@ class Dictation:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", DictationStatus.TOO_SHORT)
-        early = self.streamer is not None and self.dictate.instant and self.output.can_watch_keys
-        if early:
-            self._show(take, self.streamer.stable_text(token), final=False)  # the words already decided, at once
+        if self.streamer is not None and self.dictate.instant and self.output.can_watch_keys:
+            self._show(take, self.streamer.stable_text(token), final=False)  # the chunks already final, at once
         rec = self._with_tail(rec)
         self.last_recording = rec
         if self.streamer is not None:
             text = self._finish_stream(rec, token)
             if text is None:
                 return self._kept(take)
-            stats = self.streamer.last_stats
-            ready = stats.get("how") == "ready" and not stats.get("trimmed_s")  # (a long one is final as it is)
         else:
-            text, ready = self.model.get().transcribe(rec.audio).text, False
+            text = transcribe_dictation(self.model.get(), rec.audio).text
         if not text.strip() and take.shown is None:
             _LOGGER.info("No speech heard")
             self.notifier.notify("Nothing heard", urgency="low")
             return DictationResult("", DictationStatus.EMPTY)
         _LOGGER.debug("Transcript: %s", text)
         before = take.shown
-        self._show(take, text, final=not (ready and early))
-        if ready and early:  # heard before the release: check it against one call over the recording
-            text = self.model.get().transcribe(rec.audio).text
-            self._show(take, text, final=True)
+        self._show(take, text, final=True)
         if take.shown == before and before:
             _LOGGER.info("All of it was typed while recording")
         return self._conclude(take, text)
@@ -207,7 +204,7 @@ class Dictation:
         if self.remote.fallback == "local":
             _LOGGER.warning("%s: transcribing here instead", message)
             self.notifier.notify("Speech server unavailable: transcribed here", message, urgency="normal")
-            return self.model.get().transcribe(audio).text
+            return transcribe_dictation(self.model.get(), audio).text
         _LOGGER.warning("%s: the recording is kept ('sayso ctl dictate retry' sends it again)", message)
         try:
             self.history.keep_recording(audio, message)
@@ -246,9 +243,11 @@ class Dictation:
         from .engines.faster_whisper import load_audio_file
 
         audio = load_audio_file(entry["audio"])
-        engine = self.remote.engine if self.remote is not None else self.model.get()
         try:
-            text = engine.transcribe(audio).text
+            if self.remote is not None:
+                text = self.remote.engine.transcribe(audio).text
+            else:
+                text = transcribe_dictation(self.model.get(), audio).text
         except RemoteError as err:
             message = first_line(err)
             _LOGGER.warning("%s: the recording is still kept", message)
@@ -300,6 +299,8 @@ class Dictation:
             step = Edit(len(now) - same, wanted[same:])
             if take.shown is not None and not step.empty:
                 take.error = self._interrupted(take, context)
+            elif take.shown is None and take.place is not None and context != take.place:
+                take.error = "the focus moved to another window before the text was typed"
             if take.error or step.empty:
                 return
             if take.watch is not None:

@@ -17,6 +17,7 @@ from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, Tt
 
 from .. import __version__
 from ..core.errors import InputError, ModelError
+from ..dictate.chunks import transcribe_dictation
 from ..dictate.engines.faster_whisper import Transcriber, Transcript
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,7 +75,9 @@ class LocalEngines:
             Transcriber(self.transcriber.model, dataclasses.replace(cfg, **changes)) if changes else self.transcriber
         )
         with self.lock:
-            return request.transcribe(audio, context=prompt or None)
+            if prompt:  # the client's own context: one call with it as the prompt
+                return request.transcribe(audio, context=prompt)
+            return transcribe_dictation(request, audio)
 
     # --- text to speech ---------------------------------------------------------
     @property
