@@ -167,6 +167,9 @@ def summarize(rows: list) -> dict:
         sel = [r for r in rows if r["release"] == release]
         first_run = [r for r in sel if r["run"] == 1]
         lat = {k: [r[k] for r in sel] for k in ("first_ms", "last_ms", "plain_ms")}
+        cpu = {k: sum(r.get(k, 0.0) for r in sel) for k in ("cpu_s", "plain_cpu_s")}
+        last50, plain50 = percentile(lat["last_ms"], 0.5), percentile(lat["plain_ms"], 0.5)
+        last95, plain95 = percentile(lat["last_ms"], 0.95), percentile(lat["plain_ms"], 0.95)
         out[release] = {
             "dictations": len(sel),
             "wer_plain": round(rate([word_errors(r["reference"], r["plain"]) for r in first_run]), 4),
@@ -175,6 +178,13 @@ def summarize(rows: list) -> dict:
             "agreement": round(1 - rate([format_errors(r["whole"], r["live"]) for r in sel]), 4),
             "identical": sum(r["live"] == r["whole"] for r in sel),
             "corrected": sum(r["erased"] > 0 for r in sel),
+            "erased_chars": sum(r["erased"] for r in sel),
+            "uncorrected": round(sum(r["erased"] == 0 for r in sel) / len(sel), 4),
+            "last_ratio": round(last50 / plain50, 3) if plain50 else None,
+            "last_p95_ratio": round(last95 / plain95, 3) if plain95 else None,
+            "cpu_s": round(cpu["cpu_s"], 2),
+            "plain_cpu_s": round(cpu["plain_cpu_s"], 2),
+            "cpu_ratio": round(cpu["cpu_s"] / cpu["plain_cpu_s"], 2) if cpu["plain_cpu_s"] else None,
             **{f"{k[:-3]}_p50_ms": round(percentile(v, 0.5), 1) for k, v in lat.items()},
             **{f"{k[:-3]}_p95_ms": round(percentile(v, 0.95), 1) for k, v in lat.items()},
         }
@@ -222,20 +232,25 @@ def format_lines(report: Optional[dict]) -> list:
         f"beam {report['beam_size']}; {report['runs']} run(s) per clip; WER after EnglishTextNormalizer)",
     ]
     head = (
-        f"{'condition':<10}{'release':<11}{'WER plain':>10}{'file':>7}{'live':>7}{'agree':>8}{'same':>6}"
-        f"{'first p50':>11}{'last p50':>10}{'p95':>8}{'plain p50':>11}{'p95':>8}"
+        f"{'condition':<10}{'release':<11}{'last p50':>10}{'p95':>8}{'plain p50':>11}{'p95':>8}{'ratio':>7}"
+        f"{'p95':>7}{'first p50':>11}{'corrected':>11}{'CPU':>7}{'WER plain':>11}{'file':>7}{'live':>7}{'agree':>8}"
     )
     lines += [head, "-" * len(head)]
     for cond, data in report["conditions"].items():
         for release, s in data["summary"].items():
+            ratio = "-" if s.get("last_ratio") is None else f"{s['last_ratio']:.2f}x"
+            ratio95 = "-" if s.get("last_p95_ratio") is None else f"{s['last_p95_ratio']:.2f}x"
+            cpu = "-" if s.get("cpu_ratio") is None else f"{s['cpu_ratio']:.2f}x"
             lines.append(
-                f"{cond:<10}{release:<11}{100 * s['wer_plain']:>9.1f}%{100 * s['wer_file']:>6.1f}%"
-                f"{100 * s['wer_live']:>6.1f}%{100 * s['agreement']:>7.1f}%{s['identical']:>3}/{s['dictations']:<2}"
-                f"{s['first_p50_ms']:>8.0f} ms{s['last_p50_ms']:>7.0f} ms{s['last_p95_ms']:>8.0f}"
-                f"{s['plain_p50_ms']:>8.0f} ms{s['plain_p95_ms']:>8.0f}"
+                f"{cond:<10}{release:<11}{s['last_p50_ms']:>7.0f} ms{s['last_p95_ms']:>8.0f}"
+                f"{s['plain_p50_ms']:>8.0f} ms{s['plain_p95_ms']:>8.0f}{ratio:>7}{ratio95:>7}"
+                f"{s['first_p50_ms']:>8.0f} ms{s['corrected']:>5}/{s['dictations']:<5}{cpu:>7}"
+                f"{100 * s['wer_plain']:>10.1f}%{100 * s['wer_file']:>6.1f}%{100 * s['wer_live']:>6.1f}%"
+                f"{100 * s['agreement']:>7.1f}%"
             )
     lines.append(
-        "(first/last: key release -> first/last character of the live path; plain: record-then-transcribe "
-        "with plain faster-whisper; agree: formatted agreement with one transcription of the whole recording)"
+        "(last/first: key release -> last/first character of the live path; plain: record-then-transcribe "
+        "with plain faster-whisper; ratio: last / plain; corrected: dictations with typed text erased; "
+        "CPU: the live path's CPU seconds over plain's; agree: formatted agreement with `dictate --file`)"
     )
     return lines

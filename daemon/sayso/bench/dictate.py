@@ -7,9 +7,10 @@ real-time pace for streaming, with the key released anywhere in a block;
 :class:`~sayso.dictate.dictation.Dictation` runs as in the daemon, with
 an output that records when the text arrives instead of typing it.  The
 latency is from ``Dictation.stop()`` (key release) to the text reaching the
-output.  The baseline is the same Dictation without the streamer
-(record-then-transcribe, same model and settings); it does no work while
-the key is held, so its audio is fed without waiting.
+output.  The baseline is record-then-transcribe with plain faster-whisper (its
+defaults, the same model) on the same recording, timed from the release;
+CPU seconds are the process's user+system time from the key press to the
+final text (streaming) and of the plain call (baseline).
 """
 
 from __future__ import annotations
@@ -77,8 +78,27 @@ def _speech(audio: np.ndarray) -> tuple:
     return int(flags[0]) * 512, min(len(audio), int(flags[-1] + 1) * 512)
 
 
+def long_form(data: Path, seconds: float) -> Utterance:
+    """The first sentences of tests/data/long's 146 s reading (one reader,
+    consecutive sentences, 0.5 s apart) that end by *seconds* (less 3 s:
+    the recording, with its pre-roll and release, stays under the default
+    ``audio.max_seconds``), and the natural pause after them."""
+    import csv
+
+    from ..dictate.engines.faster_whisper import load_audio_file
+
+    name = "long_ljspeech_LJ001_LJ050_150s.flac"
+    with (data / "long" / "parts.tsv").open(encoding="utf-8") as fh:
+        parts = [r for r in csv.DictReader(fh, delimiter="\t") if r["file"] == name]
+    taken = [r for r in parts if float(r["end_s"]) <= seconds - 3.0] or parts[:1]
+    end = int(float(taken[-1]["end_s"]) * SAMPLE_RATE)
+    audio = load_audio_file(str(data / "long" / name))[: end + int(0.5 * SAMPLE_RATE)]
+    return Utterance(f"{seconds:.0f}s", audio, " ".join(r["reference"] for r in taken), end)
+
+
 def build_utterances(lengths=(3, 11, 30), data: Optional[Path] = None) -> list:
-    """~3 s, ~11 s and ~30 s utterances from the test clips (real speech)."""
+    """~3 s, ~11 s and ~30 s utterances from the test clips, and ~120 s of
+    long-form reading (real speech)."""
     from ..dictate.engines.faster_whisper import load_audio_file
 
     data = data or data_dir()
@@ -111,6 +131,8 @@ def build_utterances(lengths=(3, 11, 30), data: Optional[Path] = None) -> list:
             texts.append(text)
         audio = np.concatenate(parts)
         out.append(Utterance("30s", audio, " ".join(texts), len(audio) - (len(lamp) - lamp_end)))
+    if 120 in lengths:
+        out.append(long_form(data, 120.0))
     return out
 
 
@@ -249,13 +271,24 @@ class Rig:
             "cpu_s": cpu,
             "status": result.status,
             "how": stats.get("how", ""),
-            "stable_words": stats.get("stable_words", 0),
+            "passes": stats.get("passes", 0),
         }
 
     def close(self) -> None:
         self.dictation.shutdown()
         if self.streamer is not None:
             self.streamer.close()
+
+
+def plain_run(model, audio: np.ndarray, language: str) -> dict:
+    """Record-then-transcribe with plain faster-whisper (its defaults, the
+    same model): the whole recording at the key release."""
+    from .corpus import plain_transcribe
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    text = plain_transcribe(model, audio, language)
+    took = time.perf_counter() - t0
+    return {"latency_s": took, "first_s": took, "text": text, "erased": 0, "cpu_s": time.process_time() - c0, "how": ""}
 
 
 def _sleep_until(when: float) -> None:
@@ -281,6 +314,7 @@ def _summary(runs: list, reference: str) -> dict:
         e, n = wer(reference, r["text"])
         errors, words = errors + e, words + n
     hows = [r["how"] for r in runs if r["how"]]
+    cpus = [r.get("cpu_s", 0.0) for r in runs]
     out = {
         "p50_ms": round(percentile(latencies, 0.5), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
@@ -289,6 +323,9 @@ def _summary(runs: list, reference: str) -> dict:
         "first_p50_ms": round(percentile(firsts, 0.5), 1),
         "first_p95_ms": round(percentile(firsts, 0.95), 1),
         "erased_chars": sum(r.get("erased", 0) for r in runs),
+        "corrected": sum(r.get("erased", 0) > 0 for r in runs),
+        "cpu_p50_s": round(percentile(cpus, 0.5), 3),
+        "passes_p50": percentile([r.get("passes", 0) for r in runs], 0.5),
         "wer": round(errors / words, 4) if words else None,
         "texts": sorted({r["text"] for r in runs}),
     }
@@ -303,23 +340,23 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11, 30), log: Callable[
     if data is None:
         return {"available": False, "reason": "bench clips not found (sayso/data or tests/data)"}
     utterances = build_utterances(lengths, data)
-    rigs = {"streaming": Rig(config, slot, True), "baseline": Rig(config, slot, False)}
+    rig = Rig(config, slot, True)
+    model = slot.get()
     phases = random.Random(6)
     try:
-        rigs["streaming"].dictate(utterances[0].cut(0.3), realtime=False)  # warm both paths once
-        rigs["baseline"].dictate(utterances[0].cut(0.3), realtime=False)
+        rig.dictate(utterances[0].cut(0.3), realtime=False)  # warm both paths once
+        plain_run(model, utterances[0].cut(0.3), config.stt.language)
         results = []
         for utt in utterances:
             for release, offset in RELEASES.items():
                 audio = utt.cut(offset)
-                raw = {"streaming": [], "baseline": []}
+                raw: dict = {"streaming": [], "baseline": []}
                 for i in range(runs):
-                    phase = phases.random()  # where in a block the key goes up: the same for both
-                    for mode, rig in rigs.items():
-                        raw[mode].append(rig.dictate(audio, realtime=mode == "streaming", phase=phase))
+                    raw["streaming"].append(rig.dictate(audio, realtime=True, phase=phases.random()))
+                    raw["baseline"].append(plain_run(model, audio, config.stt.language))
                     log(
                         f"  dictate {utt.name} release {release}: run {i + 1}/{runs}: streaming "
-                        f"{raw['streaming'][-1]['latency_s'] * 1000:.0f} ms, baseline {raw['baseline'][-1]['latency_s'] * 1000:.0f} ms"  # noqa: E501  (one message, kept greppable)
+                        f"{raw['streaming'][-1]['latency_s'] * 1000:.0f} ms, plain {raw['baseline'][-1]['latency_s'] * 1000:.0f} ms"  # noqa: E501  (one message, kept greppable)
                     )
                 row = {
                     "utterance": utt.name,
@@ -330,12 +367,14 @@ def run(config: Config, slot, runs: int = 3, lengths=(3, 11, 30), log: Callable[
                     "streaming": _summary(raw["streaming"], utt.reference),
                     "baseline": _summary(raw["baseline"], utt.reference),
                 }
-                base = row["baseline"]["p50_ms"]
+                base, base95 = row["baseline"]["p50_ms"], row["baseline"]["p95_ms"]
                 row["ratio_p50"] = round(row["streaming"]["p50_ms"] / base, 3) if base else None
+                row["ratio_p95"] = round(row["streaming"]["p95_ms"] / base95, 3) if base95 else None
+                cpu = row["baseline"]["cpu_p50_s"]
+                row["cpu_ratio"] = round(row["streaming"]["cpu_p50_s"] / cpu, 2) if cpu else None
                 results.append(row)
     finally:
-        for rig in rigs.values():
-            rig.close()
+        rig.close()
     return {
         "available": True,
         "model": config.stt.model,
