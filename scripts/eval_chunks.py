@@ -38,6 +38,8 @@ VARIANTS = {
     "min20": ({}, {"min_s": 20.0}),
     "pause0.3": ({}, {"pause_s": 0.3}),
     "tail0.2": ({}, {"tail_s": 0.2}),
+    "tail0.03": ({}, {"tail_s": 0.032}),
+    "tail0": ({}, {"tail_s": 0.0}),
     "prompt200": ({}, {"prompt_chars": 200}),
 }
 

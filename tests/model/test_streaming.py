@@ -17,8 +17,8 @@ import pytest
 from sayso.audio.capture import BLOCK_MS
 from sayso.audio.vad import IncrementalVad
 from sayso.core.config_types import Config
-from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.dictate.chunks import plan, speech_flags, transcribe_dictation
+from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.dictate.streaming import StreamingTranscriber
 
 from conftest import DATA, TRANSCRIPTS, normalize_words, wer
@@ -341,3 +341,19 @@ def test_a_recording_finishing_while_the_next_begins_keeps_its_passes(model, con
     assert old.text == file_text(model, jfk)
     assert wer(ref("jfk.flac"), old.text) <= 0.05, old.text
     assert wer(ref("lamp.wav"), new.text) <= 0.2 and "americans" not in new.text.lower(), new.text
+
+
+def test_work_ahead_chunks_leaves_a_short_dictation_to_the_release(model, config):
+    """`dictate.work_ahead = "chunks"`: no pass at the pauses of a short
+    dictation (less CPU); the release transcribes it, with the same text."""
+    from sayso.core.config_types import DictateConfig
+    from sayso.dictate.streaming import rules_for
+
+    audio = released(clip("jfk.flac"), 0.3)
+    st = StreamingTranscriber(model, rules=rules_for(DictateConfig(work_ahead="chunks")))
+    st.begin()
+    feed(st, audio)
+    transcript = st.finish(audio)
+    st.close()
+    assert st.last_stats["passes"] == 1 and st.last_stats["passes_at_release"] == 1, st.last_stats
+    assert transcript.text == file_text(model, audio)

@@ -118,10 +118,10 @@ class Daemon:
         if not config.dictate.streaming:
             return None, None
         try:
-            from ..dictate.streaming import StreamingTranscriber
+            from ..dictate.streaming import StreamingTranscriber, rules_for
         except ImportError:
             return None, None
-        return StreamingTranscriber(self.stt), None
+        return StreamingTranscriber(self.stt, rules=rules_for(config.dictate)), None
 
     def _attach(self, attach, config: Config, *args):
         """Build an optional pipeline and add its actions; without it, dictation still works."""

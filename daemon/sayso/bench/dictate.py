@@ -208,9 +208,9 @@ class Rig:
             self.streamer = remote.engine.streaming()
             self.recorder.on_audio = self.streamer.feed
         elif streaming:
-            from ..dictate.streaming import StreamingTranscriber
+            from ..dictate.streaming import StreamingTranscriber, rules_for
 
-            self.streamer = StreamingTranscriber(slot)
+            self.streamer = StreamingTranscriber(slot, rules=rules_for(config.dictate))
             self.recorder.on_audio = self.streamer.feed
         self.output = _BenchOutput()
         self.dictation = Dictation(

@@ -67,6 +67,7 @@ class DictateConfig:
     voice_commands: bool = True
     live: bool = False
     streaming: bool = True
+    work_ahead: Literal["pauses", "chunks"] = "pauses"
     instant: bool = True
 
 

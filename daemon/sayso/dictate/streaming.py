@@ -80,6 +80,8 @@ class _Session:
         if final or p.end is None:
             return spans
         heard = self.vad.windows * WINDOW  # audio the VAD has judged
+        if rules.pause_after_s == float("inf"):
+            return spans[:-1]
         stopped = p.end + max(0, int((rules.pause_after_s - rules.tail_s) * SAMPLE_RATE))
         return spans if p.end < self.length and stopped <= heard else spans[:-1]
 
@@ -99,6 +101,14 @@ class StreamingRules(ChunkRules):
     """:class:`~sayso.dictate.chunks.ChunkRules` and when a pass may start."""
 
     pause_after_s: float = 0.1  # silence after speech before the last chunk is transcribed
+
+
+def rules_for(dictate) -> StreamingRules:
+    """The streaming rules of a ``[dictate]`` config: ``work_ahead = "chunks"``
+    transcribes only the chunks cut at long pauses while recording."""
+    if getattr(dictate, "work_ahead", "pauses") == "chunks":
+        return StreamingRules(pause_after_s=float("inf"))
+    return StreamingRules()
 
 
 class StreamingTranscriber:
