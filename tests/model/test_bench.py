@@ -29,6 +29,7 @@ def _row(utterance, release, stream_ms, base_ms, wer_s=0.0, wer_b=0.0):
             "first_p50_ms": ms / 10,
             "first_p95_ms": ms / 5,
             "erased_chars": 0,
+            "cpu_p50_s": ms / 1000,
         }
 
     return {
@@ -40,6 +41,8 @@ def _row(utterance, release, stream_ms, base_ms, wer_s=0.0, wer_b=0.0):
         "streaming": mode(stream_ms, wer_s),
         "baseline": mode(base_ms, wer_b),
         "ratio_p50": round(stream_ms / base_ms, 3),
+        "ratio_p95": round(stream_ms / base_ms, 3),
+        "cpu_ratio": round(stream_ms / base_ms, 2),
     }
 
 
@@ -96,6 +99,8 @@ def test_targets_and_table_from_a_report(tmp_path):
         targets["dictate_11s_300ms_first_p50_ms"]["value"] == 10.0 and targets["dictate_11s_300ms_first_p50_ms"]["met"]
     )
     assert targets["corpus_agreement"]["met"] is None  # no corpus in this report
+    assert targets["dictate_11s_300ms_last_ratio"]["value"] == 0.2 and targets["dictate_11s_300ms_last_ratio"]["met"]
+    assert targets["dictate_30s_300ms_last_ratio"]["met"] is None  # not in this report
     assert targets["speak_first_audio_ms"]["met"] is True
     assert targets["idle_cpu_percent"]["met"] is None
     table = bench.format_table(report)

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-import numpy as np
-
 from ..core.config_types import Config
 from ..core.errors import InputError
 
@@ -97,16 +95,10 @@ class Load:
             p.join(5)
 
 
-def plain_transcribe(model, audio: np.ndarray, language: str) -> str:
-    """Plain faster-whisper: its defaults, the same model and language."""
-    segments, _ = model.model.transcribe(audio, language=language or None)
-    return " ".join(s.text.strip() for s in segments).strip()
-
-
 def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, log: Callable[[str], None]) -> list:
     from ..dictate.chunks import transcribe_dictation
     from ..dictate.engines.faster_whisper import load_audio_file
-    from .dictate import Rig, Utterance, _speech
+    from .dictate import Rig, Utterance, _speech, plain_transcribe
 
     model = slot.get()
     rig = Rig(config, slot, streaming=True)

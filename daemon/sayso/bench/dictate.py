@@ -280,11 +280,15 @@ class Rig:
             self.streamer.close()
 
 
+def plain_transcribe(model, audio: np.ndarray, language: str) -> str:
+    """Plain faster-whisper: its defaults, the same model and language."""
+    segments, _ = model.model.transcribe(audio, language=language or None)
+    return " ".join(s.text.strip() for s in segments).strip()
+
+
 def plain_run(model, audio: np.ndarray, language: str) -> dict:
     """Record-then-transcribe with plain faster-whisper (its defaults, the
     same model): the whole recording at the key release."""
-    from .corpus import plain_transcribe
-
     t0, c0 = time.perf_counter(), time.process_time()
     text = plain_transcribe(model, audio, language)
     took = time.perf_counter() - t0
