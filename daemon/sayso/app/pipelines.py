@@ -86,6 +86,7 @@ def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
             "rewrite.undo": lambda: _report(rewriter.undo()),
             "undo": lambda: _report(rewriter.undo()),
             "rewrite.cancel": rewriter.cancel,
+            "rewrite.force-last": lambda: _report(rewriter.force_last()),
         }
     )
     return rewriter, actions
@@ -94,5 +95,5 @@ def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
 def _report(result) -> Optional[object]:
     """Rewrite results never raise; log failures as one line."""
     if not result.ok:
-        _LOGGER.error("%s", result.message)
+        _LOGGER.error("%s", result.log_message or result.message)
     return result

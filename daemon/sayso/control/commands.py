@@ -74,7 +74,7 @@ class Commands:
             known = sorted(
                 n.split(".", 1)[1]
                 for n in self.daemon.actions
-                if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel")
+                if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel", "rewrite.force-last")
             )
             if not known:
                 raise ControlError("rewrite is not available in this daemon")

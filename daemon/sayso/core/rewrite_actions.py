@@ -17,7 +17,7 @@ from .config_types import RewriteActionConfig, RewriteConfig
 from .errors import ConfigError
 
 ENGINES = ("auto", "harper", "llama", "openai")
-RESERVED = ("undo", "cancel", "list", "models")
+RESERVED = ("undo", "cancel", "list", "models", "force-last")
 DEFAULT_RATIO = (0.3, 3.0)
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -164,6 +164,15 @@ def _validate_action(name: str, action: RewriteActionConfig) -> None:
         _validate_ratio(where, action.ratio)
     if action.timeout_s < 0:
         raise ConfigError(f"{where}.timeout_s: must not be negative")
+    if action.similarity:
+        _validate_similarity(where, action.similarity)
+
+
+def _validate_similarity(where: str, limits: list[float]) -> None:
+    if len(limits) != 2:
+        raise ConfigError(f"{where}.similarity: expected [whole text, each sentence], got {len(limits)} numbers")
+    if not all(0.0 <= x <= 1.0 for x in limits):
+        raise ConfigError(f"{where}.similarity: each must be between 0 and 1 (0 = not checked), got {limits}")
 
 
 def _validate_ratio(where: str, ratio: list[float]) -> None:
