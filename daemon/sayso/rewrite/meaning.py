@@ -41,15 +41,15 @@ class Thresholds:
 
 
 THRESHOLDS = {
-    "fix": Thresholds(0.80, 0.62),
-    "formal": Thresholds(0.66, 0.40),
-    "friendly": Thresholds(0.66, 0.40),
-    "concise": Thresholds(0.62, 0.20),
-    "simplify": Thresholds(0.60, 0.35),
-    "clean": Thresholds(0.80, 0.55),
+    "fix": Thresholds(0.80, 0.75),
+    "formal": Thresholds(0.75, 0.70),
+    "friendly": Thresholds(0.75, 0.70),
+    "concise": Thresholds(0.75, 0.70),
+    "simplify": Thresholds(0.65, 0.62),
+    "clean": Thresholds(0.85, 0.80),
     "translate": Thresholds(0.0, 0.0),  # English-only model: facts only
 }
-DEFAULT_THRESHOLDS = Thresholds(0.60, 0.38)
+DEFAULT_THRESHOLDS = Thresholds(0.70, 0.62)
 
 
 class MeaningRejected(GuardRejected):
@@ -149,7 +149,21 @@ def _names(text: str) -> list:
 
 
 def _sentences(text: str) -> list:
-    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip() and re.search(r"\w", s)]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list:
+    """(start, end) of each sentence or line with a word in it, stripped."""
+    spans, start = [], 0
+    for m in list(_SENTENCE.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        piece = text[start:end]
+        if re.search(r"\w", piece):
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        if m is not None:
+            start = m.end()
+    return spans or [(0, len(text))]
 
 
 @dataclass
@@ -273,7 +287,7 @@ class MeaningCheck:
         if embedder is None:
             return None
         try:
-            return embedder.embed(_sentences(source) or [source])
+            return self._vectors(embedder, source)
         except Exception as err:  # a broken model must not block rewrites: facts still apply
             _LOGGER.warning("The embedding model failed (%s): the meaning check uses facts only", type(err).__name__)
             self._embedder_failed, self._embedder = True, None
@@ -310,15 +324,14 @@ class MeaningCheck:
         embedder = self._embedder
         if src is None or embedder is None:
             return None
-        out = embedder.embed(_sentences(output) or [output])
-        return _whole(src, out), float((src @ out.T).max(axis=1).min())
+        out = self._vectors(embedder, output)
+        return float(src.whole @ out.whole), float((src.sentences @ out.sentences.T).max(axis=1).min())
 
+    @staticmethod
+    def _vectors(embedder, text: str):
+        from .similarity import text_vectors
 
-def _whole(a, b) -> float:
-    import numpy as np
-
-    va, vb = a.mean(axis=0), b.mean(axis=0)
-    return float(va @ vb / max(float(np.linalg.norm(va) * np.linalg.norm(vb)), 1e-12))
+        return text_vectors(embedder, text, sentence_spans(text))
 
 
 def judge(check: MeaningCheck, action: Action, source: str, output: str) -> Optional[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -35,8 +36,8 @@ def available() -> bool:
 class Embedder:
     """Lazily loaded; ``embed`` is thread-safe and returns unit vectors (numpy, float32)."""
 
-    def __init__(self, threads: int = 1) -> None:
-        self.threads = threads
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads or min(4, os.cpu_count() or 1)  # runs after the model is done: its cores are free
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -62,6 +63,69 @@ class Embedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class TextVectors:
+    """A text's vector and one per sentence, from one model run per chunk of up to MAX_TOKENS."""
+
+    def __init__(self, whole, sentences) -> None:
+        self.whole = whole  # unit vector
+        self.sentences = sentences  # rows: unit vectors, one per sentence
+
+
+def text_vectors(embedder: Embedder, text: str, spans: list) -> TextVectors:
+    """Mean-pool the token vectors of *text* over all of it and over each (start, end) span in *spans*.
+
+    The sentences share one run (token vectors in context), so a sentence costs nothing extra;
+    texts longer than MAX_TOKENS run in chunks cut between sentences.
+    """
+    import numpy as np
+
+    embedder.load()
+    tokenizer, session = embedder._tokenizer, embedder._session
+    sums = np.zeros((len(spans), 384), dtype=np.float32)
+    counts = np.zeros(len(spans), dtype=np.float32)
+    total, n_total = np.zeros(384, dtype=np.float32), 0.0
+    for lo, hi in _chunks(tokenizer, text, spans):
+        chunk_start = spans[lo][0]
+        encoding = tokenizer.encode(text[chunk_start : spans[hi - 1][1]])
+        ids = np.array([encoding.ids], dtype=np.int64)
+        mask = np.array([encoding.attention_mask], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = session.run(None, feeds)[0][0]
+        total += hidden[mask[0] == 1].sum(axis=0)
+        n_total += float(mask.sum())
+        starts = np.array([spans[i][0] - chunk_start for i in range(lo, hi)])
+        for token, (start, end) in enumerate(encoding.offsets):
+            if end <= start:  # [CLS], [SEP]
+                continue
+            which = lo + int(np.searchsorted(starts, start, side="right")) - 1
+            if lo <= which < hi:
+                sums[which] += hidden[token]
+                counts[which] += 1
+    whole = total / max(n_total, 1.0)
+    sentences = sums / np.clip(counts, 1.0, None)[:, None]
+    return TextVectors(_unit(whole[None, :])[0], _unit(sentences))
+
+
+def _unit(rows):
+    import numpy as np
+
+    return (rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+def _chunks(tokenizer, text: str, spans: list) -> list:
+    """(first, last + 1) sentence indices per chunk of at most MAX_TOKENS - 2 tokens."""
+    out, lo, used = [], 0, 0
+    for i, (start, end) in enumerate(spans):
+        n = len(tokenizer.encode(text[start:end], add_special_tokens=False).ids)
+        if i > lo and used + n > MAX_TOKENS - 2:
+            out.append((lo, i))
+            lo, used = i, 0
+        used += n
+    if spans:
+        out.append((lo, len(spans)))
+    return out
 
 
 def _load(threads: int):
