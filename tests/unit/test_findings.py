@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from sayso.core.config_types import Config, RewriteConfig
+from sayso.desktop.notify import Notifier
 from sayso.rewrite.findings import Finding, apply_suggestions, harper_findings
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 
 def test_findings_have_spans_messages_and_suggestions():
@@ -55,4 +62,45 @@ def test_clean_text_has_no_findings(text):
 def test_describe_is_one_line():
     text = "teh car"
     line = harper_findings(text)[0].describe(text)
-    assert line.startswith('"teh": ') and "→ " in line and "\n" not in line
+    assert line.startswith('"teh": ') and line.endswith('Suggestion: "the"') and "\n" not in line
+
+
+# --- explain without a model -----------------------------------------------------
+NO_MODEL = RewriteConfig(model="/nonexistent.gguf", base_url="http://127.0.0.1:9/v1")
+
+
+def test_explain_without_a_model_lists_harpers_findings():
+    notifier = Notifier(enabled=False)
+    cfg = Config(rewrite=NO_MODEL)
+    rw = Rewriter(RewriteSettings.of(cfg), None, notifier)
+    result = rw.run("explain", "I has a apple and and teh car.")
+    assert result.ok and result.engine == "harper" and not result.changed
+    lines = result.text.splitlines()
+    assert lines[0] == "Harper found 4 problems (offline check; no rewrite model):"
+    assert lines[1] == '1. "has": ' + harper_findings("I has")[0].message + ' Suggestion: "have"'
+    assert any('"teh"' in line and 'Suggestion: "the"' in line for line in lines)
+
+
+def test_explained_findings_are_notified_or_spoken():
+    spoken = []
+    cfg = Config(rewrite=RewriteConfig(model="/nonexistent.gguf", base_url="http://127.0.0.1:9/v1", explain_via="both"))
+    notifier = Notifier(enabled=False)
+    rw = Rewriter(RewriteSettings.of(cfg), None, notifier, speak=spoken.append)
+    text = "This sentence is already correct."
+    result = rw.run("explain", text)
+    assert result.ok and result.text.startswith("Harper found no spelling or grammar problems")
+    rw.deliver_explanation(result)
+    assert spoken == [result.text] and notifier.sent[-1][0] == "Explanation"
+
+
+def test_cli_explain_prints_the_findings(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[rewrite]\nmodel = "/nonexistent.gguf"\nbase_url = "http://127.0.0.1:9/v1"\n')
+    env = {"PYTHONPATH": str(Path(__file__).parents[2] / "daemon"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(config), "rewrite", "explain", "--text", "teh car is red"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith("Harper found 1 problem")
+    assert '"teh"' in out.stdout and 'Suggestion: "the"' in out.stdout

@@ -162,7 +162,7 @@ def test_similarity_config_is_typed_and_validated():
     ) == Thresholds(0.7, 0.5)
     assert Rewriter(RewriteSettings.of(Config()), None, Notifier(enabled=False)).meaning.thresholds(
         _act("formal")
-    ) == Thresholds(0.75, 0.70)
+    ) == Thresholds(0.65, 0.66)
     for bad, message in (("[0.7]", "expected \\[whole text, each sentence\\]"), ("[0.7, 1.5]", "between 0 and 1")):
         with pytest.raises(ConfigError, match=message):
             parse_config_text(f"[rewrite.actions.formal]\nsimilarity = {bad}\n")

@@ -158,8 +158,8 @@ def _validate_action(name: str, action: RewriteActionConfig) -> None:
         raise ConfigError(f"{where}.prompt: too long ({len(action.prompt)} characters, at most 4000)")
     if action.engine and action.engine not in ENGINES:
         raise ConfigError(f"{where}.engine: must be one of {', '.join(ENGINES)}, got {action.engine!r}")
-    if action.engine == "harper" and name != "fix":
-        raise ConfigError(f"{where}.engine: harper only corrects English (the 'fix' action)")
+    if action.engine == "harper" and name not in ("fix", "explain"):
+        raise ConfigError(f"{where}.engine: harper only corrects English (the 'fix' action) or lists its findings")
     if action.ratio:
         _validate_ratio(where, action.ratio)
     if action.timeout_s < 0:

@@ -25,11 +25,11 @@ class Finding:
     confident: bool = False  # the harper engine's 'fix' applies it (a minimal, safe edit)
 
     def describe(self, text: str) -> str:
-        """One line: ``"teh": Did you mean the definite article? → the``."""
+        """One line to show or read aloud: ``"teh": Did you mean the definite article? Suggestion: "the"``."""
         line = f'"{text[self.start : self.end]}": {self.message}'
         if self.suggestions:
-            shown = [s if s.strip() else "(remove)" for s in self.suggestions[:3]]
-            line += " → " + " / ".join(shown)
+            shown = [f'"{s}"' if s.strip() else "remove it" for s in self.suggestions[:3]]
+            line += (" Suggestion: " if len(shown) == 1 else " Suggestions: ") + ", ".join(shown)
         return line
 
 

@@ -42,8 +42,8 @@ class Thresholds:
 
 THRESHOLDS = {
     "fix": Thresholds(0.80, 0.75),
-    "formal": Thresholds(0.75, 0.70),
-    "friendly": Thresholds(0.75, 0.70),
+    "formal": Thresholds(0.65, 0.66),
+    "friendly": Thresholds(0.65, 0.66),
     "concise": Thresholds(0.75, 0.70),
     "simplify": Thresholds(0.65, 0.62),
     "clean": Thresholds(0.85, 0.80),

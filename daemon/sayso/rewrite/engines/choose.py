@@ -6,8 +6,8 @@
 * ``openai``: an OpenAI-compatible chat endpoint on this machine (:mod:`.openai`).
 
 ``auto`` picks harper for English ``fix``; otherwise the endpoint if it
-answers, else the embedded model if one is present, else it says how to get
-a model. Each backend is imported only in the branch that makes it.
+answers, else the embedded model if one is present, else (``explain``)
+Harper's findings offline, else it says how to get a model. Each backend is imported only in the branch that makes it.
 """
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ class EngineSet:
         llama = self.get("llama")
         if llama.available():
             return llama
+        if action.explains:  # no model: Harper's findings, each with its message and suggestion
+            try:
+                return self.get("harper")
+            except EngineError as err:
+                _LOGGER.info("harper unavailable: %s", err)
         raise EngineError(NO_MODEL_HINT)
 
     def close(self) -> None:
