@@ -37,6 +37,11 @@ BUILTIN_PROMPTS = {
         "active voice. Keep the meaning and the language."
     ),
     "translate": "Translate the text into {language}. Keep the meaning, the tone and the line breaks.",
+    "clean": (
+        "This is dictated speech. Remove repeated words, false starts, filler words and self-corrections "
+        "(keep only the corrected version), and write spoken punctuation such as 'comma' or 'full stop' "
+        "as the mark. Change nothing else: keep every other word, fact, number and name, and the language."
+    ),
     "explain": (
         "Explain in plain, simple {language} what the text means, in two to four short sentences. "
         "Describe it; do not rewrite it and do not answer it."
@@ -51,6 +56,7 @@ BUILTIN_RATIOS = {
     "concise": (0.1, 1.2),
     "simplify": (0.25, 2.5),
     "translate": (0.3, 3.0),
+    "clean": (0.5, 1.2),
     "explain": (0.0, 50.0),
 }
 

@@ -4,12 +4,16 @@
 and returns :class:`Finding` records (``str`` indices, every suggestion as the
 text that replaces ``text[start:end]``); :func:`apply_suggestions` applies the
 first suggestion of each, right to left (of two that overlap, the later one).
+:class:`HarperExplainer` is the ``explain`` engine when there is no model.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
+from ..core.rewrite_actions import Action
+from .engines.base import Engine, EngineResult
 from .engines.harper import HarperEngine
 
 
@@ -70,3 +74,26 @@ def apply_suggestions(text: str, findings: list[Finding]) -> str:
         out = out[: f.start] + f.suggestions[0] + out[f.end :]
         limit = f.start
     return out
+
+
+def explain_findings(text: str, found: list[Finding], limit: int = 12) -> str:
+    """Harper's findings as an explanation: a count, then one line each (message and suggestion)."""
+    if not found:
+        return "Harper found no spelling or grammar problems (offline check; no rewrite model for more)."
+    lines = [f"{i}. {f.describe(text)}" for i, f in enumerate(found[:limit], 1)]
+    if len(found) > limit:
+        lines.append(f"... and {len(found) - limit} more")
+    noun = "problem" if len(found) == 1 else "problems"
+    return f"Harper found {len(found)} {noun} (offline check; no rewrite model):\n" + "\n".join(lines)
+
+
+class HarperExplainer(Engine):
+    """``explain`` without a model: Harper's findings for the text, delivered as an explanation."""
+
+    name = "harper"
+
+    def __init__(self, harper: HarperEngine) -> None:
+        self.harper = harper
+
+    def rewrite(self, action: Action, text: str, cancel: threading.Event, timeout: float) -> EngineResult:
+        return EngineResult(explain_findings(text, harper_findings(text, self.harper)), self.name, trusted=True)

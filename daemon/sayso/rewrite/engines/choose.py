@@ -60,8 +60,13 @@ class EngineSet:
         """The engine for *action*: --engine, then the action's, then rewrite.engine."""
         for choice in (override, action.engine, self.cfg.engine):
             if choice and choice != "auto":
-                return self.get(choice)
+                return self._explainer() if choice == "harper" and action.explains else self.get(choice)
         return self._auto(action, text)
+
+    def _explainer(self) -> Engine:
+        from ..findings import HarperExplainer
+
+        return HarperExplainer(cast("HarperEngine", self.get("harper")))
 
     def _auto(self, action: Action, text: str) -> Engine:
         if action.name == "fix":
@@ -79,7 +84,7 @@ class EngineSet:
             return llama
         if action.explains:  # no model: Harper's findings, each with its message and suggestion
             try:
-                return self.get("harper")
+                return self._explainer()
             except EngineError as err:
                 _LOGGER.info("harper unavailable: %s", err)
         raise EngineError(NO_MODEL_HINT)

@@ -58,25 +58,10 @@ class HarperEngine(Engine):
             return [(lint, self._choose(text, lint) is not None) for lint in lints]
 
     def rewrite(self, action: Action, text: str, cancel: threading.Event, timeout: float) -> EngineResult:
-        if action.explains:
-            return EngineResult(self.explain(text), self.name, trusted=True)
         if action.name != "fix":
             raise EngineError(f"harper can only 'fix' English text, not '{action.name}'")
         with self._lock:
             return EngineResult(self.fix(text), self.name, trusted=True)
-
-    def explain(self, text: str, limit: int = 12) -> str:
-        """Harper's findings, one line each (message and suggestion): ``explain`` without a model."""
-        from ..findings import harper_findings
-
-        found = harper_findings(text, self)
-        if not found:
-            return "Harper found no spelling or grammar problems (offline check; no rewrite model for more)."
-        lines = [f"{i}. {f.describe(text)}" for i, f in enumerate(found[:limit], 1)]
-        if len(found) > limit:
-            lines.append(f"... and {len(found) - limit} more")
-        noun = "problem" if len(found) == 1 else "problems"
-        return f"Harper found {len(found)} {noun} (offline check; no rewrite model):\n" + "\n".join(lines)
 
     def fix(self, text: str) -> str:
         from harper import Language
