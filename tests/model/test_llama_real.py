@@ -206,3 +206,20 @@ def test_a_dropped_number_never_reaches_the_clipboard(desktop, clip, rewriter_fa
         written = now.decode().replace(",", "")
         assert all(re.search(rf"(?<!\d){d}(?!\d)", written) for d in digits), (text, written)
         assert rw.undo().ok and desktop.get_clipboard() == original
+
+
+def test_model_cleanup_keeps_the_facts_or_falls_back_to_the_rules(rewriter_factory):
+    """``dictate.cleanup = "model"`` with SmolLM2: the typed text keeps the transcript's numbers
+    (the meaning check refuses a cleaned text that drops one), the raw transcript is kept."""
+    from sayso.app.pipelines import model_cleaner
+    from sayso.dictate.cleanup import clean, clean_rules
+
+    rw = rewriter_factory(None)
+    for raw in (
+        "So the- the meeting is at 3:30 pm comma not at four full stop",
+        "I want- I need 12 copies um by Friday.",
+    ):
+        result = clean(raw, "model", model=model_cleaner(rw))
+        assert result.raw == raw
+        assert all(d in result.text for d in re.findall(r"\d+", raw)), result.text
+        assert result.text.strip() and (result.text == clean_rules(raw).text or result.text != raw)

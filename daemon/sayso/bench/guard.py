@@ -96,7 +96,17 @@ def run(config: Config, runs: int = 20, cases_path: str = DEFAULT_CASES) -> dict
         t2 = time.perf_counter()
         after.append((t2 - t1) * 1000)
         whole.append((t2 - t0) * 1000)
+    from ..dictate.cleanup import clean_rules
+
+    dictated = "So the- the plan um is to ship on Monday comma and I want- I need the the numbers full stop "
+    cleanup = []
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        clean_rules(dictated * 10, tuple(config.stt.vocabulary), tuple(config.dictate.fillers))
+        cleanup.append((time.perf_counter() - t0) * 1000)
     return {
+        "cleanup_rules_ms": round(statistics.median(cleanup), 2),
+        "cleanup_chars": len(dictated * 10),
         "cases": len(cases),
         "good": good_n,
         "bad": len(cases) - good_n,
@@ -123,6 +133,10 @@ def lines(g: dict) -> list:
         f"  time per {g['chars']:,}-character rewrite: {g['added_p50_ms']:.1f} ms after the model "
         f"(source embedded meanwhile), {g['whole_p50_ms']:.1f} ms in all; model load {g['model_load_ms']:.0f} ms",
     ]
+    if "cleanup_rules_ms" in g:
+        out.append(
+            f"  dictate.cleanup 'rules' on a {g['cleanup_chars']:,}-character dictation: {g['cleanup_rules_ms']:.2f} ms"
+        )
     for m in g["missed"]:
         verdict = f"refused: {m['reason']}" if m["good"] else "accepted"
         out.append(f"  missed case {m['case']} ({m['kind']}): {verdict}")

@@ -31,6 +31,7 @@ TARGETS = {
     "guard_refuse_bad": (0.95, "min"),
     "guard_accept_good": (0.95, "min"),
     "guard_added_ms_per_1000_chars": (30.0, "max"),
+    "cleanup_rules_ms": (10.0, "max"),
     "idle_cpu_percent": (0.5, "max"),
     "idle_rss_mb": (450.0, "max"),
 }
@@ -133,6 +134,7 @@ def targets(report: dict) -> list:
         "guard_refuse_bad": guard.get("refuse_bad"),
         "guard_accept_good": guard.get("accept_good"),
         "guard_added_ms_per_1000_chars": guard.get("added_p50_ms"),
+        "cleanup_rules_ms": guard.get("cleanup_rules_ms"),
         "idle_cpu_percent": idle.get("cpu_percent"),
         "idle_rss_mb": idle.get("rss_mb"),
     }
