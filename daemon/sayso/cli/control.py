@@ -19,7 +19,7 @@ from ..core.errors import ExitStatus
 from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
-    f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION; undo; status; "
+    f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
     "history; reload; quit. 'status --watch [--json | --format waybar]': one line per change of state"
 )
 
