@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -68,3 +69,44 @@ def test_bad_clipboards_stay_untouched_and_the_daemon_lives(desktop, rewriting, 
     desktop.set_clipboard(WRONG.encode())
     desktop.xdotool("key", FIX_KEYS)
     wait_for(lambda: desktop.get_clipboard() == RIGHT.encode(), 30, what="a fix after the bad input")
+
+
+SMOLLM2 = BASE_CONFIG + '[rewrite]\nengine = "llama"\nmodel = "smollm2-135m"\nn_threads = 1\nn_ctx = 2048\n'
+NUMBERED = [
+    ("formal", "hey, the invoice for $1,250 is due on March 14, pay it before 5 pm or we add a 5% fee."),
+    ("friendly", "Send the 3 reports by 10:30 am on Friday. Room 204, not room 240."),
+    ("formal", "Call me at 555-0143 after 3:30 pm, the code is 8812."),
+]
+
+
+@pytest.mark.model
+def test_with_smollm2_a_dropped_number_never_reaches_the_clipboard(desktop, daemon_factory):
+    """The daemon with the real SmolLM2: each rewrite through 'sayso ctl rewrite ACTION --wait'
+    leaves the clipboard byte-exact or keeps every number; a refusal by the meaning check says
+    why in one line and 'sayso ctl rewrite --force-last' then writes it; no text in the log."""
+    daemon = daemon_factory(SMOLLM2, wait_model=False)
+    for action, text in NUMBERED:
+        original = text.encode()
+        desktop.set_clipboard(original)
+        out = desktop.sayso("ctl", "rewrite", action, "--wait", timeout=180)
+        now = desktop.get_clipboard()
+        if now == original and out.returncode == 0:
+            assert "changed=False" in out.stdout, out  # the model returned the text unchanged
+            continue
+        if now == original:
+            assert len(out.stderr.strip().splitlines()) == 1, out
+            if "nothing was changed" in out.stderr:  # the meaning check refused it: force it once
+                forced = desktop.sayso("ctl", "rewrite", "--force-last", "--wait", timeout=60)
+                assert forced.returncode == 0, forced.stderr
+                wait_for(lambda o=original: desktop.get_clipboard() != o, 10, what="the forced rewrite")
+                assert desktop.sayso("ctl", "rewrite", "--force-last", "--wait").returncode != 0  # once
+                assert desktop.sayso("ctl", "undo", "--wait").returncode == 0
+                wait_for(lambda o=original: desktop.get_clipboard() == o, 10, what="the original back")
+            continue
+        assert out.returncode == 0, out.stderr
+        written = now.decode().replace(",", "")
+        for number in re.findall(r"\d+", text.replace(",", "")):
+            assert re.search(rf"(?<!\d){number}(?!\d)", written), (text, written)
+    for _, text in NUMBERED:
+        assert text not in daemon.log and "3:30" not in daemon.log and "8812" not in daemon.log
+    assert daemon.proc.poll() is None

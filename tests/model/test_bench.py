@@ -272,3 +272,29 @@ def test_bench_dictate_corpus_cli(tmp_path):
     s = data["summary"]["300ms"]
     assert s["dictations"] == 2 and s["wer_file"] == s["wer_plain"]  # the file path is plain faster-whisper
     assert 0 <= s["agreement"] <= 1
+
+
+def test_bench_guard_cli(tmp_path):
+    """``sayso bench guard``: the meaning check's rates on the case set, its time, the clean-up's time."""
+    config, out = tmp_path / "config.toml", tmp_path / "guard.json"
+    config.write_text("")
+    root = REPO
+    proc = subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(config), "bench", "guard", "--runs", "3", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=root,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    guard = json.loads(out.read_text())["guard"]
+    assert guard["cases"] >= 60 and guard["embeddings"] is True
+    assert guard["refuse_bad"] >= 0.95 and guard["accept_good"] >= 0.95
+    assert guard["chars"] >= 990 and guard["added_p50_ms"] > 0 and guard["cleanup_rules_ms"] > 0
+    assert "bad refused" in proc.stdout and "guard_refuse_bad" in proc.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"action": "fix"}\n')
+    failed = subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(config), "bench", "guard", "--cases", str(bad)],
+        capture_output=True, text=True, timeout=600, cwd=root,
+    )  # fmt: skip
+    assert failed.returncode != 0 and failed.stderr.strip().splitlines()[-1].endswith(
+        "bad.jsonl:1: not a case (KeyError)"
+    )

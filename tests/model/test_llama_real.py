@@ -178,3 +178,48 @@ def test_missing_model(desktop, clip, tmp_path):
     assert desktop.get_clipboard() == b"hey send it"
     with pytest.raises(ModelError):
         LlamaEngine(str(tmp_path / "nope.gguf"))._ensure_loaded()
+
+
+NUMBERED = [
+    ("formal", "hey, the invoice for $1,250 is due on March 14, pay it before 5 pm or we add a 5% fee."),
+    ("friendly", "Send the 3 reports by 10:30 am on Friday. Room 204, not room 240."),
+    ("concise", "So basically the deadline moved from the 15th to the 20th, and we need 12 people."),
+    ("simplify", "Remuneration of 2,400 euros shall be disbursed within 30 days of completion."),
+    ("formal", "Call me at 555-0143 after 3:30 pm, the code is 8812."),
+]  # fmt: skip
+
+
+def test_a_dropped_number_never_reaches_the_clipboard(desktop, clip, rewriter_factory):
+    """Whatever SmolLM2 writes, a rewrite on the clipboard keeps every number of the source;
+    a refusal leaves the clipboard byte-exact and says why in one line."""
+    rw = rewriter_factory(clip)
+    for action, text in NUMBERED:
+        original = text.encode()
+        desktop.set_clipboard(original)
+        result = rw.run(action)
+        now = desktop.get_clipboard()
+        assert "\n" not in result.message
+        if not result.wrote_clipboard:
+            assert now == original, (action, text, result.message)
+            continue
+        digits = re.findall(r"\d+", text.replace(",", ""))
+        written = now.decode().replace(",", "")
+        assert all(re.search(rf"(?<!\d){d}(?!\d)", written) for d in digits), (text, written)
+        assert rw.undo().ok and desktop.get_clipboard() == original
+
+
+def test_model_cleanup_keeps_the_facts_or_falls_back_to_the_rules(rewriter_factory):
+    """``dictate.cleanup = "model"`` with SmolLM2: the typed text keeps the transcript's numbers
+    (the meaning check refuses a cleaned text that drops one), the raw transcript is kept."""
+    from sayso.app.pipelines import model_cleaner
+    from sayso.dictate.cleanup import clean
+
+    rw = rewriter_factory(None)
+    for raw in (
+        "So the- the meeting is at 3:30 pm comma not at four full stop",
+        "I want- I need 12 copies um by Friday.",
+    ):
+        result = clean(raw, "model", model=model_cleaner(rw))
+        assert result.raw == raw
+        assert all(d in result.text for d in re.findall(r"\d+", raw)), result.text
+        assert result.text.strip()

@@ -175,3 +175,14 @@ def test_summarize_keeps_numbers_and_status_words_only():
         "ok": True,
     }
     assert summarize("plain text") == {} and summarize(None) == {}
+
+
+def test_rewrite_force_last_and_dictate_raw_map_to_their_actions():
+    daemon = StandInDaemon(["rewrite.fix", "rewrite.force-last", "dictate.raw"])
+    run(daemon, "rewrite", "force-last")
+    run(daemon, "dictate", "raw")
+    assert daemon.calls == ["rewrite.force-last", "dictate.raw"]
+    with pytest.raises(SaysoError, match=r"unknown rewrite action 'formal' \(known: fix\)"):  # not listed
+        run(daemon, "rewrite", "formal")
+    with pytest.raises(SaysoError, match=r"dictate raw \(dictate.cleanup\) is not available in this daemon"):
+        run(StandInDaemon(), "dictate", "raw")

@@ -305,7 +305,7 @@ def test_builtin_actions():
     assert (
         set(actions)
         == set(BUILTIN_PROMPTS)
-        == {"fix", "formal", "friendly", "concise", "simplify", "translate", "explain"}
+        == {"fix", "formal", "friendly", "concise", "simplify", "translate", "clean", "explain"}
     )
     assert actions["fix"].ratio == (0.7, 1.5) and actions["explain"].explains
 
@@ -368,7 +368,7 @@ def test_invalid_rewrite_settings(field, value, message):
 
 
 def test_unknown_action_is_a_one_line_error():
-    with pytest.raises(ConfigError, match=r"unknown rewrite action 'nope' \(known: concise, explain, fix"):
+    with pytest.raises(ConfigError, match=r"unknown rewrite action 'nope' \(known: clean, concise, explain, fix"):
         get_action(RewriteConfig(), "nope")
 
 

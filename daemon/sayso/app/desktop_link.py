@@ -22,7 +22,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ERROR_HOLD_S = 8.0  # how long a failure shows before the state falls back to idle
 #: rewrite actions that are not a rewrite running (nothing to show)
-_NOT_REWRITES = ("rewrite.undo", "rewrite.cancel")
+_NOT_REWRITES = ("rewrite.undo", "rewrite.cancel", "rewrite.force-last")
 
 
 class StateTracker:

@@ -86,13 +86,25 @@ def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
             "rewrite.undo": lambda: _report(rewriter.undo()),
             "undo": lambda: _report(rewriter.undo()),
             "rewrite.cancel": rewriter.cancel,
+            "rewrite.force-last": lambda: _report(rewriter.force_last()),
         }
     )
     return rewriter, actions
 
 
+def model_cleaner(rewriter):
+    """``dictate.cleanup = "model"``: the rewrite ``clean`` action (guards and meaning check) on a
+    transcript; None when it is refused or fails, and the rules' text is typed instead."""
+
+    def clean(text: str) -> Optional[str]:
+        result = rewriter.run("clean", text)
+        return result.text if result.ok else None
+
+    return clean
+
+
 def _report(result) -> Optional[object]:
     """Rewrite results never raise; log failures as one line."""
     if not result.ok:
-        _LOGGER.error("%s", result.message)
+        _LOGGER.error("%s", result.log_message or result.message)
     return result

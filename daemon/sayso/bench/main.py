@@ -18,7 +18,7 @@ from typing import Callable, Optional
 from .. import __version__
 from ..core.config_types import Config
 
-PARTS = ("dictate", "speak", "rewrite", "idle")
+PARTS = ("dictate", "speak", "rewrite", "guard", "idle")
 
 #: the targets on a 2-core x86 machine with the bundled tiny.en: name -> (limit, "max" or "min")
 TARGETS = {
@@ -39,6 +39,10 @@ TARGETS = {
     "corpus_live_wer_minus_plain": (0.005, "max"),
     "corpus_agreement": (0.95, "min"),
     "speak_first_audio_ms": (200.0, "max"),
+    "guard_refuse_bad": (0.95, "min"),
+    "guard_accept_good": (0.95, "min"),
+    "guard_added_ms_per_1000_chars": (30.0, "max"),
+    "cleanup_rules_ms": (10.0, "max"),
     "idle_cpu_percent": (0.5, "max"),
     "idle_rss_mb": (450.0, "max"),
 }
@@ -70,6 +74,7 @@ def run(
     corpus: Optional[str] = None,
     load: int = 0,
     releases: tuple = ("300ms", "last_word"),
+    cases: Optional[str] = None,
 ) -> dict:
     """Run the chosen parts; the report as a dict (see :func:`targets`)."""
     from . import system as bench_system
@@ -105,6 +110,11 @@ def run(
     if "rewrite" in parts:
         log("rewrite: a 100-word paragraph per engine")
         report["rewrite"] = bench_system.rewrite(config, runs)
+    if "guard" in parts:
+        from . import guard as bench_guard
+
+        log("guard: the meaning check on the rewrite case set")
+        report["guard"] = bench_guard.run(config, max(20, runs), cases or bench_guard.DEFAULT_CASES)
     if "idle" in parts:
         log(f"idle: starting 'sayso run' ({idle_seconds:.0f} s of measurement)")
         report["idle"] = bench_system.idle(config_path, idle_seconds, log)
@@ -123,7 +133,7 @@ def _row(report: dict, utterance: str, release: str) -> Optional[dict]:
 def targets(report: dict) -> list:
     """Each target with the measured value and whether it is met (None: not measured)."""
     row = _row(report, "11s", "300ms")
-    speak, idle = report.get("speak", {}), report.get("idle", {})
+    speak, idle, guard = report.get("speak", {}), report.get("idle", {}), report.get("guard", {})
     summary = report.get("corpus", {}).get("conditions", {}).get("idle", {}).get("summary", {})
     corpus, corpus_lw = summary.get("300ms"), summary.get("last_word")
 
@@ -149,6 +159,10 @@ def targets(report: dict) -> list:
         "corpus_live_wer_minus_plain": round(corpus["wer_live"] - corpus["wer_plain"], 4) if corpus else None,
         "corpus_agreement": corpus["agreement"] if corpus else None,
         "speak_first_audio_ms": speak.get("first_audio_ms"),
+        "guard_refuse_bad": guard.get("refuse_bad"),
+        "guard_accept_good": guard.get("accept_good"),
+        "guard_added_ms_per_1000_chars": guard.get("added_p50_ms"),
+        "cleanup_rules_ms": guard.get("cleanup_rules_ms"),
         "idle_cpu_percent": idle.get("cpu_percent"),
         "idle_rss_mb": idle.get("rss_mb"),
     }
@@ -212,7 +226,12 @@ def format_table(report: dict) -> str:
     from .remote import format_lines as remote_lines
 
     lines += remote_lines(report.get("remote"))
-    lines += _speak_lines(report.get("speak")) + _rewrite_lines(report.get("rewrite")) + _idle_lines(report.get("idle"))
+    lines += (
+        _speak_lines(report.get("speak"))
+        + _rewrite_lines(report.get("rewrite"))
+        + _guard_lines(report.get("guard"))
+        + _idle_lines(report.get("idle"))
+    )
     lines += ["", "Targets:"]
     for t in report["targets"]:
         verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "MISSED")
@@ -251,6 +270,12 @@ def _rewrite_lines(r: Optional[dict]) -> list:
             model = f" [{e['model']}]" if e.get("model") else ""
             out.append(f"  {e['engine']:<8} p50 {_ms(e['p50_ms'])}, first call {_ms(e['first_ms'])}{note}{model}")
     return out
+
+
+def _guard_lines(g: Optional[dict]) -> list:
+    from .guard import lines
+
+    return [] if g is None else lines(g)
 
 
 def _idle_lines(i: Optional[dict]) -> list:
@@ -322,10 +347,22 @@ def main(
     corpus: Optional[str] = None,
     load: int = 0,
     releases: tuple = ("300ms", "last_word"),
+    cases: Optional[str] = None,
 ) -> dict:
     logging.getLogger("sayso").setLevel(logging.WARNING)  # the dictation log lines would drown the table
     parts = PARTS if part == "all" else (part,)  # "remote" (sayso.bench.remote) only when asked for
-    report = run(config, parts, runs, lengths, config_path, idle_seconds, corpus=corpus, load=load, releases=releases)
+    report = run(
+        config,
+        parts,
+        runs,
+        lengths,
+        config_path,
+        idle_seconds,
+        corpus=corpus,
+        load=load,
+        releases=releases,
+        cases=cases,
+    )
     print()
     print(format_table(report))
     if json_path:

@@ -17,7 +17,7 @@ def add_commands(subparsers) -> None:
         "part",
         nargs="?",
         default="all",
-        choices=["dictate", "speak", "rewrite", "idle", "remote", "all"],
+        choices=["dictate", "speak", "rewrite", "guard", "idle", "remote", "all"],
         help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)",
     )
     p.add_argument("--runs", type=int, metavar="N", help="runs per case (default 3; 1 per clip with --corpus)")
@@ -51,6 +51,11 @@ def add_commands(subparsers) -> None:
         metavar="R,R",
         help="with --corpus: when the key goes up: 300ms (after the last word), last_word (default: both)",
     )
+    p.add_argument(
+        "--cases",
+        metavar="FILE",
+        help="guard: the rewrite cases, JSON lines (default: tests/data/rewrite_cases.jsonl)",
+    )
     p.set_defaults(func=cmd_bench)
 
 
@@ -80,6 +85,8 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
         raise InputError("--releases: choose from 300ms and last_word")
     if (args.corpus or args.load) and args.part not in ("dictate", "all"):
         raise InputError("--corpus and --load go with the dictate part")
+    if args.cases and args.part not in ("guard", "all"):
+        raise InputError("--cases goes with the guard part")
     bench.main(
         config,
         args.part,
@@ -92,5 +99,6 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
         corpus=args.corpus,
         load=args.load,
         releases=releases,
+        cases=args.cases,
     )
     return 0

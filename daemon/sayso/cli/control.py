@@ -19,7 +19,7 @@ from ..core.errors import ExitStatus
 from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
-    f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION; undo; status; "
+    f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
     "history; reload; quit. 'status --watch [--json | --format waybar]': one line per change of state"
 )
 
@@ -35,6 +35,11 @@ def add_commands(sub) -> None:
         "--watch",
         action="store_true",
         help="status: print one line per change of state until stopped (for status bars)",
+    )
+    p.add_argument(
+        "--force-last",
+        action="store_true",
+        help="rewrite: write the rewrite the meaning check refused last (once; the source must still be there)",
     )
     p.add_argument(
         "--format",
@@ -67,7 +72,13 @@ def add_commands(sub) -> None:
 def cmd_ctl(args, config) -> int:
     if args.watch:
         return _watch(args)
-    reply = request(args.ctl_command, args.ctl_args, wait=args.wait, timeout=args.timeout)
+    ctl_args = args.ctl_args
+    if args.force_last:
+        if args.ctl_command != "rewrite" or ctl_args:
+            print("sayso: error: --force-last goes with 'rewrite' alone", file=sys.stderr)
+            return ExitStatus.USAGE
+        ctl_args = ["force-last"]
+    reply = request(args.ctl_command, ctl_args, wait=args.wait, timeout=args.timeout)
     if args.json:
         print(json.dumps(reply, indent=2, ensure_ascii=False))
     elif not reply.get("ok"):

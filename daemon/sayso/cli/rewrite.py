@@ -22,6 +22,7 @@ def add_commands(subparsers) -> None:
     rewrite.add_argument("--clipboard", action="store_true", help="rewrite the clipboard (the default)")
     rewrite.add_argument("--engine", choices=ENGINES, help="override the engine for this run")
     rewrite.add_argument("--to", dest="language", metavar="LANGUAGE", help="target language for translate/explain")
+    rewrite.add_argument("--force", action="store_true", help="use the rewrite even if the meaning check refuses it")
     rewrite.set_defaults(func=rewrite_command)
 
     models = subparsers.add_parser("models", help="list or download GGUF models for rewriting")
@@ -49,7 +50,7 @@ def rewrite_command(args: argparse.Namespace, config) -> int:
     except SaysoError as err:
         return _error(str(err), err.exit_status)
     try:
-        result = rewriter.run(args.action, text, engine=args.engine, language=args.language)
+        result = rewriter.run(args.action, text, engine=args.engine, language=args.language, force=args.force)
     finally:
         rewriter.close()
     if not result.ok:

@@ -23,7 +23,7 @@ from .server import ControlServer
 from .view import ControlledApp
 
 COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history")
-DICTATE = ("start", "stop", "toggle", "cancel", "retry")
+DICTATE = ("start", "stop", "toggle", "cancel", "retry", "raw")
 SPEAK = ("selection", "clipboard", "stop", "pause", "skip", "faster", "slower")
 #: ``speak X`` -> daemon action names to try, the first registered wins
 SPEAK_ACTIONS = {"selection": ("speak.selection", "speak.toggle")}
@@ -57,6 +57,8 @@ class Commands:
             future = dictation.stop()  # the pending result; the action below then finds nothing to stop
             self.daemon.run_action("dictate.stop")
             return self._reply("dictate.stop", future, True)
+        if what == "raw":  # put the raw transcript back over the last cleaned dictation
+            return self._action(self._pick(("dictate.raw",), "dictate raw (dictate.cleanup)"), req.wait)
         reply = self._action(f"dictate.{what}", req.wait)
         if what == "start" and not dictation.recording:
             raise ControlError(dictation.last_error or "the recording did not start (see the log)")
@@ -74,7 +76,7 @@ class Commands:
             known = sorted(
                 n.split(".", 1)[1]
                 for n in self.daemon.actions
-                if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel")
+                if n.startswith("rewrite.") and n not in ("rewrite.undo", "rewrite.cancel", "rewrite.force-last")
             )
             if not known:
                 raise ControlError("rewrite is not available in this daemon")

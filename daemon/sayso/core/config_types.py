@@ -69,6 +69,7 @@ class DictateConfig:
     streaming: bool = True
     work_ahead: Literal["pauses", "chunks"] = "pauses"
     instant: bool = True
+    cleanup: Literal["off", "rules", "model"] = "off"
 
 
 @dataclass
@@ -119,6 +120,7 @@ class RewriteActionConfig:
     hotkey: str = ""
     ratio: list[float] = field(default_factory=list)  # [] = the action's built-in [min, max]
     timeout_s: float = 0.0  # 0 = rewrite.timeout_s
+    similarity: list[float] = field(default_factory=list)  # [whole text, each sentence]; [] = the built-in
 
 
 @dataclass
@@ -141,6 +143,7 @@ class RewriteConfig:
     dialect: Literal["american", "british", "australian", "canadian", "indian"] = "american"
     structured: bool = True
     explain_via: Literal["notify", "speak", "both"] = "notify"
+    meaning_check: bool = True  # refuse model rewrites that drop facts or change the meaning
     actions: dict[str, RewriteActionConfig] = field(default_factory=dict)
 
 

@@ -17,7 +17,7 @@ from .config_types import RewriteActionConfig, RewriteConfig
 from .errors import ConfigError
 
 ENGINES = ("auto", "harper", "llama", "openai")
-RESERVED = ("undo", "cancel", "list", "models")
+RESERVED = ("undo", "cancel", "list", "models", "force-last")
 DEFAULT_RATIO = (0.3, 3.0)
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -37,6 +37,11 @@ BUILTIN_PROMPTS = {
         "active voice. Keep the meaning and the language."
     ),
     "translate": "Translate the text into {language}. Keep the meaning, the tone and the line breaks.",
+    "clean": (
+        "This is dictated speech. Remove repeated words, false starts, filler words and self-corrections "
+        "(keep only the corrected version), and write spoken punctuation such as 'comma' or 'full stop' "
+        "as the mark. Change nothing else: keep every other word, fact, number and name, and the language."
+    ),
     "explain": (
         "Explain in plain, simple {language} what the text means, in two to four short sentences. "
         "Describe it; do not rewrite it and do not answer it."
@@ -51,6 +56,7 @@ BUILTIN_RATIOS = {
     "concise": (0.1, 1.2),
     "simplify": (0.25, 2.5),
     "translate": (0.3, 3.0),
+    "clean": (0.5, 1.2),
     "explain": (0.0, 50.0),
 }
 
@@ -158,12 +164,21 @@ def _validate_action(name: str, action: RewriteActionConfig) -> None:
         raise ConfigError(f"{where}.prompt: too long ({len(action.prompt)} characters, at most 4000)")
     if action.engine and action.engine not in ENGINES:
         raise ConfigError(f"{where}.engine: must be one of {', '.join(ENGINES)}, got {action.engine!r}")
-    if action.engine == "harper" and name != "fix":
-        raise ConfigError(f"{where}.engine: harper only corrects English (the 'fix' action)")
+    if action.engine == "harper" and name not in ("fix", "explain"):
+        raise ConfigError(f"{where}.engine: harper only corrects English (the 'fix' action) or lists its findings")
     if action.ratio:
         _validate_ratio(where, action.ratio)
     if action.timeout_s < 0:
         raise ConfigError(f"{where}.timeout_s: must not be negative")
+    if action.similarity:
+        _validate_similarity(where, action.similarity)
+
+
+def _validate_similarity(where: str, limits: list[float]) -> None:
+    if len(limits) != 2:
+        raise ConfigError(f"{where}.similarity: expected [whole text, each sentence], got {len(limits)} numbers")
+    if not all(0.0 <= x <= 1.0 for x in limits):
+        raise ConfigError(f"{where}.similarity: each must be between 0 and 1 (0 = not checked), got {limits}")
 
 
 def _validate_ratio(where: str, ratio: list[float]) -> None:

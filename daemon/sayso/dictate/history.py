@@ -34,6 +34,7 @@ class Entry:
     method: str = ""
     error: str = ""
     audio: str = ""  # a kept recording's WAV file, to transcribe again ("" = none)
+    raw: str = ""  # the transcript before dictate.cleanup ("" = text is the transcript)
 
 
 class History:
@@ -42,8 +43,9 @@ class History:
         self.path = path
         self._lock = threading.Lock()
 
-    def add(self, text: str, delivered: bool, method: str = "", error: str = "", audio: str = "") -> Entry:
-        entry = Entry(time.time(), text, delivered, method, error, audio)
+    def add(self, text: str, delivered: bool, method: str = "", error: str = "", audio: str = "",
+            raw: str = "") -> Entry:  # fmt: skip
+        entry = Entry(time.time(), text, delivered, method, error, audio, raw if raw != text else "")
         with self._lock:
             self.entries.append(entry)
             if not delivered and self.path is not None:

@@ -22,7 +22,8 @@ from ..core.rewrite_actions import Action, get_action
 from .engines.base import EngineResult
 from .engines.choose import EngineSet
 from .guards import guard, word_diff
-from .selection import replace_selection
+from .meaning import MeaningCheck, MeaningRejected, Thresholds
+from .selection import force_selection, replace_selection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +41,18 @@ class RewriteResult:
     diff: str = ""
     elapsed: float = 0.0
     status: int = ExitStatus.SUCCESS
+    log_message: str = ""  # the message without the user's text, for the log ("" = message)
+
+
+@dataclass
+class RefusedRewrite:
+    """The last rewrite the meaning check refused: ``force_last`` may still write it, once."""
+
+    action: Action
+    source: str
+    text: str
+    engine: str
+    diff: str
 
 
 @dataclass
@@ -75,10 +88,11 @@ class RewriteSettings:
 
     rewrite: RewriteConfig
     restore_delay_ms: int = 0  # output.restore_delay_ms: how long a paste takes to be read
+    vocabulary: tuple = ()  # stt.vocabulary: terms a rewrite must keep
 
     @classmethod
     def of(cls, config: Config) -> RewriteSettings:
-        return cls(config.rewrite, config.output.restore_delay_ms)
+        return cls(config.rewrite, config.output.restore_delay_ms, tuple(config.stt.vocabulary))
 
 
 class Rewriter:
@@ -96,17 +110,24 @@ class Rewriter:
         self.paste = paste
         self.engines = engines or EngineSet(self.cfg)
         self.history = UndoHistory(max(10, self.cfg.undo_size))
+        self.meaning = MeaningCheck(_thresholds(self.cfg), settings.vocabulary)
+        self.refused: Optional[RefusedRewrite] = None
         self._busy = threading.Lock()
         self._cancel: Optional[threading.Event] = None
+        self._force = False
 
     # --- public API ------------------------------------------------------------
     def run(self, action: str, text: Optional[str] = None, *, engine: Optional[str] = None,
-            language: Optional[str] = None) -> RewriteResult:  # fmt: skip
-        """Rewrite *text*, or the clipboard when *text* is None; never raises SaysoError."""
+            language: Optional[str] = None, force: bool = False) -> RewriteResult:  # fmt: skip
+        """Rewrite *text*, or the clipboard when *text* is None; never raises SaysoError.
+
+        *force* writes a rewrite the meaning check refuses (``sayso rewrite --force``).
+        """
         started = time.monotonic()
         if not self._busy.acquire(blocking=False):
             return self._fail(action, InputError("a rewrite is already running"), started)
         self._cancel = threading.Event()
+        self._force = force
         try:
             act = get_action(self.cfg, action).for_language(language or self.cfg.target_language)
             if text is not None:
@@ -124,11 +145,39 @@ class Rewriter:
             return self._fail(action, SaysoError(f"internal error ({type(err).__name__}); see the debug log"), started)
         finally:
             self._cancel = None
+            self._force = False
             self._busy.release()
         result.elapsed = time.monotonic() - started
         state = "changed" if result.changed else "unchanged"
         _LOGGER.info("Rewrite %s by %s: %s (%d -> %d chars, %.2f s)", action, result.engine or "-", state,
                      len(result.original), len(result.text), result.elapsed)  # fmt: skip
+        return result
+
+    def force_last(self) -> RewriteResult:
+        """Write the rewrite the meaning check refused last, once, if its source is still there."""
+        started = time.monotonic()
+        refused, self.refused = self.refused, None
+        if refused is None:
+            self.notifier.notify("No refused rewrite to force")
+            return RewriteResult("force-last", False, message="no refused rewrite to force", status=ExitStatus.INPUT)
+        if not self._busy.acquire(blocking=False):
+            self.refused = refused
+            return self._fail("force-last", InputError("a rewrite is already running"), started)
+        result = RewriteResult(refused.action.name, True, refused.text, refused.source, refused.engine, True,
+                               diff=refused.diff)  # fmt: skip
+        try:
+            if self.clipboard is None:
+                raise ClipboardError("no clipboard is available (install xclip or wl-clipboard)")
+            if self.cfg.replace_selection and self.copy_selection and self.paste:
+                force_selection(self, refused, result)
+            else:
+                self._write(refused.action, refused.source, result)
+        except SaysoError as err:
+            return self._fail("force-last", err, started)
+        finally:
+            self._busy.release()
+        result.message += " (forced past the meaning check)"
+        result.elapsed = time.monotonic() - started
         return result
 
     def cancel(self) -> bool:
@@ -201,16 +250,41 @@ class Rewriter:
                 f"the {what} holds {len(text):,} characters, more than rewrite.max_chars ({self.cfg.max_chars:,})"
             )
 
-    def transform(self, act: Action, text: str, engine: Optional[str]) -> RewriteResult:
-        """Engine (in a worker, with timeout and cancel) then guards."""
+    def transform(self, act: Action, text: str, engine: Optional[str], force: bool = False) -> RewriteResult:
+        """Engine (in a worker, with timeout and cancel), then the guards and the meaning check."""
         chosen = self.engines.choose(act, text, engine)
+        prepared = self._prepare_meaning(chosen, act, text)
         raw = self._call_engine(chosen, act, text)
         checked = guard(act, text, raw.text, trusted=raw.trusted)
         if checked.cleaned:
             _LOGGER.debug("Guards cleaned: %s", ", ".join(checked.cleaned))
         diff = "" if act.explains else word_diff(text, checked.text)
         changed = checked.changed and not act.explains
+        if changed and not raw.trusted and self.cfg.meaning_check:
+            try:
+                self.meaning.check(act, text, checked.text, prepared.get("vectors") if prepared else None)
+            except MeaningRejected as err:
+                if not (force or self._force):
+                    self.refused = RefusedRewrite(act, text, checked.text, raw.engine, diff)
+                    raise MeaningRejected(
+                        f"{err}; nothing was changed ('sayso ctl rewrite --force-last' uses it anyway)", err.public
+                    ) from None
+                _LOGGER.info("Meaning check overridden (--force): %s", err.public)
         return RewriteResult(act.name, True, checked.text, text, raw.engine, changed, diff=diff)
+
+    def _prepare_meaning(self, engine, act: Action, text: str) -> Optional[dict]:
+        """Embed the source in a thread while the model writes (only for model engines)."""
+        if not self.cfg.meaning_check or engine.name == "harper" or not self.meaning.applies(act):
+            return None
+        box: dict = {}
+
+        def work() -> None:
+            box["vectors"] = self.meaning.prepare(act, text)
+
+        worker = threading.Thread(target=work, name="rewrite-meaning", daemon=True)
+        worker.start()
+        box["thread"] = worker
+        return _Prepared(box)
 
     def _call_engine(self, engine, act: Action, text: str) -> EngineResult:
         cancel = self._cancel or threading.Event()
@@ -271,7 +345,23 @@ class Rewriter:
         self.notifier.notify(f"Rewrite {action}: {message}", urgency=urgency)
         _LOGGER.debug("Rewrite %s failed: %s", action, message)
         return RewriteResult(action, False, message=message, elapsed=time.monotonic() - started,
-                             status=int(getattr(err, "exit_status", ExitStatus.ERROR)))  # fmt: skip
+                             status=int(getattr(err, "exit_status", ExitStatus.ERROR)),
+                             log_message=getattr(err, "public", ""))  # fmt: skip
+
+
+class _Prepared(dict):
+    """The source's vectors, waited for on first read."""
+
+    def get(self, key, default=None):
+        thread = super().get("thread")
+        if thread is not None:
+            thread.join()
+        return super().get(key, default)
+
+
+def _thresholds(cfg: RewriteConfig) -> dict:
+    """rewrite.actions.NAME.similarity -> Thresholds per action."""
+    return {name: Thresholds(*over.similarity) for name, over in cfg.actions.items() if over.similarity}
 
 
 def _snapshot_is(snap, text: str) -> bool:

@@ -16,7 +16,7 @@ from ..core.rewrite_actions import Action
 from ..desktop.selection import copy_and_wait
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..rewrite.rewriter import Rewriter, RewriteResult
+    from ..rewrite.rewriter import RefusedRewrite, Rewriter, RewriteResult
 
 _LOGGER = logging.getLogger(__name__)
 COPY_WAIT_S = 1.0
@@ -36,6 +36,20 @@ def replace_selection(rw: Rewriter, act: Action, engine: Optional[str]) -> Rewri
         result.message = f"replaced the selection ({act.name}, {result.engine}); undo in the app"
         rw.notifier.notify(f"Selection rewritten: {act.name}", result.diff)
         return result
+    finally:
+        _restore(clipboard, saved)
+
+
+def force_selection(rw: Rewriter, refused: RefusedRewrite, result: RewriteResult) -> None:
+    """Paste a refused rewrite over the selection, if the selection is still its source."""
+    clipboard = rw.clipboard
+    saved = clipboard.snapshot()
+    try:
+        if _copy_selection(rw) != refused.source:
+            raise InputError("the selection is no longer the text that was rewritten; nothing was changed")
+        _paste(rw, refused.text)
+        result.message = f"replaced the selection ({refused.action.name}, {refused.engine}); undo in the app"
+        rw.notifier.notify(f"Selection rewritten: {refused.action.name}", refused.diff)
     finally:
         _restore(clipboard, saved)
 

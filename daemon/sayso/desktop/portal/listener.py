@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "speak.slower": "Read slower",
     "undo": "Undo the last rewrite",
     "rewrite.undo": "Undo the last rewrite",
+    "rewrite.force-last": "Use the rewrite the meaning check refused",
 }
 
 

@@ -6,8 +6,8 @@
 * ``openai``: an OpenAI-compatible chat endpoint on this machine (:mod:`.openai`).
 
 ``auto`` picks harper for English ``fix``; otherwise the endpoint if it
-answers, else the embedded model if one is present, else it says how to get
-a model. Each backend is imported only in the branch that makes it.
+answers, else the embedded model if one is present, else (``explain``)
+Harper's findings offline, else it says how to get a model. Each backend is imported only in the branch that makes it.
 """
 
 from __future__ import annotations
@@ -60,8 +60,13 @@ class EngineSet:
         """The engine for *action*: --engine, then the action's, then rewrite.engine."""
         for choice in (override, action.engine, self.cfg.engine):
             if choice and choice != "auto":
-                return self.get(choice)
+                return self._explainer() if choice == "harper" and action.explains else self.get(choice)
         return self._auto(action, text)
+
+    def _explainer(self) -> Engine:
+        from ..findings import HarperExplainer
+
+        return HarperExplainer(cast("HarperEngine", self.get("harper")))
 
     def _auto(self, action: Action, text: str) -> Engine:
         if action.name == "fix":
@@ -77,6 +82,11 @@ class EngineSet:
         llama = self.get("llama")
         if llama.available():
             return llama
+        if action.explains:  # no model: Harper's findings, each with its message and suggestion
+            try:
+                return self._explainer()
+            except EngineError as err:
+                _LOGGER.info("harper unavailable: %s", err)
         raise EngineError(NO_MODEL_HINT)
 
     def close(self) -> None:

@@ -1,0 +1,347 @@
+"""The meaning check: a model's rewrite must keep the facts and the sense of the text.
+
+After :func:`~.guards.guard` has cleaned the output, :class:`MeaningCheck`
+refuses a rewrite (:class:`MeaningRejected`, one line, e.g. "the rewrite
+dropped 3:30 pm") that
+
+* drops a fact of the source: a number, time, date, amount, percentage, URL,
+  e-mail address, quoted text, code span, name or vocabulary term;
+* drops or adds a negation ("not", "n't", "never", "no", ...);
+* stops mid-sentence where the source did not;
+* says less or something else: the sentence embeddings of source and output
+  (:mod:`.similarity`) are compared as whole texts and sentence by sentence
+  (every source sentence must have a close sentence in the output), each
+  against the action's thresholds (:data:`THRESHOLDS`, ``rewrite.actions.NAME``).
+
+``translate`` keeps the language-independent facts (numbers, URLs, e-mails,
+code, names) only: the embedding model is English-only.  ``explain`` is not
+checked (its output describes the text).  Harper's fixes are trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Optional
+
+from ..core.rewrite_actions import Action
+from .guards import GuardRejected
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Minimum cosine similarities: the whole texts, and each source sentence's best match."""
+
+    text: float
+    sentence: float
+
+
+THRESHOLDS = {
+    "fix": Thresholds(0.80, 0.75),
+    "formal": Thresholds(0.65, 0.66),
+    "friendly": Thresholds(0.65, 0.66),
+    "concise": Thresholds(0.75, 0.70),
+    "simplify": Thresholds(0.65, 0.62),
+    "clean": Thresholds(0.85, 0.80),
+    "translate": Thresholds(0.0, 0.0),  # English-only model: facts only
+}
+DEFAULT_THRESHOLDS = Thresholds(0.70, 0.62)
+
+
+class MeaningRejected(GuardRejected):
+    """The rewrite changed the meaning; ``public`` says what without the user's text (for the log)."""
+
+    def __init__(self, message: str, public: str) -> None:
+        super().__init__(message)
+        self.public = public
+
+
+# --- facts -------------------------------------------------------------------
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"'.,;:!?)\]]", re.I)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_CODE = re.compile(r"`[^`\n]+`")
+_QUOTED = re.compile(r"\"([^\"\n]{2,200})\"|“([^”\n]{2,200})”")
+_TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.m\.|p\.m\.|am|pm|a\.m|p\.m)(?![\w])|\b(\d{1,2}):(\d{2})\b", re.I)
+_NUMBER = re.compile(r"(?<![\w.])[$€£¥]?\s?\d[\d,]*(?:\.\d+)?(?:\s?%|st|nd|rd|th)?(?![\w])")
+_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5, "dozen": 12,
+}  # fmt: skip
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.I)
+_DAYS_MONTHS = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|yesterday|tonight|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|noon|midnight|morning|afternoon|evening)\b",
+    re.I,
+)
+_NEGATIONS = re.compile(
+    r"\b(not|never|no|none|nobody|nothing|nowhere|neither|nor|cannot|without|unable|nope|dont|doesnt|didnt|isnt|"
+    r"arent|wasnt|werent|havent|hasnt|hadnt|cant|wont|couldnt|wouldnt|shouldnt|mustnt|neednt|aint)\b|n't\b|n’t\b",
+    re.I,
+)
+_NOT_NEGATIONS = re.compile(r"\bno (worries|problem|problems|rush|doubt)\b|\bnot only\b", re.I)  # idioms
+_DIGITS = re.compile(r"\d[\d,.]*\d|\d")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z0-9]\b|\b[A-Z]{2,}\b")
+_COMMON_CAPS = {
+    "i", "i'm", "i've", "i'd", "i'll", "ok", "okay", "hi", "hey", "hello", "dear", "thanks", "thank", "please",
+    "sorry", "yes", "no", "mr", "mrs", "ms", "dr", "am", "pm", "re", "fyi", "asap", "tbh", "btw",
+}  # fmt: skip
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n+")
+
+
+def _norm_number(token: str) -> str:
+    token = token.replace(",", "").replace(" ", "").lower()
+    return re.sub(r"(st|nd|rd|th)$", "", token)
+
+
+def _times(text: str) -> dict:
+    """'3:30 pm' and '3.30pm' -> '3:30pm'; '3 pm' and '3:00 p.m.' -> '3pm'; '15:30' (key -> as written)."""
+    out = {}
+    for m in _TIME.finditer(text):
+        if m.group(3):
+            minute, meridiem = m.group(2) or "00", m.group(3).replace(".", "").lower()
+            out[f"{int(m.group(1))}{'' if minute == '00' else ':' + minute}{meridiem}"] = m.group(0)
+        else:
+            out[f"{int(m.group(4))}:{m.group(5)}"] = m.group(0)
+    return out
+
+
+def _numbers(text: str) -> dict:
+    """Numbers outside times, with number words as digits ('three' == '3'); key -> as written."""
+    bare = _TIME.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
+    out = {}
+    for m in _NUMBER.finditer(bare):
+        key = _norm_number(m.group(0).strip())
+        digits = re.sub(r"^[$€£¥]", "", key).rstrip("%")
+        out.setdefault(key, m.group(0).strip())
+        out.setdefault(digits, m.group(0).strip())
+    for m in _NUMBER_WORD.finditer(bare):
+        value = _WORDS[m.group(1).lower()]
+        out.setdefault(f"{value:g}", m.group(0))
+    return out
+
+
+def _number_keys(text: str) -> set:
+    """Every way the output may write a source number (bare digits, with currency or %)."""
+    return set(_numbers(text))
+
+
+def _names(text: str) -> list:
+    """Capitalised words inside sentences and acronyms: probably names, kept as written."""
+    names = []
+    for sentence in _sentences(text):
+        for m in _NAME.finditer(sentence):
+            word = m.group(0)
+            at_start = not sentence[: m.start()].strip(" \"'“‘(-*")
+            if word.lower() in _COMMON_CAPS or _DAYS_MONTHS.fullmatch(word):
+                continue
+            if at_start and not word.isupper():
+                continue
+            names.append(word)
+    return names
+
+
+def _sentences(text: str) -> list:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list:
+    """(start, end) of each sentence or line with a word in it, stripped."""
+    spans, start = [], 0
+    for m in list(_SENTENCE.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        piece = text[start:end]
+        if re.search(r"\w", piece):
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        if m is not None:
+            start = m.end()
+    return spans or [(0, len(text))]
+
+
+@dataclass
+class Problem:
+    message: str  # for the user: may quote the text
+    public: str  # for the log: no user text
+
+
+def fact_problems(action: Action, source: str, output: str, vocabulary: tuple = ()) -> Optional[Problem]:
+    """The first fact of *source* that *output* lost, or None."""
+    translate = action.translates
+    low_out = output.lower()
+    for pattern, what in ((_URL, "a link"), (_EMAIL, "an e-mail address"), (_CODE, "a code span")):
+        for m in pattern.finditer(source):
+            if m.group(0).lower() not in low_out:
+                return Problem(f"the rewrite dropped {m.group(0)}", f"the rewrite dropped {what}")
+    if translate:  # other languages write times and number words their own way: the digits must stay
+        problem = _digit_problem(source, output)
+        if problem is not None:
+            return problem
+    out_times = {} if translate else _times(output)
+    for key, written in ({} if translate else _times(source)).items():
+        if key not in out_times:
+            return Problem(f"the rewrite dropped {written}", "the rewrite dropped a time")
+    out_numbers = _number_keys(output)
+    for key, written in ({} if translate else _numbers(source)).items():
+        if key not in out_numbers:
+            return Problem(f"the rewrite dropped {written}", "the rewrite dropped a number")
+    extra = [w for k, w in _numbers(output).items() if k not in _number_keys(source) and not _is_list_marker(w, output)]
+    if extra and not translate:
+        return Problem(f"the rewrite added {extra[0]}", "the rewrite added a number")
+    for word in _names(source) + [t for t in vocabulary if t and t.lower() in source.lower()]:
+        if word.lower() not in low_out:
+            return Problem(f"the rewrite dropped {word}", "the rewrite dropped a name or term")
+    if translate:
+        return None
+    for m in _QUOTED.finditer(source):
+        quote = m.group(1) or m.group(2)
+        if quote.lower() not in low_out:
+            return Problem(f'the rewrite changed the quote "{_short(quote)}"', "the rewrite changed a quote")
+    src_days = {d.lower() for d in _DAYS_MONTHS.findall(source)}
+    out_days = {d.lower() for d in _DAYS_MONTHS.findall(output)}
+    for day in sorted(src_days - out_days):
+        return Problem(f"the rewrite dropped {day}", "the rewrite dropped a date")
+    src_neg = len(_NEGATIONS.findall(_NOT_NEGATIONS.sub(" ", source)))
+    out_neg = len(_NEGATIONS.findall(_NOT_NEGATIONS.sub(" ", output)))
+    if out_neg < src_neg:
+        return Problem("the rewrite dropped a negation (not, never, no...)", "the rewrite dropped a negation")
+    if out_neg > src_neg:
+        return Problem("the rewrite added a negation (not, never, no...)", "the rewrite added a negation")
+    if _truncated(source, output):
+        return Problem("the rewrite stops mid-sentence", "the rewrite stops mid-sentence")
+    return None
+
+
+_DANGLING = re.compile(r"([,;:\-–—(]|\b(and|or|but|so|the|a|an|to|of|with|for|in|on|at|by|from|that|than))$", re.I)
+
+
+def _truncated(source: str, output: str) -> bool:
+    """The source ends a sentence; the output ends on a comma or a word that cannot end one."""
+    return bool(re.search(r"[.!?…]$", source.rstrip())) and bool(_DANGLING.search(output.rstrip()))
+
+
+def _digit_problem(source: str, output: str) -> Optional[Problem]:
+    def runs(text: str) -> dict:
+        return {m.group(0).replace(",", "").replace(".", ""): m.group(0) for m in _DIGITS.finditer(text)}
+
+    src, out = runs(_URL.sub(" ", source)), runs(_URL.sub(" ", output))
+    for key, written in src.items():
+        if key not in out:
+            return Problem(f"the rewrite dropped {written}", "the rewrite dropped a number")
+    return None
+
+
+def _is_list_marker(written: str, text: str) -> bool:
+    return bool(re.search(r"(^|\n)\s*" + re.escape(written) + r"[.)]\s", text))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the check ---------------------------------------------------------------
+class MeaningCheck:
+    """Facts, then embeddings; ``prepare`` may embed the source while the model runs."""
+
+    def __init__(self, overrides: Optional[dict] = None, vocabulary: tuple = (), embedder=None) -> None:
+        self.overrides = overrides or {}  # action name -> Thresholds from the config
+        self.vocabulary = tuple(vocabulary)
+        self._embedder = embedder
+        self._embedder_failed = False
+        self._lock = threading.Lock()
+
+    def thresholds(self, action: Action) -> Thresholds:
+        return self.overrides.get(action.name) or THRESHOLDS.get(action.name, DEFAULT_THRESHOLDS)
+
+    def applies(self, action: Action) -> bool:
+        return not action.explains
+
+    def embedder(self):
+        with self._lock:
+            if self._embedder is None and not self._embedder_failed:
+                from . import similarity
+
+                if similarity.available():
+                    self._embedder = similarity.Embedder()
+                else:
+                    self._embedder_failed = True
+                    _LOGGER.warning("No %s: the meaning check uses facts only", similarity.MODEL_PACKAGE)
+            return self._embedder
+
+    def uses_embeddings(self, action: Action) -> bool:
+        limits = self.thresholds(action)
+        return (limits.text > 0 or limits.sentence > 0) and not action.translates
+
+    def prepare(self, action: Action, source: str):
+        """The source's sentence vectors (None when not needed or unavailable)."""
+        if not self.uses_embeddings(action):
+            return None
+        embedder = self.embedder()
+        if embedder is None:
+            return None
+        try:
+            return self._vectors(embedder, source)
+        except Exception as err:  # a broken model must not block rewrites: facts still apply
+            _LOGGER.warning("The embedding model failed (%s): the meaning check uses facts only", type(err).__name__)
+            self._embedder_failed, self._embedder = True, None
+            return None
+
+    def check(self, action: Action, source: str, output: str, prepared=None) -> None:
+        """Raise MeaningRejected if *output* does not keep the meaning of *source*."""
+        if not self.applies(action):
+            return
+        problem = fact_problems(action, source, output, self.vocabulary)
+        if problem is not None:
+            raise MeaningRejected(problem.message, problem.public)
+        scores = self.scores(action, source, output, prepared)
+        if scores is None:
+            return
+        whole, worst = scores
+        limits = self.thresholds(action)
+        if worst < limits.sentence:
+            raise MeaningRejected(
+                f"the rewrite dropped or changed a sentence (similarity {worst:.2f} < {limits.sentence:.2f})",
+                "the rewrite dropped or changed a sentence",
+            )
+        if whole < limits.text:
+            raise MeaningRejected(
+                f"the rewrite changed the meaning (similarity {whole:.2f} < {limits.text:.2f})",
+                "the rewrite changed the meaning",
+            )
+
+    def scores(self, action: Action, source: str, output: str, prepared=None) -> Optional[tuple]:
+        """(whole-text similarity, the worst source sentence's best match), or None without a model."""
+        if not self.uses_embeddings(action):
+            return None
+        src = prepared if prepared is not None else self.prepare(action, source)
+        embedder = self._embedder
+        if src is None or embedder is None:
+            return None
+        out = self._vectors(embedder, output)
+        return float(src.whole @ out.whole), float((src.sentences @ out.sentences.T).max(axis=1).min())
+
+    @staticmethod
+    def _vectors(embedder, text: str):
+        from .similarity import text_vectors
+
+        return text_vectors(embedder, text, sentence_spans(text))
+
+
+def judge(check: MeaningCheck, action: Action, source: str, output: str) -> Optional[str]:
+    """What the rewriter decides for a model's *output*: None (accepted) or the one-line reason."""
+    from .guards import guard
+
+    try:
+        cleaned = guard(action, source, output)
+        if cleaned.changed:
+            check.check(action, source, cleaned.text)
+    except GuardRejected as err:
+        return str(err)
+    return None

