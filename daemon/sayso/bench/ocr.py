@@ -155,3 +155,79 @@ def summary(cases: list[OcrCase]) -> dict:
 
 def as_dicts(cases: list[OcrCase]) -> list[dict]:
     return [asdict(c) for c in cases]
+
+
+# --- region -> speech ---------------------------------------------------------------
+
+#: the target: a paragraph's region read aloud within this of the mouse release (p50)
+REGION_TO_SPEECH_P50_S = 1.5
+REGION_SCREEN = "two-dvsans-13-light"
+#: the left column of REGION_SCREEN, as a person drags it
+REGION_DRAG = (40, 30, 620, 200)
+
+
+def _drag(env: Optional[dict], released: list) -> None:
+    x0, y0, x1, y1 = REGION_DRAG
+
+    def xdotool(*args: str) -> None:
+        subprocess.run(["xdotool", *args], env=env, check=True, capture_output=True, timeout=10)
+
+    xdotool("mousemove", str(x0), str(y0))
+    xdotool("mousedown", "1")
+    for step in range(1, 6):
+        xdotool("mousemove", str(x0 + (x1 - x0) * step // 5), str(y0 + (y1 - y0) * step // 5))
+    xdotool("mouseup", "1")
+    released.append(time.perf_counter())
+
+
+def run_region_to_speech(config, runs: int = 5, log: Callable[[str], None] = print) -> dict:
+    """Mouse release -> first audio of the region's text, with the configured voice (the speakers)."""
+    import threading
+
+    from ..see.capture import capture
+    from ..see.ocr.choose import make_ocr
+    from ..speak.reader import ReadAloud, ReadAloudSettings
+
+    ocr = make_ocr(config.see.ocr_engine, config.see.language)
+    ocr.load()
+    reader = ReadAloud(ReadAloudSettings.of(config))
+    reader.load()
+    samples = []
+    try:
+        with ShownScreen(SCREENS[REGION_SCREEN]):
+            for _ in range(runs):
+                released: list = []
+                ready = lambda r=released: threading.Thread(target=_drag, args=(None, r), daemon=True).start()  # noqa: E731
+                shot = capture("region", on_ready=ready)
+                text = ocr.recognise(shot.image).text
+                reader.speak_text(text)
+                if not reader._session.player.first_audio.wait(60):
+                    raise TimeoutError("no audio within 60 s")
+                samples.append(time.perf_counter() - released[0])
+                reader.stop(join_s=10.0)
+    finally:
+        reader.close()
+        ocr.close()
+    ordered = sorted(samples)
+    p50 = ordered[len(ordered) // 2]
+    log(f"region -> speech: p50 {p50 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms over {runs} drags "
+        f"(target p50 <= {REGION_TO_SPEECH_P50_S * 1000:.0f} ms)")  # fmt: skip
+    return {"p50_s": p50, "max_s": ordered[-1], "samples_s": samples}
+
+
+def main(config, runs: int = 5, json_path: Optional[str] = None, log: Callable[[str], None] = print) -> dict:
+    """``sayso bench ocr``: the CER table, then region -> speech."""
+    import json
+    from pathlib import Path
+
+    cases = run_ocr(log=log)
+    table = summary(cases)
+    for name, row in table.items():
+        log(f"{name}: body text (>= 11 px) CER mean {row['body_cer_mean'] * 100:.2f} %, max "
+            f"{row['body_cer_max'] * 100:.2f} % (target {CER_TARGET * 100:.0f} %); 9-10 px max "
+            f"{row['small_cer_max'] * 100:.2f} %; two columns in order: {row['two_column_order_ok']}; "
+            f"p50 {row['seconds_p50'] * 1000:.0f} ms a 1280x800 screen")  # fmt: skip
+    report = {"cases": as_dicts(cases), "summary": table, "region_to_speech": run_region_to_speech(config, runs, log)}
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return report
