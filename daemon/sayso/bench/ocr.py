@@ -201,7 +201,8 @@ def run_region_to_speech(config, runs: int = 5, log: Callable[[str], None] = pri
                 shot = capture("region", on_ready=ready)
                 text = ocr.recognise(shot.image).text
                 reader.speak_text(text)
-                if not reader._session.player.first_audio.wait(60):
+                session = reader._session
+                if session is None or not session.player.first_audio.wait(60):
                     raise TimeoutError("no audio within 60 s")
                 samples.append(time.perf_counter() - released[0])
                 reader.stop(join_s=10.0)

@@ -184,7 +184,7 @@ def _drag(d, root, gc, band: list, timeout_s: float) -> Box:
     from Xlib import XK, X
 
     escape = d.keysym_to_keycode(XK.string_to_keysym("Escape"))
-    start: Optional[tuple] = None
+    start: Optional[tuple[int, int]] = None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not d.pending_events():
@@ -198,9 +198,9 @@ def _drag(d, root, gc, band: list, timeout_s: float) -> Box:
                 raise CancelledError("region capture cancelled")
             start = (event.root_x, event.root_y)
         elif event.type == X.MotionNotify and start is not None:
-            _move_band(root, gc, band, Box.spanning(*start, event.root_x, event.root_y))
+            _move_band(root, gc, band, Box.spanning(start[0], start[1], event.root_x, event.root_y))
         elif event.type == X.ButtonRelease and start is not None and event.detail == 1:
-            box = Box.spanning(*start, event.root_x, event.root_y)
+            box = Box.spanning(start[0], start[1], event.root_x, event.root_y)
             if box.width < MIN_REGION or box.height < MIN_REGION:
                 raise InputError("the selected region is empty: drag over the text to read")
             return box

@@ -141,5 +141,6 @@ def _words(api) -> list[TextBox]:
         text = word.GetUTF8Text(level)
         bbox = word.BoundingBox(level)
         if text and bbox:
-            boxes.append(TextBox(*bbox, text=text))
+            x0, y0, x1, y1 = bbox
+            boxes.append(TextBox(x0, y0, x1, y1, text))
     return boxes
