@@ -16,8 +16,8 @@ REQ=requirements
 APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk)
 # reading the screen (issue 19): Tesseract's English data (tesserocr brings its own libtesseract)
 APT_RUN+=(tesseract-ocr-eng)
-# the fonts of the OCR test screens (sayso.bench.screens)
-APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35)
+# the fonts of the OCR test screens (sayso.bench.screens); the Screenshot portal on headless sway
+APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35 xdg-desktop-portal-wlr pipewire-bin)
 # the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator
 APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd
           waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin)

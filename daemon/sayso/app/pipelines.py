@@ -109,6 +109,7 @@ def attach_see(daemon, config: Config, reader=None) -> tuple:
         daemon.clipboard,
         daemon.notifier,
         speak=reader.speak_text if reader is not None else None,
+        session=daemon.session,
     )
     _warm("the OCR engine", see.load)
 

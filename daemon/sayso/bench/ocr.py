@@ -76,9 +76,9 @@ def order_ok(screen: Screen, text: str) -> bool:
 class ShownScreen:
     """A screen drawn by ``python -m sayso.bench.screens`` until :meth:`close`."""
 
-    def __init__(self, screen: Screen, env: Optional[dict] = None) -> None:
+    def __init__(self, screen: Screen, env: Optional[dict] = None, prefix: tuple = ()) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sayso.bench.screens", screen.name],
+            [*prefix, sys.executable, "-m", "sayso.bench.screens", screen.name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

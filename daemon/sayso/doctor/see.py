@@ -7,9 +7,13 @@ from .base import FAIL, OK, WARN, Check, Context
 
 
 def check_capture(ctx: Context) -> Check:
+    if ctx.session == "wayland":
+        from ..desktop.portal.xdp import check_portal
+
+        return _portal_check(check_portal, ctx)
     if ctx.session != "x11":
-        detail = f"screen capture works on X11 only ({ctx.session} session); files and clipboard images still work"
-        return Check("capture", WARN, detail, "the Wayland Screenshot portal is not supported yet (docs/see.md)")
+        detail = f"screen capture works on X11 and Wayland only ({ctx.session} session); files still work"
+        return Check("capture", WARN, detail)
     from ..see.capture import Box, grab, open_display
 
     try:
@@ -22,6 +26,14 @@ def check_capture(ctx: Context) -> Check:
     except SaysoError as err:
         return Check("capture", FAIL, str(err), "run sayso inside your X session (DISPLAY)")
     return Check("capture", OK, f"X11 screen {geometry.width}x{geometry.height}: region, window, screen")
+
+
+def _portal_check(check_portal, ctx: Context) -> Check:
+    why, version = check_portal("org.freedesktop.portal.Screenshot", ctx.env)
+    if why:
+        return Check("capture", FAIL, f"Screenshot portal: {why}",
+                     "install your desktop's xdg-desktop-portal backend (kde, gnome, wlr)")  # fmt: skip
+    return Check("capture", OK, f"Screenshot portal version {version}: the screen, or what the desktop lets you pick")
 
 
 def check_ocr(ctx: Context) -> Check:

@@ -219,10 +219,34 @@ def _draw_band(root, gc, band: list) -> None:
     root.rectangle(gc, box.x, box.y, max(1, box.width), max(1, box.height))
 
 
-def capture(kind: str, display: Optional[str] = None, *, on_ready: Optional[Callable[[], None]] = None) -> Shot:
-    """A shot of *kind* (``region``, ``window`` or ``screen``) on X11."""
+def portal_capture(kind: str) -> Shot:
+    """The Screenshot portal's shot: the whole screen, or (region, window) what the user picks
+    in the desktop's own dialog (``interactive``), where the desktop offers one."""
+    from ..desktop.portal.screenshot import take_screenshot
+    from ..desktop.portal.xdp import PortalCancelled, PortalError
+    from .image import decode
+
+    try:
+        data = take_screenshot(interactive=kind != "screen")
+    except PortalCancelled:
+        raise CancelledError("screen capture cancelled") from None
+    except PortalError as err:
+        raise CaptureError(str(err)) from None
+    return Shot(decode(data, "portal screenshot"), kind)
+
+
+def capture(
+    kind: str,
+    display: Optional[str] = None,
+    *,
+    on_ready: Optional[Callable[[], None]] = None,
+    session: str = "x11",
+) -> Shot:
+    """A shot of *kind* (``region``, ``window`` or ``screen``): X11 directly, Wayland through the portal."""
     if kind not in KINDS:
         raise CaptureError(f"unknown capture {kind!r} (region, window or screen)")
+    if session == "wayland":
+        return portal_capture(kind)
     d = open_display(display)
     try:
         if kind == "screen":

@@ -28,6 +28,7 @@ class ScreenReader:
         notifier=None,
         speak: Optional[Callable[[str], None]] = None,
         display: Optional[str] = None,
+        session: str = "x11",
     ) -> None:
         from .ocr.choose import make_ocr
 
@@ -36,6 +37,7 @@ class ScreenReader:
         self.notifier = notifier
         self.speak = speak
         self.display = display
+        self.session = session
         self.ocr = make_ocr(cfg.ocr_engine, cfg.language)
         self._describer = None
         self._lock = threading.Lock()
@@ -60,7 +62,7 @@ class ScreenReader:
 
     # --- the steps ---------------------------------------------------------------
     def _take(self, source: str) -> Shot:
-        return take(source, self.clipboard, self.display)
+        return take(source, self.clipboard, self.display, self.session)
 
     def read_shot(self, shot: Shot) -> str:
         result = self.ocr.recognise(shot.image)

@@ -27,15 +27,15 @@ def clipboard_image(clipboard, selection: str = "clipboard") -> Shot:
     return Shot(decode(data, f"clipboard's {target}"), "clipboard")
 
 
-def take(source: str, clipboard=None, display=None) -> Shot:
-    """A shot from *source*: ``region``, ``window``, ``screen`` or ``clipboard``."""
+def take(source: str, clipboard=None, display=None, session: str = "x11") -> Shot:
+    """A shot from *source*: ``region``, ``window``, ``screen`` or ``clipboard`` (*session*: x11 or wayland)."""
     if source == "clipboard":
         if clipboard is None:
             raise InputError("no clipboard to read an image from")
         return clipboard_image(clipboard)
     from .capture import capture
 
-    return capture(source, display)
+    return capture(source, display, session=session)
 
 
 def from_file(path: str) -> Shot:
