@@ -6,7 +6,7 @@ screen: a full-screen input-only window takes the pointer and the keyboard,
 a rubber band follows the drag, the release ends it and Esc cancels
 (:class:`~sayso.core.errors.CancelledError`); a click without a drag is an
 empty selection (:class:`~sayso.core.errors.InputError`). Wayland goes
-through the Screenshot portal instead (not yet: ``docs/see.md``).
+through the Screenshot portal instead (:func:`portal_capture`).
 """
 
 from __future__ import annotations
