@@ -94,3 +94,26 @@ def test_ctl_read_of_a_text_clipboard_is_one_line_and_keeps_it(desktop, daemon_f
     assert len(proc.stderr.strip().splitlines()) == 1 and "no image" in proc.stderr
     assert desktop.get_clipboard() == b"plain words"
     assert daemon.log.count("no image") >= 1
+
+
+def test_ctl_describes_a_clipboard_picture_as_alt_text(desktop, daemon_factory):
+    from see_support import ALT, VisionServer
+
+    vision = VisionServer()
+    try:
+        config = BASE_CONFIG + f'[see]\nbase_url = "{vision.url}"\ndescribe_to = "clipboard"\n'
+        daemon = daemon_factory(config, wait_model=False)
+        screen = SCREENS["dvsans-24-light"]
+        with ShownScreen(screen, env=desktop.env):
+            image = capture("screen", desktop.env["DISPLAY"]).image
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        desktop.set_clipboard(buf.getvalue(), "image/png")
+        proc = desktop.sayso("ctl", "describe", "clipboard", "--wait", timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert desktop.get_clipboard().decode() == ALT
+        (request,) = vision.requests
+        assert request["body"]["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
+        assert "STOP" not in daemon.log and "Described a 1280x800 clipboard image" in daemon.log
+    finally:
+        vision.close()
