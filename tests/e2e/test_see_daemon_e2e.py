@@ -117,3 +117,21 @@ def test_ctl_describes_a_clipboard_picture_as_alt_text(desktop, daemon_factory):
         assert "STOP" not in daemon.log and "Described a 1280x800 clipboard image" in daemon.log
     finally:
         vision.close()
+
+
+def test_esc_stops_the_region_being_read(desktop, daemon_factory):
+    screen = SCREENS["two-dvsans-13-light"]
+    daemon = daemon_factory(_config("speak"), wait_model=False)
+    daemon.wait_log(r"Voice joe loaded", 120)
+    with ShownScreen(screen, env=desktop.env):
+        mark = daemon.mark()
+        desktop.xdotool("key", KEYS)
+        time.sleep(1.0)
+        _drag(desktop, 40, 30, 620, 200)
+        daemon.wait_log(r"Reading \d+ characters with voice joe", 30, mark)
+        time.sleep(1.0)  # a second of it, then the person has heard enough
+        desktop.xdotool("key", "Escape")
+        pressed = time.monotonic()
+        daemon.wait_log(r"Reading stopped", 10, mark)
+    assert time.monotonic() - pressed < 3.0
+    assert "Reading finished" not in "\n".join(daemon.lines[mark:])
