@@ -105,7 +105,7 @@ def test_the_ocr_choice_is_a_pure_function():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[see]\nlanguage = "English"\n', "<t>:2: see.language: 'English' is not Tesseract language codes"),
+        ('[see]\nlanguage = "English"\n', "<t>:2: see.language: 'English' is not auto or Tesseract language"),
         ("[see]\nmax_side = 10\n", "<t>:2: see.max_side: must be between 64 and 4096"),
         ('[see]\nread_to = "printer"\n', "<t>:2: see.read_to: must be one of"),
         ("[see]\nallow_remote = 1\n", "<t>:2: see.allow_remote: expected true or false"),
@@ -124,3 +124,13 @@ def test_see_config_defaults_keep_everything_on_this_machine():
     assert cfg.ocr_engine == "auto" and cfg.read_to == "speak" and cfg.describe_to == "both"
     assert cfg.base_url.startswith("http://127.0.0.1") and cfg.allow_remote is False
     assert parse_config_text('[see]\nlanguage = "eng+deu"\n', "<t>").see.language == "eng+deu"
+
+
+def test_auto_language_is_the_locale_and_english_where_installed():
+    from sayso.see.ocr.tesseract import resolve_languages
+
+    assert resolve_languages("auto", {"LANG": "de_DE.UTF-8"}, ["deu", "eng"]) == "deu+eng"
+    assert resolve_languages("auto", {"LANG": "de_DE.UTF-8"}, ["eng"]) == "eng"  # no German data: English
+    assert resolve_languages("auto", {"LC_ALL": "fr_FR.UTF-8", "LANG": "de_DE"}, ["fra", "eng"]) == "fra+eng"
+    assert resolve_languages("auto", {}, []) == "eng"
+    assert resolve_languages("eng+fra", {"LANG": "de_DE"}, ["deu"]) == "eng+fra"

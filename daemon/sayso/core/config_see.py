@@ -14,7 +14,7 @@ _LANGUAGES = re.compile(r"^[a-z][a-z_]*(\+[a-z][a-z_]*)*$")
 @dataclass
 class SeeConfig:
     ocr_engine: Literal["auto", "tesseract"] = "auto"
-    language: str = "eng"
+    language: str = "auto"
     read_to: Literal["speak", "clipboard", "both"] = "speak"
     describe_engine: Literal["auto", "openai", "llama"] = "auto"
     describe_to: Literal["speak", "clipboard", "both"] = "both"
@@ -34,8 +34,8 @@ class SeeConfig:
 
 def validate_see(cfg: SeeConfig) -> None:
     """Checks beyond types, as ``see.key: problem`` (the loader adds file:line)."""
-    if not _LANGUAGES.match(cfg.language):
-        raise ConfigError(f"see.language: {cfg.language!r} is not Tesseract language codes (eng, deu, eng+fra)")
+    if cfg.language != "auto" and not _LANGUAGES.match(cfg.language):
+        raise ConfigError(f"see.language: {cfg.language!r} is not auto or Tesseract language codes (eng, deu, eng+fra)")
     if not 64 <= cfg.max_side <= 4096:
         raise ConfigError(f"see.max_side: must be between 64 and 4096 pixels, got {cfg.max_side}")
     if not 16 <= cfg.max_tokens <= 4096:

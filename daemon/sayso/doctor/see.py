@@ -49,7 +49,7 @@ def check_ocr(ctx: Context) -> Check:
     except SaysoError as err:
         return Check("ocr", FAIL, str(err), fix)
     folder = tessdata_dir(ctx.env)
-    return Check("ocr", OK, f"Tesseract ({cfg.language}) from {folder}; installed: "
+    return Check("ocr", OK, f"Tesseract ({engine.languages}) from {folder}; installed: "
                  f"{', '.join(installed_languages(folder))}")  # fmt: skip
 
 

@@ -5,8 +5,9 @@ it is: the image is turned grey, inverted when dark, and scaled up
 (:data:`SCALE`) before Tesseract reads it; the words' boxes are put in
 reading order by :mod:`sayso.see.layout` (Tesseract's own layout runs lines
 across a two-column gutter). The languages are Tesseract's codes (``eng``,
-``deu``, ``eng+fra``); their ``.traineddata`` come from Debian's
-``tesseract-ocr-*`` packages.
+``deu``, ``eng+fra``) or ``auto`` (the locale's language and English, where
+installed); their ``.traineddata`` come from Debian's ``tesseract-ocr-*``
+packages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from ...core.errors import EngineError, ModelError
 from ..layout import TextBox, reading_order, text_of
@@ -54,6 +55,26 @@ def installed_languages(folder: Optional[Path]) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.traineddata") if p.stem != "osd")
 
 
+#: the locale's language (ISO 639-1) -> Tesseract's code, for ``see.language = "auto"``
+LOCALE_LANGUAGES = {
+    "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld", "sv": "swe", "da": "dan",
+    "nb": "nor", "no": "nor", "fi": "fin", "pl": "pol", "cs": "ces", "sk": "slk", "hu": "hun", "ro": "ron",
+    "ru": "rus", "uk": "ukr", "el": "ell", "tr": "tur", "ja": "jpn", "zh": "chi_sim", "ko": "kor", "ar": "ara",
+    "he": "heb", "hi": "hin", "ca": "cat", "hr": "hrv", "sl": "slv", "bg": "bul", "lt": "lit", "lv": "lav",
+    "et": "est", "ga": "gle", "cy": "cym", "eu": "eus", "gl": "glg", "id": "ind", "vi": "vie", "th": "tha",
+}  # fmt: skip
+
+
+def resolve_languages(spec: str, env: Mapping[str, str], installed: list[str]) -> str:
+    """``auto``: the locale's language and English, those of them installed (else ``eng``); else *spec*."""
+    if spec != "auto":
+        return spec
+    locale = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or ""
+    code = LOCALE_LANGUAGES.get(locale.split("_", 1)[0].split(".", 1)[0].lower(), "")
+    wanted = [lang for lang in (code, "eng") if lang and lang in installed]
+    return "+".join(wanted) or "eng"
+
+
 def prepare(image: Image, scale: int = SCALE) -> Image:
     """Grey, dark text on light, scaled up: what Tesseract's LSTM reads best."""
     from PIL import Image as _Image
@@ -68,8 +89,8 @@ def prepare(image: Image, scale: int = SCALE) -> Image:
 class TesseractEngine:
     name = "tesseract"
 
-    def __init__(self, languages: str = "eng", scale: int = SCALE) -> None:
-        self.languages = languages
+    def __init__(self, languages: str = "eng", scale: int = SCALE, env: Mapping[str, str] = os.environ) -> None:
+        self.languages = resolve_languages(languages, env, installed_languages(tessdata_dir(env)))
         self.scale = scale
         self._api = None
         self._lock = threading.Lock()
