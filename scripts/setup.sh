@@ -14,6 +14,10 @@ PY="${PYTHON:-python3}"
 REQ=requirements
 
 APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk)
+# reading the screen (issue 19): Tesseract's English data (tesserocr brings its own libtesseract)
+APT_RUN+=(tesseract-ocr-eng)
+# the fonts of the OCR test screens (sayso.bench.screens); the Screenshot portal on headless sway
+APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35 xdg-desktop-portal-wlr pipewire-bin)
 # the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator
 APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd
           waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin)
@@ -75,6 +79,7 @@ llama_wheel() {
 apt_install "${APT_RUN[@]}"
 TESTING=0; case "$ACTION" in test|lint) TESTING=1 ;; esac
 [ "$TESTING" -eq 1 ] && apt_install "${APT_TEST[@]}"
+[ "$TESTING" -eq 1 ] && apt_install "${APT_TEST_SEE[@]}"
 
 # A lock older than pyproject.toml would install the wrong set (exit 2: this
 # Python cannot read TOML, so the check is left to tests/unit/test_lock.py).

@@ -7,6 +7,7 @@ import pytest
 from test_control import CtlDaemon
 
 from sayso.doctor.base import FAIL, OK, WARN, Check, level_dbfs
+from see_support import VisionServer
 
 from conftest import BASE_CONFIG, DATA
 
@@ -23,6 +24,9 @@ CHECKS = [
     "speech model",
     "voice",
     "rewrite",
+    "capture",
+    "ocr",
+    "describe",
     "daemon",
 ]
 #: a rewrite setup the sandbox can satisfy without a network or a big model: Harper
@@ -53,9 +57,11 @@ def run_doctor(daemon: CtlDaemon, *args, play: bool = True):
 
 @pytest.fixture(scope="module")
 def doctor_daemon(desktop):
-    daemon = CtlDaemon(desktop, DOCTOR_CONFIG)
+    vision = VisionServer()  # a loopback vision server answers for "describe"
+    daemon = CtlDaemon(desktop, DOCTOR_CONFIG + f'[see]\nbase_url = "{vision.url}"\n')
     yield daemon
     daemon.stop()
+    vision.close()
 
 
 def test_every_check_is_ok_in_the_sandbox(doctor_daemon):
@@ -72,6 +78,9 @@ def test_every_check_is_ok_in_the_sandbox(doctor_daemon):
     assert checks["speech model"][1].startswith("bundled:tiny.en loaded in")
     assert checks["voice"][1] == "voice 'joe' loads"
     assert checks["rewrite"][1] == "harper engine ready"
+    assert checks["capture"][1] == "X11 screen 1280x800: region, window, screen"
+    assert checks["ocr"][1].startswith("Tesseract (eng) from ")
+    assert checks["describe"][1].startswith("server at http://127.0.0.1:")
     assert checks["daemon"][1].startswith("running (pid ") and str(doctor_daemon.sock) in checks["daemon"][1]
 
 

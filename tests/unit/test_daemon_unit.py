@@ -62,6 +62,7 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setattr(
         daemon_module, "attach_rewrite", lambda d, config, reader: (rewrite, rewrite.actions("rewrite", ("fix",)))
     )
+    monkeypatch.setattr(daemon_module, "attach_see", lambda d, config, reader: (Pipeline(), {}))
     config = parse_config_text('[general]\nsession = "x11"\n[dictate]\nstreaming = false\n')
     env = {"XDG_RUNTIME_DIR": str(tmp_path), "HOME": str(tmp_path)}
     d = Daemon(config, env=env)

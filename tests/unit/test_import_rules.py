@@ -27,17 +27,19 @@ ALLOWED: Dict[str, Set[str]] = {
     "dictate": FOUNDATION | {"audio", "desktop", "remote"},
     "speak": FOUNDATION | {"audio", "desktop", "remote"},
     "rewrite": FOUNDATION | {"audio", "desktop", "remote"},
+    "see": FOUNDATION | {"audio", "desktop", "remote"},  # screen text and pictures; reads aloud through app
     "control": FOUNDATION | {"desktop"},  # the commands get a typed view of the app
     "serve": FOUNDATION | {"audio", "remote", "dictate", "speak"},  # `sayso serve` wires the engines
-    "app": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"},
-    "doctor": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app"},
-    "bench": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "app", "serve"},
+    "app": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"} | {"see"},
+    "doctor": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app"} | {"see"},
+    "bench": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "app", "serve"} | {"see"},
     "cli": FOUNDATION
-    | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"},
+    | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"}
+    | {"see"},
     "__main__": {"cli"},
     "sayso": set(),
 }
-PIPELINES = ("dictate", "speak", "rewrite")
+PIPELINES = ("dictate", "speak", "rewrite", "see")
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -31,7 +31,7 @@ from ..dictate.engines.faster_whisper import Transcriber
 from ..dictate.history import History
 from .actions import ActionRegistry
 from .desktop_link import DesktopLink
-from .pipelines import attach_rewrite, attach_speak
+from .pipelines import attach_rewrite, attach_see, attach_speak
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class Daemon:
         )
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
+        self.see = self._attach(attach_see, config, self.speak)
         self.desktop.attach()
 
     def _make_streamer(self, config: Config) -> tuple:
@@ -279,6 +280,8 @@ class Daemon:
             run_logged(self.speak.shutdown, "shutdown")
         if self.rewrite is not None:
             run_logged(self.rewrite.close, "shutdown")
+        if self.see is not None:
+            run_logged(self.see.close, "shutdown")
         self.recorder.close()
         self.output.close()
         self.desktop.close()

@@ -108,3 +108,31 @@ def _report(result) -> Optional[object]:
     if not result.ok:
         _LOGGER.error("%s", result.log_message or result.message)
     return result
+
+
+def attach_see(daemon, config: Config, reader=None) -> tuple:
+    """(the screen-reading pipeline, its actions): ``see.read_<source>`` and ``see.describe_<source>``;
+    the OCR engine loads in the background, the description engine on first use."""
+    from ..see.reader import ScreenReader
+    from ..see.sources import SOURCES
+
+    see = ScreenReader(
+        config.see,
+        daemon.clipboard,
+        daemon.notifier,
+        speak=reader.speak_text if reader is not None else None,
+        session=daemon.session,
+    )
+    _warm("the OCR engine", see.load)
+
+    def read(source: str) -> dict:
+        return {"status": "ok", "text": see.read(source)}
+
+    def describe(source: str) -> dict:
+        return {"status": "ok", "text": see.describe(source)}
+
+    actions: dict = {}
+    for source in SOURCES:
+        actions[f"see.read_{source}"] = lambda s=source: read(s)
+        actions[f"see.describe_{source}"] = lambda s=source: describe(s)
+    return see, actions

@@ -20,7 +20,8 @@ from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
     f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
-    "history; reload; quit. 'status --watch [--json | --format waybar]': one line per change of state"
+    "history; reload; quit; read|describe region|window|screen|clipboard. "
+    "'status --watch [--json | --format waybar]': one line per change of state"
 )
 
 

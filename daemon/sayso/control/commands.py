@@ -22,7 +22,9 @@ from .protocol import Reply, Request, socket_path
 from .server import ControlServer
 from .view import ControlledApp
 
-COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history")
+COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history", "read", "describe")
+#: ``read X`` / ``describe X``: the screen-reading actions (``see.read_region`` ...)
+SEE = ("region", "window", "screen", "clipboard")
 DICTATE = ("start", "stop", "toggle", "cancel", "retry", "raw")
 SPEAK = ("selection", "clipboard", "stop", "pause", "skip", "faster", "slower")
 #: ``speak X`` -> daemon action names to try, the first registered wins
@@ -82,6 +84,14 @@ class Commands:
                 raise ControlError("rewrite is not available in this daemon")
             raise ControlError(f"unknown rewrite action {req.args[0]!r} (known: {', '.join(known)})")
         return self._action(name, req.wait)
+
+    def cmd_read(self, req: Request) -> Reply:
+        what = _one_arg(req, SEE, "read")
+        return self._action(self._pick((f"see.read_{what}",), "reading the screen"), req.wait)
+
+    def cmd_describe(self, req: Request) -> Reply:
+        what = _one_arg(req, SEE, "describe")
+        return self._action(self._pick((f"see.describe_{what}",), "describing the screen"), req.wait)
 
     def cmd_undo(self, req: Request) -> Reply:
         _no_args(req)

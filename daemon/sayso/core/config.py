@@ -289,12 +289,14 @@ def _suggest(word: str, names: set[str]) -> Optional[str]:
 def _check_semantics(cfg: Config, where: Where) -> None:
     """Checks beyond types (hotkeys parse, rewrite actions make sense)."""
     from .config_remote import validate_sections
+    from .config_see import validate_see
     from .rewrite_actions import validate_rewrite_config
 
     _check_hotkeys(cfg, where)
     checks: tuple[Callable[[], None], ...] = (
         lambda: validate_rewrite_config(cfg.rewrite),
         lambda: validate_sections(cfg.stt, cfg.speak, cfg.serve),
+        lambda: validate_see(cfg.see),
     )
     for check in checks:
         try:

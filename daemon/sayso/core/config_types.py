@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .config_remote import RemoteSpeakConfig, RemoteSttConfig, ServeConfig
+from .config_see import SeeConfig
 
 # --------------------------------------------------------------------------
 # Sections
@@ -168,4 +169,5 @@ class Config:
     rewrite: RewriteConfig = field(default_factory=RewriteConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    see: SeeConfig = field(default_factory=SeeConfig)
     source: str = field(default="<defaults>", compare=False)

@@ -143,3 +143,9 @@ class ProtocolError(SaysoError):
 
 class HotkeyError(SaysoError):
     """A hotkey listener could not start (sayso.desktop.keys, sayso.desktop.portal.listener)."""
+
+
+class CaptureError(SaysoError):
+    """The screen could not be captured (no X display, a grab refused, no capture tool) (sayso.see.capture)."""
+
+    exit_status = ExitStatus.INPUT

@@ -44,10 +44,16 @@ def run_checks(config_path: Optional[Path], env: Mapping[str, str], load_models:
     ]
     if load_models:
         checks += [dc.check_speech_model, dc.check_voice]
-    checks += [dc.check_rewrite, dc.check_daemon]
+    checks += [dc.check_rewrite, *_see_checks(), dc.check_daemon]
     for fn in checks:
         yield _guarded(fn, ctx)
     yield from _remote_checks(ctx)
+
+
+def _see_checks() -> list:
+    from . import see
+
+    return [see.check_capture, see.check_ocr, see.check_describe]
 
 
 def _remote_checks(ctx: Context) -> list:
