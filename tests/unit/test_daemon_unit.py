@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
 from test_dictation_unit import FakeStream, Model, Window
 
@@ -90,10 +89,12 @@ def test_the_control_commands_and_the_hotkeys_run_the_same_actions(app):
 
 
 def test_a_dictation_through_the_hotkey_types_the_text(app):
+    from test_dictation_unit import speech
+
     app.on_binding("dictate", PRESS)
-    block = np.full(1600, 0.01, np.float32)
-    for _ in range(10):
-        app.recorder._callback(block[:, None], len(block), None, None)
+    audio = speech(1.0)  # the VAD must hear speech
+    for i in range(0, len(audio), 1600):
+        app.recorder._callback(audio[i : i + 1600, None], 1600, None, None)
     future = app.dictation.stop()
     app.on_binding("dictate", RELEASE)
     result = future.result(10)

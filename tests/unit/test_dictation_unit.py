@@ -127,10 +127,26 @@ def rig(streamer, window: Window, model: Model = None, history: History = None, 
     )
 
 
+SPEECH = None
+
+
+def speech(seconds: float) -> np.ndarray:
+    """Real speech (lamp.wav, repeated): the dictation's VAD must hear some."""
+    global SPEECH
+    if SPEECH is None:
+        from sayso.dictate.engines.faster_whisper import load_audio_file
+
+        from conftest import DATA
+
+        SPEECH = load_audio_file(str(DATA / "lamp.wav"))
+    return np.resize(SPEECH, int(seconds * 16000)).astype(np.float32)
+
+
 def dictate(d: Dictation, seconds: float = 1.0):
     d.start()
-    block = np.full(1600, 0.01, np.float32)
-    for _ in range(int(seconds * 10)):
+    audio = speech(seconds)
+    for i in range(0, len(audio), 1600):
+        block = audio[i : i + 1600]
         d.recorder._callback(block[:, None], len(block), None, None)
     return d.stop().result(10)
 
@@ -264,3 +280,36 @@ def test_instant_off_types_once(instant):
     dictate(d)
     assert window.text == "And so my fellow Americans."
     assert len(window.steps) == (2 if instant else 1)
+
+
+def test_cleanup_rules_types_the_cleaned_text_and_raw_puts_the_transcript_back():
+    """dictate.cleanup = "rules": the cleaned text is typed, history keeps
+    both, and `sayso ctl dictate raw` (Dictation.raw) puts the transcript
+    back in place, byte for byte (issue 20)."""
+    window = Window()
+    raw = "Send it to to Sam comma please."
+    d = rig(Streamer("", raw), window, cleanup="rules")
+    window.text = "Hi."
+    d.composer.committed(d.composer.draft("Hi.", 1), 1)
+    result = dictate(d)
+    assert result.status == "typed" and window.text == "Hi. Send it to Sam, please.", window.text
+    entry = d.history.last()
+    assert entry.text == "Send it to Sam, please." and entry.raw == raw
+    assert d.raw().result(10).status == "typed"
+    assert window.text == "Hi. " + raw
+    again = d.raw().result(10)
+    assert again.status == "failed" and "no cleaned dictation" in again.error
+    assert window.text == "Hi. " + raw
+
+
+def test_raw_refuses_when_the_dictation_is_no_longer_the_last_text():
+    window = Window()
+    d = rig(Streamer("", "The the house."), window, cleanup="rules")
+    dictate(d)
+    assert window.text == "The house."
+    d.streamer.final = "Later."
+    d.dictate.cleanup = "off"
+    dictate(d)
+    result = d.raw().result(10)
+    assert result.status == "failed" and "no cleaned dictation" in result.error
+    assert window.text == "The house. Later."

@@ -31,7 +31,7 @@ from ..dictate.engines.faster_whisper import Transcriber
 from ..dictate.history import History
 from .actions import ActionRegistry
 from .desktop_link import DesktopLink
-from .pipelines import attach_rewrite, attach_see, attach_speak
+from .pipelines import attach_rewrite, attach_see, attach_speak, model_cleaner
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -102,10 +102,13 @@ class Daemon:
                 "dictate.toggle": self.press_mode.toggle,
                 "dictate.cancel": self._cancel,
                 "dictate.retry": self.dictation.retry,
+                "dictate.raw": self.dictation.raw,
             }
         )
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
+        if config.dictate.cleanup == "model" and self.rewrite is not None:
+            self.dictation.cleaner = model_cleaner(self.rewrite)
         self.see = self._attach(attach_see, config, self.speak)
         self.desktop.attach()
 

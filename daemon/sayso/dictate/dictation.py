@@ -22,6 +22,7 @@ from ..core.states import DictationStatus
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from .chunks import transcribe_dictation
+from .cleanup import Cleaned, ModelCleaner, clean
 from .history import History
 from .postprocess import Composer, Edit
 from .slots import DictationResult, DictationSettings, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
@@ -40,6 +41,7 @@ class _Take:
     delete: int = 0  # characters of the previous dictation it erased ("scratch that")
     context: Optional[object] = None  # the window it is typed into
     place: Optional[object] = None  # the window focused at the key release, where it belongs
+    cleaned: Optional[Cleaned] = None  # dictate.cleanup's texts (raw and typed)
     method: str = ""
     error: str = ""  # once set, nothing more is typed; the final text is kept instead
     corrected: int = 0  # characters erased to correct what was shown early
@@ -80,6 +82,9 @@ class Dictation:
         self.last_error = ""
         self.last_recording: Optional[Recording] = None  # in RAM only, replaced by the next
         self._hotkey_keys = _binding_keys(settings.hotkey)  # pressing them is not typing
+        self.vocabulary = settings.vocabulary
+        self.cleaner: Optional[ModelCleaner] = None  # dictate.cleanup = "model": set by the app
+        self._last_cleaned: Optional[tuple] = None  # (typed, raw as typed, window) of the last cleaned dictation
 
     @property
     def recording(self) -> bool:
@@ -166,7 +171,8 @@ class Dictation:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", DictationStatus.TOO_SHORT)
-        if self.streamer is not None and self.dictate.instant and self.output.can_watch_keys:
+        cleanup = self.dictate.cleanup != "off"
+        if self.streamer is not None and self.dictate.instant and self.output.can_watch_keys and not cleanup:
             self._show(take, self.streamer.stable_text(token), final=False)  # the chunks already final, at once
         rec = self._with_tail(rec)
         self.last_recording = rec
@@ -181,6 +187,9 @@ class Dictation:
             self.notifier.notify("Nothing heard", urgency="low")
             return DictationResult("", DictationStatus.EMPTY)
         _LOGGER.debug("Transcript: %s", text)
+        if cleanup:
+            take.cleaned = clean(text, self.dictate.cleanup, self.vocabulary, tuple(self.dictate.fillers), self.cleaner)
+            text = take.cleaned.text
         before = take.shown
         self._show(take, text, final=True)
         if take.shown == before and before:
@@ -336,10 +345,13 @@ class Dictation:
         if not take.error:
             if take.shown is None:
                 return DictationResult("", DictationStatus.EMPTY)
+            self._remember_cleaned(take)
             self.composer.committed(Edit(take.delete, take.shown), take.context)
-            self.history.add(take.shown.strip(), delivered=True, method=take.method)
+            raw = take.cleaned.raw.strip() if take.cleaned is not None else ""
+            self.history.add(take.shown.strip(), delivered=True, method=take.method, raw=raw)
             return DictationResult(take.shown, DictationStatus.TYPED, take.method)
-        self.history.add(final.strip(), delivered=False, error=take.error)
+        raw = take.cleaned.raw.strip() if take.cleaned is not None else ""
+        self.history.add(final.strip(), delivered=False, error=take.error, raw=raw)
         if take.shown:  # part of it reached the window: later dictations space after it
             self.composer.committed(Edit(take.delete, take.shown), take.context)
         _LOGGER.error("%s", take.error)
@@ -350,6 +362,33 @@ class Dictation:
         )
         self.last_error = take.error
         return DictationResult(take.shown or "", DictationStatus.FAILED, take.method, error=take.error)
+
+    # --- dictate.cleanup: the raw transcript back ("sayso ctl dictate raw") --------
+    def _remember_cleaned(self, take: _Take) -> None:
+        """Before the dictation is committed: how its raw transcript would have been typed."""
+        self._last_cleaned = None
+        if take.cleaned is not None and take.cleaned.changed and take.shown:
+            raw = self.composer.draft(take.cleaned.raw, take.context).text
+            self._last_cleaned = (take.shown, raw, take.context)
+
+    def raw(self) -> concurrent.futures.Future:
+        """Replace the last cleaned dictation with its raw transcript, in place."""
+        with self._state_lock:
+            self._pending += 1
+        return self._worker.submit(self._guarded, self._put_raw)
+
+    def _put_raw(self) -> DictationResult:
+        last, self._last_cleaned = self._last_cleaned, None
+        if last is None:
+            raise SaysoError("no cleaned dictation to put back (dictate.cleanup changed nothing)")
+        typed, raw, context = last
+        if self.output.context() != context or self.composer.last(context) != typed:
+            raise SaysoError("the cleaned dictation is no longer the last text here; nothing changed")
+        edit = Edit(len(typed), raw)
+        method = self.output.insert(edit)
+        self.composer.committed(edit, context)
+        _LOGGER.info("Put back the raw transcript (%d characters)", len(raw))
+        return DictationResult(raw, DictationStatus.TYPED, method)
 
     def _with_tail(self, rec: Recording) -> Recording:
         """Add the audio between the last block and the key release, which

@@ -23,10 +23,11 @@ class DictationSettings:
     dictate: DictateConfig
     audio: AudioConfig
     hotkey: str = ""  # hotkeys.dictate: pressing its keys is not the user typing
+    vocabulary: tuple = ()  # stt.vocabulary: spelled as the user spells it by dictate.cleanup
 
     @classmethod
     def of(cls, config: Config) -> DictationSettings:
-        return cls(config.dictate, config.audio, config.hotkeys.dictate)
+        return cls(config.dictate, config.audio, config.hotkeys.dictate, tuple(config.stt.vocabulary))
 
 
 @dataclass

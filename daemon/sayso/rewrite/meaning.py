@@ -116,7 +116,7 @@ def _times(text: str) -> dict:
 def _numbers(text: str) -> dict:
     """Numbers outside times, with number words as digits ('three' == '3'); key -> as written."""
     bare = _TIME.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
-    out = {}
+    out: dict = {}
     for m in _NUMBER.finditer(bare):
         key = _norm_number(m.group(0).strip())
         digits = re.sub(r"^[$€£¥]", "", key).rstrip("%")

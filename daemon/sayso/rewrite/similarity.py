@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import EngineError
 
@@ -38,8 +39,8 @@ class Embedder:
 
     def __init__(self, threads: int = 0) -> None:
         self.threads = threads or min(4, os.cpu_count() or 1)  # runs after the model is done: its cores are free
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None  # onnxruntime.InferenceSession, once loaded
+        self._tokenizer: Any = None  # tokenizers.Tokenizer, once loaded
         self._lock = threading.Lock()
 
     def load(self) -> None:
