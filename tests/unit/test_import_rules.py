@@ -32,8 +32,10 @@ ALLOWED: Dict[str, Set[str]] = {
     "app": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"},
     "doctor": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app"},
     "bench": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "app", "serve"},
+    "window": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"},  # sayso settings
     "cli": FOUNDATION
-    | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"},
+    | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"}
+    | {"window"},
     "__main__": {"cli"},
     "sayso": set(),
 }
