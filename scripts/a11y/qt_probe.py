@@ -1,23 +1,34 @@
+"""Qt 6 probe of docs/architecture.md: the same form, read back with tests/a11y_tree.py."""
+
 import sys
-from PySide6.QtWidgets import *
+
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
 
 app = QApplication(["qtprobe"])
-w = QWidget()
-w.setWindowTitle("probe")
-l = QFormLayout(w)
-e = QLineEdit()
-l.addRow("Hotkey", e)
-l.addRow(QPushButton("Check again"))
-l.addRow(QCheckBox("Remove fillers"))
-c = QComboBox()
-c.addItems(["auto", "hold", "toggle"])
-l.addRow("Mode", c)
-s = QDoubleSpinBox()
-l.addRow("Rate", s)
-p = QProgressBar()
-p.setValue(30)
-l.addRow("Level", p)
-w.show()
+window = QWidget()
+window.setWindowTitle("probe")
+form = QFormLayout(window)
+form.addRow("Hotkey", QLineEdit())
+form.addRow(QPushButton("Check again"))
+form.addRow(QCheckBox("Remove fillers"))
+mode = QComboBox()
+mode.addItems(["auto", "hold", "toggle"])
+form.addRow("Mode", mode)
+form.addRow("Rate", QDoubleSpinBox())
+level = QProgressBar()
+level.setValue(30)
+form.addRow("Level", level)
+window.show()
 QTimer.singleShot(int(sys.argv[1]) if len(sys.argv) > 1 else 8000, app.quit)
 app.exec()

@@ -24,7 +24,7 @@ cancel = "<esc>"
 def changed_lines(before: str, after: str) -> list:
     a, b = before.splitlines(), after.splitlines()
     assert len(a) == len(b)
-    return [(x, y) for x, y in zip(a, b) if x != y]
+    return [(x, y) for x, y in zip(a, b, strict=True) if x != y]
 
 
 def test_changing_one_field_changes_only_that_key(tmp_path):
