@@ -317,7 +317,7 @@ class SettingsWindow(QMainWindow):
         self.history = HistoryPage(self)
         self.tabs.addTab(self.history, "&History")
         self.status_page = StatusPage(self)
-        self.tabs.addTab(self.status_page, "&Status")
+        self.tabs.addTab(self.status_page, "S&tatus")
         self.tabs.currentChanged.connect(self._page_shown)
         central = QWidget()
         layout = QVBoxLayout(central)

@@ -69,7 +69,7 @@ class HotkeyButton(QPushButton):
     """Press it, then press the chord: the chord becomes the hotkey (Escape cancels)."""
 
     def __init__(self, on_chord) -> None:
-        super().__init__("Press to set a new hotkey")
+        super().__init__("&Press to set a new hotkey")
         self.capturing = False
         self.on_chord = on_chord
         self.clicked.connect(self.start)
@@ -100,7 +100,7 @@ class HotkeyButton(QPushButton):
 
     def _done(self, chord: str) -> None:
         self.capturing = False
-        self.setText("Press to set a new hotkey")
+        self.setText("&Press to set a new hotkey")
         self.setAccessibleName("Press to set a new hotkey")
         self.on_chord(chord)
 
@@ -347,7 +347,7 @@ class RewriteStep(Step):
         super().__init__(page)
         rewrite = self.window_.store.config.rewrite
         self.text("Rewrite fixes or changes the text on your clipboard. What should do it?")
-        self.harper = QRadioButton("&Harper: grammar and spelling fixes, offline, English (ready now)")
+        self.harper = QRadioButton("Ha&rper: grammar and spelling fixes, offline, English (ready now)")
         self.model = QRadioButton("A local &model on this machine (run 'sayso models pull' for one)")
         self.server = QRadioButton("A s&erver: Ollama, llama.cpp server or LM Studio")
         for radio, what in ((self.harper, "harper"), (self.model, "llama"), (self.server, "openai")):
