@@ -77,6 +77,8 @@ class HotkeyButton(QPushButton):
 
     def start(self) -> None:
         self.capturing = True
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.grabKeyboard()  # every key of the chord comes here, none is a shortcut
         self.setText("Now press the keys (Escape cancels)")
         self.setAccessibleName("Now press the keys, Escape cancels")
 
@@ -100,6 +102,7 @@ class HotkeyButton(QPushButton):
 
     def _done(self, chord: str) -> None:
         self.capturing = False
+        self.releaseKeyboard()
         self.setText("&Press to set a new hotkey")
         self.setAccessibleName("Press to set a new hotkey")
         self.on_chord(chord)
