@@ -231,7 +231,7 @@ def test_first_run_from_the_keyboard_alone(window):
     wait_label(env, "Step 4 of 4")
     window.key("alt+e", "alt+a", "ctrl+a")
     window.type("http://127.0.0.1:9/v1")
-    window.key("alt+t")
+    window.key("alt+n")
     assert "cannot connect to http://127.0.0.1:9/v1/models" in wait_label(env, "Problem: cannot connect")
     window.screenshot("4-rewrite")
     window.key("alt+r", "alt+c")

@@ -172,7 +172,7 @@ class HistoryPage(QWidget):
             button("&Retry recording", "Transcribe the newest kept recording again", self.retry),
             button("&Delete", "Forget the selected entry and its recording", self.delete),
             button("Clear &all", "Forget every kept entry and recording", self.clear),
-            button("&Refresh", "Read the history again", self.refresh),
+            button("Refre&sh", "Read the history again", self.refresh),
         ):
             row.addWidget(b)
         layout.addLayout(row)

@@ -366,7 +366,7 @@ class RewriteStep(Step):
         row = QHBoxLayout()
         row.addWidget(url_label)
         row.addWidget(self.url)
-        self.test = button("&Test connection", "Ask the server for its models", self.test_connection)
+        self.test = button("Test co&nnection", "Ask the server for its models", self.test_connection)
         row.addWidget(self.test)
         self.layout_.addLayout(row)
         self.finish_layout()
