@@ -75,11 +75,14 @@ def wait_label(env: dict, starts: str, timeout: float = 60) -> str:
 
 
 class Window:
-    def __init__(self, desktop, tmp_path: Path) -> None:
+    def __init__(self, desktop, tmp_path: Path, config_text: str = "") -> None:
         self.desk = desktop
         self.shots = tmp_path / "screenshots"
         self.shots.mkdir()
         self.config = tmp_path / "config" / "sayso" / "config.toml"
+        if config_text:
+            self.config.parent.mkdir(parents=True)
+            self.config.write_text(config_text)
         self.env = dict(desktop.env, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="xcb")
         self.env.pop("SAYSO_CONFIG", None)
         subprocess.run(  # what a screen reader does when it starts: ask applications for their tree
@@ -246,3 +249,28 @@ def test_first_run_from_the_keyboard_alone(window):
     assert (config.hotkeys.dictate, config.rewrite.engine, config.speak.voice) == ("<ctrl>+<alt>+d", "harper", "joe")
     assert window.config.read_text() == '[hotkeys]\ndictate = "<ctrl>+<alt>+d"\n\n[rewrite]\nengine = "harper"\n'
     assert window.config.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_bad_value_shows_the_loaders_message_at_the_field_and_nothing_is_written(desktop, tmp_path):
+    window = Window(desktop, tmp_path, '# mine\n[hotkeys]\ndictate = "<ctrl_r>"  # right control\n')
+    try:
+        _bad_value(window)
+    finally:
+        window.close()
+
+
+def _bad_value(window: Window) -> None:
+    before = window.config.read_bytes()
+    window.key("ctrl+Tab", "ctrl+Tab", "ctrl+Tab", "ctrl+Tab")  # the Hotkeys page
+    wait_for(lambda: ("page tab", "Hotkeys") == focused(read_tree(window.env)), 20, 0.3, "the Hotkeys page")
+    window.key("Tab")
+    assert focused(read_tree(window.env)) == ("text", "Dictate")
+    window.key("ctrl+a")
+    window.type("<ctrl>+<nosuchkey>")
+    window.key("Tab")  # leaving the field saves it
+    shown = wait_label(window.env, "Not saved: ")
+    assert f"{window.config}:3: hotkeys.dictate: " in shown
+    window.screenshot("bad-value")
+    assert window.config.read_bytes() == before
+    described = [n for n in showing(read_tree(window.env)) if n["role"] == "text" and n["name"] == "Dictate"]
+    assert "Not saved:" in described[0]["description"]  # a screen reader hears it at the field too

@@ -165,6 +165,7 @@ class HistoryPage(QWidget):
         layout.addWidget(intro)
         self.list = QListWidget()
         name(self.list, "Dictations", "Recent dictations, newest first")
+        wrap(self.list)
         layout.addWidget(self.list)
         row = QHBoxLayout()
         for b in (
@@ -245,6 +246,13 @@ class HistoryPage(QWidget):
         self.refresh()
 
 
+def wrap(items: QListWidget) -> None:
+    """Long lines wrap (a fix is read whole, never cut at the edge)."""
+    items.setWordWrap(True)
+    items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    items.setResizeMode(QListWidget.ResizeMode.Adjust)
+
+
 def describe_entry(entry: dict) -> str:
     import time
 
@@ -264,6 +272,7 @@ class StatusPage(QWidget):
         layout = QVBoxLayout(self)
         self.list = QListWidget()
         name(self.list, "Checks", "What sayso doctor found, with the fix for each problem")
+        wrap(self.list)
         layout.addWidget(self.list)
         self.again = button("Check &again", "Run every check again", self.run)
         layout.addWidget(self.again)
@@ -312,6 +321,7 @@ class SettingsWindow(QMainWindow):
             self.settings_pages[group] = page
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the page tab to the first field
             scroll.setWidget(page)
             self.tabs.addTab(scroll, group)
         self.history = HistoryPage(self)
