@@ -180,9 +180,17 @@ def test_every_control_has_a_name_and_a_role(window):
         nameless = [n for n in nodes if not n["name"].strip() or n["name"].startswith(("Q", "Gtk"))]
         assert nameless == [], f"page {page}: controls without a name: {nameless}"
         seen += len(nodes)
+        if page == 7:  # Status: doctor's checks, each in words with its fix
+            checks = wait_for(lambda: _checks(window.env), 90, 0.5, "the checks")
+            assert checks[0].startswith("OK: config: valid") and any(c.startswith("Warning: daemon") for c in checks)
         window.screenshot(f"page-{page}")
         window.key("ctrl+Tab")
     assert seen > 100  # every option of the five settings pages is a named control
+
+
+def _checks(env: dict) -> list:
+    items = [n["name"] for n in showing(read_tree(env)) if n["role"] == "list item"]
+    return items if items and not items[0].startswith("Checking") else []
 
 
 def _only(tree: list, role: str, name: str) -> dict:
