@@ -49,6 +49,14 @@ class HarperEngine(Engine):
         unknown = sum(len(lint.problem_text.split()) for lint in lints if lint.lint_kind == "Spelling")
         return unknown / len(words) < 0.34
 
+    def lints(self, text: str) -> list:
+        """Harper's raw lints for *text* (spans are str indices), with the fixes :meth:`fix` would apply marked."""
+        from harper import Language
+
+        with self._lock:
+            lints = self._get_linter().lint(text, language=Language.PLAINTEXT)
+            return [(lint, self._choose(text, lint) is not None) for lint in lints]
+
     def rewrite(self, action: Action, text: str, cancel: threading.Event, timeout: float) -> EngineResult:
         if action.name != "fix":
             raise EngineError(f"harper can only 'fix' English text, not '{action.name}'")
