@@ -172,15 +172,25 @@ def window(desktop, tmp_path):
 
 def test_every_control_has_a_name_and_a_role(window):
     tree = read_tree(window.env)
-    for tab in ("First run", "Dictate", "Read aloud", "Rewrite", "Hotkeys", "Engines", "History", "Status"):
+    for tab in (
+        "First run",
+        "Dictate",
+        "Read aloud",
+        "Rewrite",
+        "Hotkeys",
+        "Engines",
+        "Rewrite with reasons",
+        "History",
+        "Status",
+    ):
         assert {"role": "page tab", "name": tab}.items() <= _only(tree, "page tab", tab).items()
     seen = 0
-    for page in range(8):  # each page in turn, from the keyboard: Ctrl+Tab
+    for page in range(9):  # each page in turn, from the keyboard: Ctrl+Tab
         nodes = [n for n in showing(read_tree(window.env)) if n["role"] in INTERACTIVE]
         nameless = [n for n in nodes if not n["name"].strip() or n["name"].startswith(("Q", "Gtk"))]
         assert nameless == [], f"page {page}: controls without a name: {nameless}"
         seen += len(nodes)
-        if page == 7:  # Status: doctor's checks, each in words with its fix
+        if page == 8:  # Status: doctor's checks, each in words with its fix
             checks = wait_for(lambda: _checks(window.env), 90, 0.5, "the checks")
             assert checks[0].startswith("OK: config: valid") and any(c.startswith("Warning: daemon") for c in checks)
         window.screenshot(f"page-{page}")
@@ -282,3 +292,20 @@ def _bad_value(window: Window) -> None:
     assert window.config.read_bytes() == before
     described = [n for n in showing(read_tree(window.env)) if n["role"] == "text" and n["name"] == "Dictate"]
     assert "Not saved:" in described[0]["description"]  # a screen reader hears it at the field too
+
+
+def test_rewrite_with_reasons_says_why_and_accept_puts_it_on_the_clipboard(window):
+    window.key("alt+o")  # the Rewrite with reasons page
+    window.key("alt+x")
+    assert focused(read_tree(window.env)) == ("text", "Text to check")
+    window.type("Their going too the store tomorow.")
+    window.key("alt+k")
+    preview = wait_label(window.env, "New text: ")
+    assert preview == "New text: Their going to the store tomorrow."
+    reasons = [n["name"] for n in showing(read_tree(window.env)) if n["role"] == "list item"]
+    assert reasons[0].startswith('"too": Use the infinitive marker `to`') and reasons[0].endswith("→ to")
+    assert reasons[1].startswith('"tomorow": Did you mean to spell') and "→ tomorrow" in reasons[1]
+    window.screenshot("reasons")
+    window.key("alt+a")
+    wait_label(window.env, "Copied the new text to the clipboard")
+    assert window.desk.get_clipboard() == b"Their going to the store tomorrow."

@@ -324,6 +324,10 @@ class SettingsWindow(QMainWindow):
             scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the page tab to the first field
             scroll.setWidget(page)
             self.tabs.addTab(scroll, group)
+        from .reasons import ReasonsPage
+
+        self.reasons = ReasonsPage(self)
+        self.tabs.addTab(self.reasons, "Rewrite with reas&ons")
         self.history = HistoryPage(self)
         self.tabs.addTab(self.history, "&History")
         self.status_page = StatusPage(self)
