@@ -309,3 +309,26 @@ def test_rewrite_with_reasons_says_why_and_accept_puts_it_on_the_clipboard(windo
     window.key("alt+a")
     wait_label(window.env, "Copied the new text to the clipboard")
     assert window.desk.get_clipboard() == b"Their going to the store tomorrow."
+
+
+def test_history_copies_and_deletes_a_dictation_that_was_not_typed(desktop, tmp_path):
+    kept = Path(desktop.env["XDG_RUNTIME_DIR"]) / "sayso" / "undelivered.jsonl"
+    kept.parent.mkdir(mode=0o700, exist_ok=True)
+    entry = {"time": time.time(), "text": "Meet me at noon.", "delivered": False, "method": "type", "error": "no focus"}
+    kept.write_text(json.dumps(entry) + "\n")
+    window = Window(desktop, tmp_path)
+    try:
+        window.key("alt+h")
+        rows = wait_for(
+            lambda: [n["name"] for n in showing(read_tree(window.env)) if n["role"] == "list item"], 20, 0.3, "rows"
+        )
+        assert len(rows) == 1 and rows[0].endswith("not typed (no focus): Meet me at noon.")
+        window.key("alt+c")
+        wait_label(window.env, "Copied to the clipboard.")
+        assert window.desk.get_clipboard() == b"Meet me at noon."
+        window.key("alt+d")
+        wait_label(window.env, "No dictations yet.")
+        assert kept.read_text() == ""
+    finally:
+        window.close()
+        kept.unlink(missing_ok=True)
