@@ -123,9 +123,13 @@ class SettingsPage(QWidget):
             box.toggled.connect(lambda v, d=opt.dotted: save(d, bool(v)))
             return box
         if opt.kind in ("int", "float"):
-            spin: QSpinBox | QDoubleSpinBox = QSpinBox() if opt.kind == "int" else QDoubleSpinBox()
-            spin.setRange(0, 1_000_000) if opt.kind == "int" else spin.setRange(-1000.0, 1_000_000.0)
-            if isinstance(spin, QDoubleSpinBox):
+            spin: QSpinBox | QDoubleSpinBox
+            if opt.kind == "int":
+                spin = QSpinBox()
+                spin.setRange(0, 1_000_000)  # the loader refuses negative integers
+            else:
+                spin = QDoubleSpinBox()
+                spin.setRange(-1000.0, 1_000_000.0)
                 spin.setDecimals(2)
                 spin.setSingleStep(0.1)
             spin.setValue(value)
@@ -389,7 +393,8 @@ def run_window(
 ) -> int:
     """Open the window and run until it is closed; the exit status."""
     store = ConfigStore.open(config_path)
-    app = QApplication.instance() or QApplication(["sayso-settings"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["sayso-settings"])
     app.setApplicationName("sayso-settings")
     app.setApplicationDisplayName("sayso settings")
     app.setStyleSheet(FOCUS_STYLE)

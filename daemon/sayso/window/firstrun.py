@@ -440,7 +440,9 @@ class FirstRunPage(QWidget):
 
     def focus_first(self) -> None:
         self.steps[self.index].entered()
-        self.stack.currentWidget().focusNextChild()
+        current = self.stack.currentWidget()
+        if current is not None:
+            current.focusNextChild()
 
     def _show(self, index: int) -> None:
         old: Optional[Step] = self.steps[self.index] if self.stack.currentIndex() >= 0 else None
