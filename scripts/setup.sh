@@ -13,14 +13,17 @@ VENV="${SAYSO_VENV:-.venv}"
 PY="${PYTHON:-python3}"
 REQ=requirements
 
-APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk)
+APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl-clipboard wtype libnotify-bin python3-venv python3-tk
+         libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
+         libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1)  # the Qt 6 window (sayso settings)
 # reading the screen (issue 19): Tesseract's English data (tesserocr brings its own libtesseract)
 APT_RUN+=(tesseract-ocr-eng)
 # the fonts of the OCR test screens (sayso.bench.screens); the Screenshot portal on headless sway
 APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35 xdg-desktop-portal-wlr pipewire-bin)
 # the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator
 APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd
-          waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin)
+          waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin
+          at-spi2-core gir1.2-atspi-2.0 python3-gi)  # a screen reader's view of sayso settings
 
 apt_install() {
   local missing=()

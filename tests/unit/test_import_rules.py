@@ -33,9 +33,10 @@ ALLOWED: Dict[str, Set[str]] = {
     "app": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"} | {"see"},
     "doctor": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app"} | {"see"},
     "bench": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "app", "serve"} | {"see"},
+    "window": FOUNDATION | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control"},  # sayso settings
     "cli": FOUNDATION
     | {"audio", "desktop", "remote", "dictate", "speak", "rewrite", "control", "app", "serve", "doctor", "bench"}
-    | {"see"},
+    | {"see", "window"},
     "__main__": {"cli"},
     "sayso": set(),
 }

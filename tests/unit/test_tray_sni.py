@@ -87,13 +87,24 @@ def test_menu_items_run_the_actions_by_name(tray, host):
         "Make it formal",
         "Undo rewrite",
         "Pause hotkeys",
+        "Settings…",
         "Quit sayso",
     ]
     for label in labels:
         host.click(labels[label])
     # each action runs on its own thread, so they may finish in any order
     assert sorted(tray.actions.wait(8)) == sorted(
-        ["dictate.toggle", "speak.selection", "stop", "rewrite.fix", "rewrite.formal", "undo", "pause", "quit"]
+        [
+            "dictate.toggle",
+            "speak.selection",
+            "stop",
+            "rewrite.fix",
+            "rewrite.formal",
+            "undo",
+            "pause",
+            "settings",
+            "quit",
+        ]
     )
 
 

@@ -130,7 +130,26 @@ class DesktopLink:
 
     def actions(self) -> dict:
         """The app's own actions (the tray menu's; ``sayso ctl`` and hotkeys may run them too)."""
-        return {"stop": self.stop_all, "pause": self.toggle_pause, "quit": self.daemon.request_stop}
+        return {
+            "stop": self.stop_all,
+            "pause": self.toggle_pause,
+            "quit": self.daemon.request_stop,
+            "settings": self.open_settings,
+        }
+
+    def open_settings(self) -> None:
+        """Open the settings window (``sayso settings``) as a process of its own; the daemon does not wait."""
+        import subprocess
+        import sys
+
+        subprocess.Popen(
+            [sys.executable, "-m", "sayso", "settings"],
+            env=dict(self.daemon.env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     # --- the actions only the menu has ---------------------------------------
     def stop_all(self) -> None:

@@ -22,7 +22,7 @@ from ..core.errors import ExitStatus, InputError, SaysoError
 _LOGGER = logging.getLogger("sayso")
 
 #: modules that add their own sub-commands with ``add_commands(subparsers)``
-PLUGIN_COMMANDS = ("cli.speak", "cli.rewrite", "cli.control", "cli.bench", "cli.see")
+PLUGIN_COMMANDS = ("cli.speak", "cli.rewrite", "cli.control", "cli.bench", "cli.see", "cli.settings")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,3 +127,19 @@ def save_wav(path: Path, samples, rate: int = SAMPLE_RATE) -> Path:
     with os.fdopen(fd, "wb") as fh:
         fh.write(wav_bytes(samples, rate))
     return path
+
+
+def forget(path: Path, entries: list) -> int:
+    """Drop *entries* (matched by time and recording) from the kept file, and their recordings; how many."""
+    gone = {(e.get("time"), e.get("audio", "")) for e in entries}
+    kept = read_undelivered(path)
+    left = [e for e in kept if (e.get("time"), e.get("audio", "")) not in gone]
+    if len(left) != len(kept):
+        _rewrite(path, left)
+    for entry in entries:
+        if entry.get("audio"):
+            try:
+                os.unlink(entry["audio"])
+            except OSError:
+                pass
+    return len(kept) - len(left)

@@ -82,6 +82,7 @@ def default_menu(rewrite_actions: list) -> list:
     items += [
         MenuItem("Undo rewrite", "undo"),
         MenuItem("Pause hotkeys", "pause", toggle=True),
+        MenuItem("Settings…", "settings"),
         MenuItem(),
         MenuItem("Quit sayso", "quit"),
     ]

@@ -1,0 +1,1 @@
+"""``sayso settings``: the settings window (Qt 6) and its config store."""
