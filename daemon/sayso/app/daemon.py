@@ -209,6 +209,20 @@ class Daemon:
             "Ready: hotkeys live (dictate %s, %s mode)", self.config.hotkeys.dictate, self.config.hotkeys.dictate_mode
         )
         sd_notify("READY=1", self.env)
+        self._offer_settings()
+
+    def _offer_settings(self) -> None:
+        """The first start, with no config file: point to the settings window (once per run)."""
+        if self.config.source != "<defaults>" or getattr(self, "_offered_settings", False):
+            return
+        self._offered_settings = True
+        _LOGGER.info("No config file yet: 'sayso settings' sets up the microphone, hotkey, voice and rewrite")
+        self.notifier.notify(
+            "Welcome to sayso",
+            "Open the settings window (tray: Settings…, or run 'sayso settings') to set up the microphone, "
+            "the dictation hotkey, the voice and rewriting, from the keyboard.",
+            urgency="normal",
+        )
 
     def _start_listener(self, config: Config) -> None:
         if config.hotkeys.backend == "portal" or (config.hotkeys.backend == "auto" and self.session == "wayland"):

@@ -6,7 +6,8 @@ the same, but chooses where the windows meet by the speaker's pauses
 (Silero VAD), not by Whisper's rough segment times, and ends the last one
 at the end of speech:
 
-* the recording is cut into *chunks* at the end of speech plus ``tail_s``,
+* the recording is cut into *chunks* at the end of speech (Silero with
+  hysteresis, which ends a little after the last sound) plus ``tail_s``,
   where a pause of at least ``pause_s`` follows and the chunk has at least
   ``min_s`` of audio (short dictations are one chunk);
 * a chunk that reaches ``max_s`` without such a pause is cut at the end of
@@ -46,7 +47,7 @@ class ChunkRules:
     pause_s: float = 0.5  # a silence this long after speech may end a chunk...
     min_s: float = 15.0  # ...once the chunk has this much audio
     max_s: float = 28.0  # a chunk is cut by this length in any case
-    tail_s: float = 0.1  # audio kept after the end of speech
+    tail_s: float = 0.032  # audio kept after the end of speech (one VAD window)
     prompt_chars: int = 600  # text of the chunks before, given as the prompt
 
 

@@ -8,9 +8,10 @@ order:
 
 * each chunk as soon as its cut is known (a pause of ``pause_s`` after
   ``min_s`` of audio): its text is final;
-* the last chunk as soon as the speaker stops (the end of speech plus the
-  tail has been heard): if nothing more is said, this pass *is* the final
-  text, and the release only joins what is there.
+* the last chunk as soon as the speaker stops (``pause_after_s`` of
+  silence after the end of speech has been heard): if nothing more is
+  said, this pass *is* the final text, and the release only joins what is
+  there.
 
 A pass whose chunk, audio and prompt were transcribed before is not run
 again (the passes are cached by what their text depends on), and no pass
@@ -100,7 +101,7 @@ class _Session:
 class StreamingRules(ChunkRules):
     """:class:`~sayso.dictate.chunks.ChunkRules` and when a pass may start."""
 
-    pause_after_s: float = 0.1  # silence after speech before the last chunk is transcribed
+    pause_after_s: float = 0.032  # silence after speech before the last chunk is transcribed
 
 
 def rules_for(dictate) -> StreamingRules:
