@@ -35,6 +35,20 @@ def test_cleanup_keeps_the_corpus_wer(transcripts):
     assert abs(cleaned - raw) <= 0.003, (raw, cleaned)
 
 
+def test_cleanup_with_harpers_confident_fixes_keeps_the_corpus_wer(transcripts):
+    """The daemon's "rules" clean-up: the rules, then Harper's confident fixes."""
+    from sayso.app.pipelines import harper_fixer
+    from sayso.dictate.cleanup import clean
+
+    fixer = harper_fixer()
+    raw = rate([word_errors(ref, hyp) for _, ref, hyp in transcripts])
+    cleaned = rate(
+        [word_errors(ref, clean(hyp, "rules", (), FILLERS, fixer=fixer).text) for _, ref, hyp in transcripts]
+    )
+    assert abs(cleaned - raw) <= 0.003, (raw, cleaned)
+    assert clean("I will send it tomorow.", "rules", (), FILLERS, fixer=fixer).text == "I will send it tomorrow."
+
+
 def test_cleanup_raw_text_is_the_transcript_byte_for_byte(transcripts):
     for _, _, hyp in transcripts:
         assert clean_rules(hyp, (), FILLERS).raw == hyp

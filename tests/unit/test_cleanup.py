@@ -94,3 +94,17 @@ def test_cleanup_config_is_validated():
     assert parse_config_text('[dictate]\ncleanup = "rules"\n').dictate.cleanup == "rules"
     with pytest.raises(ConfigError, match="cleanup"):
         parse_config_text('[dictate]\ncleanup = "always"\n')
+
+
+def test_the_fixer_runs_after_the_rules_and_a_failing_fixer_changes_nothing():
+    from sayso.dictate.cleanup import clean
+
+    def broken(text):
+        raise RuntimeError("no harper")
+
+    assert clean("the the cat", "rules", fixer=lambda t: t.replace("cat", "dog")).text == "the dog"
+    assert clean("the the cat", "rules", fixer=broken).text == "the cat"
+    assert clean("Use kubectl now", "rules", ("kubectl",), fixer=lambda t: t.replace("kubectl", "Kubectl")).text == (
+        "Use kubectl now"
+    )
+    assert clean("the the cat", "off", fixer=lambda t: "x").text == "the the cat"

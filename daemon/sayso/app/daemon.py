@@ -31,7 +31,7 @@ from ..dictate.engines.faster_whisper import Transcriber
 from ..dictate.history import History
 from .actions import ActionRegistry
 from .desktop_link import DesktopLink
-from .pipelines import attach_rewrite, attach_see, attach_speak, model_cleaner
+from .pipelines import attach_rewrite, attach_see, attach_speak, harper_fixer, model_cleaner
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ class Daemon:
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
         if config.dictate.cleanup == "model" and self.rewrite is not None:
             self.dictation.cleaner = model_cleaner(self.rewrite)
+        if config.dictate.cleanup != "off":  # without harper-py the fixer fails and the rules stand
+            self.dictation.fixer = harper_fixer(config.stt.vocabulary)
         self.see = self._attach(attach_see, config, self.speak)
         self.desktop.attach()
 

@@ -92,6 +92,20 @@ def attach_rewrite(daemon, config: Config, reader=None) -> tuple:
     return rewriter, actions
 
 
+def harper_fixer(vocabulary=()):
+    """``dictate.cleanup``'s last rule: Harper's confident fixes (the ones its ``fix`` applies:
+    spelling, repeated words, a/an...), leaving the user's vocabulary terms alone."""
+    from ..rewrite.findings import apply_suggestions, harper_findings
+
+    terms = {t.lower() for t in vocabulary if t.strip()}
+
+    def fix(text: str) -> str:
+        found = [f for f in harper_findings(text) if f.confident and text[f.start : f.end].lower() not in terms]
+        return apply_suggestions(text, found)
+
+    return fix
+
+
 def model_cleaner(rewriter):
     """``dictate.cleanup = "model"``: the rewrite ``clean`` action (guards and meaning check) on a
     transcript; None when it is refused or fails, and the rules' text is typed instead."""

@@ -26,6 +26,9 @@ from .postprocess import remove_fillers
 
 #: the ``model`` clean-up: text in, the guarded and meaning-checked rewrite out, or None if refused
 ModelCleaner = Callable[[str], Optional[str]]
+#: the rules' last step: Harper's confident spelling and grammar fixes (the app passes
+#: ``app.pipelines.harper_fixer``; ``dictate`` may not import ``rewrite``)
+Fixer = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,29 @@ _FALSE_START = re.compile(r"(?<=\w)(?:-|--|—|–)(?=\s)")
 
 
 def clean(text: str, mode: str, vocabulary: tuple = (), fillers: tuple = (),
-          model: Optional[ModelCleaner] = None) -> Cleaned:  # fmt: skip
-    """``dictate.cleanup``: "off" (as is), "rules" (:func:`clean_rules`) or "model" (the rules' text if
-    the model refuses or is missing; the app passes the rewrite engine's ``clean`` action as *model*)."""
+          model: Optional[ModelCleaner] = None, fixer: Optional[Fixer] = None) -> Cleaned:  # fmt: skip
+    """``dictate.cleanup``: "off" (as is), "rules" (:func:`clean_rules`, then *fixer*: Harper's
+    confident fixes) or "model" (the rules' text if the model refuses or is missing; the app passes
+    the rewrite engine's ``clean`` action as *model*)."""
     if mode == "off" or not text.strip():
         return Cleaned(text, text)
     ruled = clean_rules(text, vocabulary, fillers)
+    if fixer is not None:
+        ruled = Cleaned(text, _vocabulary(_fixed(ruled.text, fixer), vocabulary))
     if mode == "model" and model is not None:
         rewritten = model(text)
         if rewritten is not None and rewritten.strip():
             return Cleaned(text, _vocabulary(rewritten.strip(), vocabulary))
     return ruled
+
+
+def _fixed(text: str, fixer: Fixer) -> str:
+    """*fixer*'s text, or *text* when it fails or empties it (the clean-up never loses a dictation)."""
+    try:
+        out = fixer(text)
+    except Exception:  # no harper-py, a Harper fault: the rules' text
+        return text
+    return out if out.strip() else text
 
 
 def raw_edit(typed: str, cleaned: Cleaned) -> Optional[Edit]:

@@ -22,7 +22,7 @@ from ..core.states import DictationStatus
 from ..desktop.notify import Notifier
 from ..desktop.output import Output
 from .chunks import transcribe_dictation
-from .cleanup import Cleaned, ModelCleaner, clean
+from .cleanup import Cleaned, Fixer, ModelCleaner, clean
 from .history import History
 from .postprocess import Composer, Edit
 from .slots import DictationResult, DictationSettings, ModelSlot, RemoteStt, _done  # noqa: F401  (re-exported)
@@ -84,6 +84,7 @@ class Dictation:
         self._hotkey_keys = _binding_keys(settings.hotkey)  # pressing them is not typing
         self.vocabulary = settings.vocabulary
         self.cleaner: Optional[ModelCleaner] = None  # dictate.cleanup = "model": set by the app
+        self.fixer: Optional[Fixer] = None  # dictate.cleanup's Harper step: set by the app
         self._last_cleaned: Optional[tuple] = None  # (typed, raw as typed, window) of the last cleaned dictation
 
     @property
@@ -188,7 +189,9 @@ class Dictation:
             return DictationResult("", DictationStatus.EMPTY)
         _LOGGER.debug("Transcript: %s", text)
         if cleanup:
-            take.cleaned = clean(text, self.dictate.cleanup, self.vocabulary, tuple(self.dictate.fillers), self.cleaner)
+            take.cleaned = clean(
+                text, self.dictate.cleanup, self.vocabulary, tuple(self.dictate.fillers), self.cleaner, self.fixer
+            )
             text = take.cleaned.text
         before = take.shown
         self._show(take, text, final=True)
