@@ -51,3 +51,12 @@ class VisionServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def drag(desk, x0, y0, x1, y1) -> None:
+    """Drag the mouse from (x0, y0) to (x1, y1) in five steps, as a hand does (xdotool)."""
+    desk.xdotool("mousemove", str(x0), str(y0))
+    desk.xdotool("mousedown", "1")
+    for step in range(1, 6):
+        desk.xdotool("mousemove", str(x0 + (x1 - x0) * step // 5), str(y0 + (y1 - y0) * step // 5))
+    desk.xdotool("mouseup", "1")

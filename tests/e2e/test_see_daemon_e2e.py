@@ -14,6 +14,7 @@ import pytest
 from sayso.bench.ocr import ShownScreen, cer
 from sayso.bench.screens import SCREENS, columns_text, reference
 from sayso.see.capture import capture
+from see_support import drag
 
 from conftest import BASE_CONFIG, wait_for, wer
 
@@ -27,14 +28,6 @@ def _config(read_to: str) -> str:
     return BASE_CONFIG.replace("[hotkeys]", '[hotkeys]\nactions = { "see.read_region" = "<ctrl>+<alt>+o" }') + (
         f'[see]\nread_to = "{read_to}"\n'
     )
-
-
-def _drag(desk, x0, y0, x1, y1):
-    desk.xdotool("mousemove", str(x0), str(y0))
-    desk.xdotool("mousedown", "1")
-    for step in range(1, 6):
-        desk.xdotool("mousemove", str(x0 + (x1 - x0) * step // 5), str(y0 + (y1 - y0) * step // 5))
-    desk.xdotool("mouseup", "1")
 
 
 def test_a_hotkey_and_a_drag_read_the_region_aloud(desktop, daemon_factory, tmp_path):
@@ -55,7 +48,7 @@ def test_a_hotkey_and_a_drag_read_the_region_aloud(desktop, daemon_factory, tmp_
             mark = daemon.mark()
             desktop.xdotool("key", KEYS)
             time.sleep(1.0)  # a person sees the crosshair, then drags over the left column
-            _drag(desktop, 40, 30, 620, 200)
+            drag(desktop, 40, 30, 620, 200)
             daemon.wait_log(r"Read \d+ characters from a 580x170 region image", 30, mark)
             daemon.wait_log(r"Reading finished", 120, mark)
             time.sleep(0.3)
@@ -127,7 +120,7 @@ def test_esc_stops_the_region_being_read(desktop, daemon_factory):
         mark = daemon.mark()
         desktop.xdotool("key", KEYS)
         time.sleep(1.0)
-        _drag(desktop, 40, 30, 620, 200)
+        drag(desktop, 40, 30, 620, 200)
         daemon.wait_log(r"Reading \d+ characters with voice joe", 30, mark)
         time.sleep(1.0)  # a second of it, then the person has heard enough
         desktop.xdotool("key", "Escape")

@@ -19,6 +19,7 @@ from sayso.desktop.clipboard import XclipClipboard
 from sayso.see.capture import capture
 from sayso.see.ocr.tesseract import TesseractEngine
 from sayso.see.sources import clipboard_image
+from see_support import drag
 
 pytestmark = pytest.mark.e2e
 
@@ -51,14 +52,6 @@ def test_every_screen_is_read_within_the_cer_target(x_env):
     assert len(two) == 2 and all(c.order_ok for c in two)
 
 
-def _drag(desk, x0, y0, x1, y1):
-    desk.xdotool("mousemove", str(x0), str(y0))
-    desk.xdotool("mousedown", "1")
-    for step in range(1, 6):
-        desk.xdotool("mousemove", str(x0 + (x1 - x0) * step // 5), str(y0 + (y1 - y0) * step // 5))
-    desk.xdotool("mouseup", "1")
-
-
 def _capture_region(desk, gesture):
     out: dict = {}
 
@@ -75,7 +68,7 @@ def _capture_region(desk, gesture):
 def test_a_dragged_region_reads_only_its_column(x_env, ocr):
     screen = SCREENS["two-dvsans-13-light"]
     with ShownScreen(screen):
-        out = _capture_region(x_env, lambda: _drag(x_env, 40, 30, 620, 200))
+        out = _capture_region(x_env, lambda: drag(x_env, 40, 30, 620, 200))
     shot = out["shot"]
     assert shot.size == (580, 170)
     text = ocr.recognise(shot.image).text
