@@ -208,11 +208,11 @@ class StreamingTranscriber:
             session = self._session if token is None else token
             if not isinstance(session, _Session):
                 session = None
+            blocks: list = []
+            if session is not None and session is self._session:  # the worker starts nothing more on it
+                blocks, self._pending, self._session = self._pending, [], None
             while session is not None and self._busy is session:
                 self._cond.wait()  # its pass in flight: its text is wanted
-            blocks: list = []
-            if session is not None and session is self._session:
-                blocks, self._pending, self._session = self._pending, [], None
         waited = time.perf_counter() - t0
         before = session.chunker.passes if session is not None else 0
         if session is None or not _sync(session, blocks, full_audio):
