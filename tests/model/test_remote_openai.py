@@ -12,6 +12,7 @@ from test_remote_wyoming import SENTENCES, _as_16k
 
 from sayso.core.errors import RemoteProtocolError
 from sayso.core.pcm import wav_bytes
+from sayso.dictate.chunks import transcribe_dictation  # what `sayso serve` transcribes with
 from sayso.remote.openai_http import multipart
 from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
@@ -44,7 +45,7 @@ def local():
 
 def test_transcriptions_json_and_streamed(serve, local):
     audio = read_audio("jfk.flac")
-    expected = local.transcribe(pcm16(audio)).text  # the WAV upload is 16-bit
+    expected = transcribe_dictation(local, pcm16(audio)).text  # the WAV upload is 16-bit
     for stream in (False, True):
         stt = OpenAISpeechToText(serve.api, "tiny.en", api_key="sk-local-test", stream=stream, timeout_s=60)
         assert stt.transcribe(audio).text == expected
@@ -161,7 +162,7 @@ def test_against_faster_whisper_server(faster_whisper_server, local):
     for stream in (False, True):  # it has no stream=true: the JSON answer is read
         stt = OpenAISpeechToText(faster_whisper_server.uri + "/v1", language="en", stream=stream, timeout_s=60)
         text = stt.transcribe(audio).text
-        assert text == local.transcribe(pcm16(audio)).text
+        assert text == local.transcribe(pcm16(audio)).text  # one plain call there and here
     assert wer(TRANSCRIPTS["jfk.flac"]["text"], text) < 0.1
     info = stt.describe()
     assert info.reachable and info.models == []  # no /v1/models: reachable all the same

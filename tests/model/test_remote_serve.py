@@ -23,6 +23,7 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from sayso.core.errors import RemoteProtocolError
 from sayso.core.interfaces import SpeechAudio
+from sayso.dictate.chunks import transcribe_dictation  # what `sayso serve` transcribes with
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
 
@@ -96,7 +97,7 @@ def test_wyoming_client_transcribes_jfk(serve, local):
     types = [e.type for e in events]
     assert types[0] == "transcript-start" and types[-2:] == ["transcript", "transcript-stop"]
     text = Transcript.from_event(events[-2]).text
-    assert text == local.transcribe(pcm16(audio)).text
+    assert text == transcribe_dictation(local, pcm16(audio)).text
     chunks = "".join(TranscriptChunk.from_event(e).text for e in events if e.type == "transcript-chunk")
     assert " ".join(chunks.split()) == text
     assert wer(TRANSCRIPTS["jfk.flac"]["text"], text) < 0.1
@@ -157,7 +158,7 @@ def test_sayso_client_against_serve(serve, local):
     try:
         assert stt.describe().models == ["tiny.en"] and stt.describe().streaming
         audio = read_audio("jfk.flac")
-        expected = local.transcribe(pcm16(audio)).text
+        expected = transcribe_dictation(local, pcm16(audio)).text
         assert stt.transcribe(audio).text == expected
         session = stt.streaming()
         token = session.begin()
@@ -183,7 +184,7 @@ def test_vocabulary_reaches_the_server_as_hotwords(serve, local):
     stt = WyomingSpeechToText(serve.uri, vocabulary=["ComfyUI"], timeout_s=60)
     try:
         with_vocab = Transcriber(local.model, replace(local.cfg, vocabulary=["ComfyUI"]))
-        assert stt.transcribe(audio).text == with_vocab.transcribe(pcm16(audio)).text
+        assert stt.transcribe(audio).text == transcribe_dictation(with_vocab, pcm16(audio)).text
     finally:
         stt.close()
 
@@ -282,7 +283,7 @@ def test_clients_vanishing_mid_stream(serve, local):
             sock.close()
     stt = WyomingSpeechToText(serve.uri, timeout_s=60)
     try:
-        assert stt.transcribe(audio).text == local.transcribe(pcm16(audio)).text  # still serving, same text
+        assert stt.transcribe(audio).text == transcribe_dictation(local, pcm16(audio)).text  # still serving, same text
     finally:
         stt.close()
     assert "went away" in serve.log()
