@@ -1,6 +1,6 @@
 """A region dragged on Wayland: headless sway (the harness of test_wayland_e2e.py) as the
 unprivileged test user, Debian's slurp and grim, the pointer a real seat pointer
-(a zwlr_virtual_pointer_v1, tests/wayland_pointer.py: headless sway has no
+(a zwlr_virtual_pointer_v1, sayso.bench.wayland_pointer: headless sway has no
 input devices, so ``swaymsg seat seat0 cursor`` moves a cursor no client can
 see). The two-column Tk screen on sway's XWayland; a drag over the left column
 reads that column only; Esc cancels; a click is an empty selection."""
@@ -12,7 +12,7 @@ import shutil
 import sys
 
 import pytest
-from test_wayland_e2e import REPO, Sway
+from test_wayland_e2e import Sway
 
 from sayso.bench.ocr import ShownScreen, cer
 from sayso.bench.screens import SCREENS, columns_text
@@ -25,8 +25,7 @@ SCREEN = SCREENS["two-dvsans-13-light"]
 #: run as the test user inside sway: the capture, with the gesture of argv[1] started when slurp runs
 SNIPPET = """
 import json, sys, threading, time
-sys.path.insert(0, sys.argv[3])
-from wayland_pointer import VirtualPointer
+from sayso.bench.wayland_pointer import VirtualPointer
 from sayso.core.errors import SaysoError
 from sayso.see.capture import capture
 from sayso.see.ocr.tesseract import TesseractEngine
@@ -87,7 +86,7 @@ def _capture(sway: Sway, gesture: str) -> dict:
     with ShownScreen(SCREEN, env=sway.env, prefix=tuple(sway._prefix())):
         wait_for(lambda: "sayso screen" in sway.focused_title(), 30, 0.2, "the Tk screen to have focus")
         origin = _content_origin(sway)
-        out = sway.run(sys.executable, "-c", SNIPPET, gesture, json.dumps(origin), str(REPO / "tests"), timeout=120)
+        out = sway.run(sys.executable, "-c", SNIPPET, gesture, json.dumps(origin), timeout=120)
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     return json.loads(out.stdout.decode().strip().splitlines()[-1])
 

@@ -41,6 +41,8 @@ class ScreenReader:
         self.ocr = make_ocr(cfg.ocr_engine, cfg.language)
         self._describer = None
         self._lock = threading.Lock()
+        #: called once a region capture waits for the drag (the bench and tests drive the mouse then)
+        self.on_capture_ready: Optional[Callable[[], None]] = None
 
     def load(self) -> None:
         self.ocr.load()
@@ -62,7 +64,7 @@ class ScreenReader:
 
     # --- the steps ---------------------------------------------------------------
     def _take(self, source: str) -> Shot:
-        return take(source, self.clipboard, self.display, self.session)
+        return take(source, self.clipboard, self.display, self.session, self.on_capture_ready)
 
     def read_shot(self, shot: Shot) -> str:
         result = self.ocr.recognise(shot.image)

@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import subprocess
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from ..core.errors import CancelledError, CaptureError, InputError
 from .image import MAX_BYTES, Shot, decode
@@ -34,10 +34,9 @@ class Unsupported(Exception):
     """This compositor cannot run slurp or grim: use the portal."""
 
 
-def region_tools(env: Optional[dict] = None) -> Optional[tuple[str, str]]:
+def region_tools(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str, str]]:
     """The paths of slurp and grim where both are installed and this is a Wayland session."""
-    env = os.environ if env is None else env
-    if not env.get("WAYLAND_DISPLAY"):
+    if not (os.environ if env is None else env).get("WAYLAND_DISPLAY"):
         return None
     slurp, grim = shutil.which("slurp"), shutil.which("grim")
     return (slurp, grim) if slurp and grim else None

@@ -1,12 +1,11 @@
-"""A virtual pointer on a wlroots compositor, for tests: the Wayland wire protocol by hand.
+"""A virtual pointer on a wlroots compositor, for the bench and the tests: the Wayland wire protocol by hand.
 
 Headless sway has no input devices (``WLR_LIBINPUT_NO_DEVICES=1``), so its
 seat offers no pointer and a client such as slurp never sees the mouse. A
 ``zwlr_virtual_pointer_v1`` (the protocol wayvnc uses) gives the seat a
 pointer; this module moves it and presses its buttons like a person's mouse.
-Run as a program it holds the pointer and reads commands from stdin, one a
-line: ``move X Y``, ``press``, ``release``, ``quit`` (answers ``ok`` after a
-round trip with the compositor, so each event has been handled when it answers).
+Each call ends with a round trip, so the compositor has handled the event
+when it returns.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import sys
 import time
 
 BTN_LEFT = 0x110
@@ -102,24 +100,3 @@ class VirtualPointer:
     def close(self) -> None:
         self._send(self.pointer, 8)
         self.sock.close()
-
-
-def main() -> int:
-    width, height = int(sys.argv[1]), int(sys.argv[2])
-    pointer = VirtualPointer(width, height)
-    print("ready", flush=True)
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == "quit":
-            break
-        if words[0] == "move":
-            pointer.move(int(words[1]), int(words[2]))
-        elif words[0] in ("press", "release"):
-            pointer.button(words[0] == "press")
-        print("ok", flush=True)
-    pointer.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
