@@ -30,6 +30,7 @@ class SeeConfig:
     max_tokens: int = 300
     timeout_s: float = 60.0
     prompt: str = ""
+    details_s: float = 30.0
 
 
 def validate_see(cfg: SeeConfig) -> None:
@@ -40,6 +41,8 @@ def validate_see(cfg: SeeConfig) -> None:
         raise ConfigError(f"see.max_side: must be between 64 and 4096 pixels, got {cfg.max_side}")
     if not 16 <= cfg.max_tokens <= 4096:
         raise ConfigError(f"see.max_tokens: must be between 16 and 4096, got {cfg.max_tokens}")
+    if not 0 <= cfg.details_s <= 600:
+        raise ConfigError(f"see.details_s: must be between 0 and 600 seconds, got {cfg.details_s}")
     if cfg.timeout_s <= 0:
         raise ConfigError(f"see.timeout_s: must be more than 0, got {cfg.timeout_s}")
     if cfg.projector and not cfg.model:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ...core.config_see import SeeConfig
 from ...core.errors import EngineError, ModelError
-from .base import clean, data_url, messages, prompt_of
+from .base import clean, data_url, messages, prompt_of, tokens_of
 from .models import VisionFiles, describe_missing, resolve_vision
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,13 +101,13 @@ class LlamaVision:
         _LOGGER.info("Loaded vision model %s in %.1f s", model.name, time.monotonic() - started)
         return self._llm
 
-    def describe(self, image: Image) -> str:
+    def describe(self, image: Image, details: bool = False) -> str:
         with self._lock:
             llm = self._ensure()
             try:
                 answer = llm.create_chat_completion(
-                    messages=messages(prompt_of(self.cfg.prompt), data_url(image, self.cfg.max_side)),
-                    max_tokens=self.cfg.max_tokens,
+                    messages=messages(prompt_of(self.cfg.prompt, details), data_url(image, self.cfg.max_side)),
+                    max_tokens=tokens_of(self.cfg.max_tokens, details),
                     temperature=0.2,
                 )
             except (ValueError, RuntimeError) as err:
