@@ -3,8 +3,8 @@
 The Screenshot portal of wlroots (xdg-desktop-portal-wlr) has no region
 picker: it returns the whole output even when asked interactively. On these
 compositors sayso lets the user drag with Debian's ``slurp`` (a layer-shell
-overlay that dims the live screen and draws the box; Esc or a right click
-cancels) and captures the box with ``grim -g`` (wlr-screencopy, at the
+overlay that dims the live screen and draws the box; Esc or a click without
+a drag cancels) and captures the box with ``grim -g`` (wlr-screencopy, at the
 output's scale, across outputs). The PNG comes on grim's stdout into memory:
 no file is written. Where either tool is missing or the compositor lacks the
 protocols (KDE, GNOME), :func:`region_tools` is ``None`` and the caller goes
