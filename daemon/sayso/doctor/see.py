@@ -33,7 +33,20 @@ def _portal_check(check_portal, ctx: Context) -> Check:
     if why:
         return Check("capture", FAIL, f"Screenshot portal: {why}",
                      "install your desktop's xdg-desktop-portal backend (kde, gnome, wlr)")  # fmt: skip
-    return Check("capture", OK, f"Screenshot portal version {version}: the screen, or what the desktop lets you pick")
+    return Check("capture", OK, f"Screenshot portal version {version}: the screen, the window; {_region(ctx)}")
+
+
+def _region(ctx: Context) -> str:
+    """How a region is chosen on this Wayland desktop: slurp + grim on wlroots, else the portal's dialog."""
+    from ..see.wlroots import grim_works, region_tools
+
+    tools = region_tools(ctx.env)
+    if tools is None:
+        return "a region in the desktop's own dialog (install slurp and grim for a drag on wlroots)"
+    why = grim_works(tools[1], ctx.env)
+    if why:
+        return f"a region in the desktop's own dialog (grim: {why})"
+    return "a region dragged with slurp, captured by grim"
 
 
 def check_ocr(ctx: Context) -> Check:

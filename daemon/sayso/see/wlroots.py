@@ -42,6 +42,19 @@ def region_tools(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str,
     return (slurp, grim) if slurp and grim else None
 
 
+def grim_works(grim: str, env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """None when grim can capture here (one pixel, thrown away); else its one-line reason."""
+    try:
+        proc = subprocess.run([grim, "-g", "0,0 1x1", "-"], capture_output=True, timeout=10,
+                              env=None if env is None else dict(env))  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"grim did not run: {err}"
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"grim failed (exit {proc.returncode})"
+
+
 def select_box(slurp: str, timeout_s: float, on_ready: Optional[Callable[[], None]] = None) -> tuple:
     """The box the user drags with slurp: (x, y, width, height) in layout pixels."""
     proc = subprocess.Popen(
