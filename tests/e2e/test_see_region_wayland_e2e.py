@@ -8,8 +8,11 @@ reads that column only; Esc cancels; a click is an empty selection."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 import sys
+import time
 
 import pytest
 from test_wayland_e2e import Sway
@@ -106,3 +109,37 @@ def test_esc_cancels_a_region_on_sway_and_a_click_is_empty(sway):
     assert cancelled == {"error": "CancelledError", "message": "region capture cancelled"}
     clicked = _capture(sway, "click")
     assert clicked == cancelled  # slurp ends a click without a drag as a cancel
+
+
+def test_the_daemon_reads_a_region_dragged_on_sway_aloud(sway):
+    """`sayso ctl read region` (what a sway `bindsym ... exec` runs) against `sayso run` as the
+    test user: slurp's overlay takes the drag, the column is read aloud, its text is not logged."""
+    from test_wayland_e2e import UserDaemon
+
+    from sayso.bench.wayland_pointer import VirtualPointer
+
+    daemon = UserDaemon(sway, "wtype")
+    daemon.wait_log(r"Voice joe loaded", 180)
+    with ShownScreen(SCREEN, env=sway.env, prefix=tuple(sway._prefix())):
+        wait_for(lambda: "sayso screen" in sway.focused_title(), 30, 0.2, "the Tk screen to have focus")
+        ox, oy = _content_origin(sway)
+        pointer = VirtualPointer(1280, 720, sway.env["WAYLAND_DISPLAY"], str(sway.runtime))
+        try:
+            pointer.move(5, 5)
+            ctl = sway.spawn([sys.executable, "-m", "sayso", "ctl", "read", "region"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+            time.sleep(1.5)  # the request reaches the daemon, slurp maps its overlay
+            pointer.move(ox + 40, oy + 30)
+            pointer.button(True)
+            for step in range(1, 6):
+                pointer.move(ox + 40 + 580 * step // 5, oy + 30 + 170 * step // 5)
+            pointer.button(False)
+            assert ctl.wait(60) == 0, ctl.stderr.read().decode() if ctl.stderr else ""
+            read = daemon.wait_log(r"Read \d+ characters from a \d+x\d+ region image", 60)
+            daemon.wait_log(r"Reading \d+ characters with voice joe", 30)
+        finally:
+            pointer.close()
+    assert re.search(r"Read (39\d|4[0-4]\d) characters from a 5[6-9]\dx1[5-8]\d region image", read), read
+    left, _ = columns_text(SCREEN)
+    log = "\n".join(daemon.lines)
+    assert " ".join(left.split()[:4]) not in log and left.split()[5] not in log.split()
