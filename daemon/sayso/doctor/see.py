@@ -71,7 +71,8 @@ def check_describe(ctx: Context) -> Check:
     from ..see.describe.openai_vision import OpenAIVision
 
     cfg = ctx.config.see
-    fix = "start a vision server (ollama with a vision model) at see.base_url, or set see.model and see.projector"
+    fix = ("start a vision server (ollama with a vision model) at see.base_url, or 'sayso models pull smolvlm-256m'"
+           " (or set see.model and see.projector to GGUF paths)")  # fmt: skip
     try:
         server = OpenAIVision(cfg) if cfg.describe_engine in ("auto", "openai") else None
     except SaysoError as err:
@@ -79,8 +80,10 @@ def check_describe(ctx: Context) -> Check:
     found = []
     if server is not None and server.available():
         found.append(f"server at {server.http.endpoint.display}")
-    if cfg.describe_engine in ("auto", "llama") and LlamaVision(cfg).available():
-        found.append(f"local model {cfg.model}")
+    local = LlamaVision(cfg)
+    if cfg.describe_engine in ("auto", "llama") and local.available():
+        files = local.files()
+        found.append(f"local model {files.model.name if files else cfg.model}")
     if not found:
         status = WARN if cfg.describe_engine == "auto" else FAIL
         return Check("describe", status, "no vision engine answers: pictures cannot be described", fix)

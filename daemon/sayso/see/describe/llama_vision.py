@@ -68,17 +68,17 @@ class LlamaVision:
         self._names = ("", "")
         self._lock = threading.Lock()
 
-    def _files(self) -> Optional[VisionFiles]:
+    def files(self) -> Optional[VisionFiles]:
         return resolve_vision(self.cfg.model, self.cfg.projector, self.cfg.chat_format)
 
     def available(self) -> bool:
-        files = self._files()
+        files = self.files()
         return files is not None and files.model.is_file() and files.projector.is_file()
 
     def _ensure(self):
         if self._llm is not None:
             return self._llm
-        files = self._files()
+        files = self.files()
         if files is None:
             raise ModelError(describe_missing(self.cfg.model))
         model = check_gguf(str(files.model), "see.model")
