@@ -86,7 +86,8 @@ def models_list_command(args: argparse.Namespace, config) -> int:
 
     for vision in VISION_CATALOG:  # see.model: describe pictures
         state = "downloaded" if pulled(vision.name) else "-"
-        print(f"  {vision.name:<14} {vision.size / 1e9:.2f} GB  {state:<10}  {vision.label}, for see.model"
+        size = f"{vision.size / 1e9:.2f} GB"
+        print(f"  {vision.name:<14} {size:>8}  {state:<10}  {vision.label}, for see.model"
               f" [{vision.license}]")  # fmt: skip
     return ExitStatus.SUCCESS
 
