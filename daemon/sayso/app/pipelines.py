@@ -149,4 +149,5 @@ def attach_see(daemon, config: Config, reader=None) -> tuple:
     for source in SOURCES:
         actions[f"see.read_{source}"] = lambda s=source: read(s)
         actions[f"see.describe_{source}"] = lambda s=source: describe(s)
+    actions["see.describe_details"] = lambda: describe("details")  # the last picture's details
     return see, actions

@@ -17,8 +17,9 @@ def add_commands(subparsers) -> None:
         "part",
         nargs="?",
         default="all",
-        choices=["dictate", "speak", "rewrite", "guard", "idle", "remote", "ocr", "all"],
-        help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)",
+        choices=["dictate", "speak", "rewrite", "guard", "idle", "remote", "ocr", "ocr-region", "all"],
+        help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones; "
+        "'ocr-region': mouse release -> first audio of a dragged region alone)",
     )
     p.add_argument("--runs", type=int, metavar="N", help="runs per case (default 3; 1 per clip with --corpus)")
     p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
@@ -87,10 +88,10 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
         raise InputError("--corpus and --load go with the dictate part")
     if args.cases and args.part not in ("guard", "all"):
         raise InputError("--cases goes with the guard part")
-    if args.part == "ocr":  # screen text on this X display: CER, time, region -> speech (docs/see.md)
+    if args.part in ("ocr", "ocr-region"):  # screen text: CER, time, region -> speech (docs/see.md)
         from ..bench import ocr
 
-        ocr.main(config, runs if args.runs is not None else 5, args.json)
+        ocr.main(config, runs if args.runs is not None else 5, args.json, region_only=args.part == "ocr-region")
         return 0
     bench.main(
         config,
