@@ -359,7 +359,8 @@ class MeaningCheck:
         limits = self.thresholds(action)
         lost = _lost_sentence(source, output) if limits.sentence > 0 and not action.translates else None
         if lost is not None:  # no model needed: runs without the embeddings too
-            raise MeaningRejected(f'the rewrite dropped the sentence "{_short(lost)}"', "the rewrite dropped a sentence")
+            message = f'the rewrite dropped the sentence "{_short(lost)}"'
+            raise MeaningRejected(message, "the rewrite dropped a sentence")
         scores = self.scores(action, source, output, prepared)
         if scores is None:
             return
