@@ -96,6 +96,18 @@ def test_cleanup_config_is_validated():
         parse_config_text('[dictate]\ncleanup = "always"\n')
 
 
+def test_a_dictation_key_per_cleanup_is_validated_with_file_line_and_key():
+    cfg = parse_config_text('[hotkeys.dictate_cleanup]\nrules = "<ctrl>+<alt>+c"\nmodel = ""\n', "my.toml")
+    assert cfg.hotkeys.dictate_cleanup == {"rules": "<ctrl>+<alt>+c", "model": ""}
+    with pytest.raises(ConfigError) as err:
+        parse_config_text('[dictate]\ncleanup = "off"\n\n[hotkeys.dictate_cleanup]\nrulez = "<f8>"\n', "my.toml")
+    assert str(err.value) == (
+        'my.toml:5: hotkeys.dictate_cleanup.rulez: not a dictate.cleanup mode (choose from "off", "rules", "model")'
+    )
+    with pytest.raises(ConfigError, match=r"^my\.toml:2: hotkeys\.dictate_cleanup\.rules: "):
+        parse_config_text('[hotkeys.dictate_cleanup]\nrules = "<ctrl>+<bogus>"\n', "my.toml")
+
+
 def test_the_fixer_runs_after_the_rules_and_a_failing_fixer_changes_nothing():
     from sayso.dictate.cleanup import clean
 
