@@ -15,7 +15,7 @@ from sayso.core.config_types import Config, RewriteConfig
 from sayso.core.errors import ConfigError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.notify import Notifier
-from sayso.rewrite.meaning import MeaningCheck, MeaningRejected, Thresholds, fact_problems, judge
+from sayso.rewrite.meaning import MeaningCheck, MeaningRejected, Thresholds, fact_problems, judge, near_copy
 from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 from rewrite_support import x_clipboard
@@ -204,3 +204,21 @@ def test_similarity_config_is_typed_and_validated():
             parse_config_text(f"[rewrite.actions.formal]\nsimilarity = {bad}\n")
     with pytest.raises(ConfigError, match="meaning_check"):
         parse_config_text('[rewrite]\nmeaning_check = "yes"\n')
+
+
+def test_a_near_copy_needs_no_embeddings_and_changes_no_verdict(check):
+    """The shortcut: same verdicts on both sets with and without it; a near copy is checked by
+    the facts alone (a changed number is still refused), a free rewrite is not a near copy."""
+    vectors = MeaningCheck(embedder=check._embedder, near_copies=False)
+    for c in CASES + HELD_OUT:
+        act = _act(c["action"])
+        assert (judge(check, act, c["source"], c["output"]) is None) == (
+            judge(vectors, act, c["source"], c["output"]) is None
+        ), c["id"]
+    source = "The new policy applies to all staff from 1 June. Employees who work from home must attend."
+    close = "The new policy applies to all the staff from 1 June. Employees who work from home must attend."
+    assert near_copy(source, close) and not near_copy(source, "From June everyone follows the new rules at home.")
+    blind = MeaningCheck(embedder=None)
+    blind._embedder_failed = True
+    with pytest.raises(MeaningRejected, match="dropped 1"):
+        blind.check(_act("formal"), source, close.replace("1 June", "2 June"))
