@@ -119,19 +119,30 @@ def run(
         from . import guard as bench_guard
 
         log("rewrite: the meaning check on the rewrite case sets")
-        report["guard"] = bench_guard.run(config, max(20, runs), cases or bench_guard.DEFAULT_CASES)
+        if cases is None and not all(Path(p).is_file() for p in bench_guard.DEFAULT_CASES):
+            report["guard"] = _not_here("the case sets", "--cases FILE")
+        else:
+            report["guard"] = bench_guard.run(config, max(20, runs), cases or bench_guard.DEFAULT_CASES)
     if "cleanup" in parts:
         from . import cleanup as bench_cleanup
 
         manifest = corpus or bench_cleanup.DEFAULT_CORPUS
         log(f"cleanup: dictate.cleanup on the clips of {manifest}")
-        report["cleanup"] = bench_cleanup.run(config, manifest, log)
+        if corpus is None and not Path(manifest).is_file():
+            report["cleanup"] = _not_here("the corpus", "--corpus MANIFEST")
+        else:
+            report["cleanup"] = bench_cleanup.run(config, manifest, log)
     if "idle" in parts:
         log(f"idle: starting 'sayso run' ({idle_seconds:.0f} s of measurement)")
         report["idle"] = bench_system.idle(config_path, idle_seconds, log)
     report["machine"]["load_avg_end"] = bench_system.machine().get("load_avg")
     report["targets"] = targets(report)
     return report
+
+
+def _not_here(what: str, option: str) -> dict:
+    """A part whose default data is in the repository, run elsewhere: not measured, one line why."""
+    return {"available": False, "reason": f"no {what} in tests/data here (run from the repository, or give {option})"}
 
 
 def _row(report: dict, utterance: str, release: str) -> Optional[dict]:
@@ -291,12 +302,16 @@ def _rewrite_lines(r: Optional[dict]) -> list:
 def _guard_lines(g: Optional[dict]) -> list:
     from .guard import lines
 
+    if g is not None and g.get("available") is False:
+        return ["", f"Meaning check: not measured ({g['reason']})"]
     return [] if g is None else lines(g)
 
 
 def _cleanup_lines(c: Optional[dict]) -> list:
     from .cleanup import lines
 
+    if c is not None and c.get("available") is False:
+        return ["", f"Dictation clean-up: not measured ({c['reason']})"]
     return [] if c is None else lines(c)
 
 
