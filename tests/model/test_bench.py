@@ -289,7 +289,7 @@ def test_bench_guard_cli(tmp_path):
     assert guard["cases"] >= 60 and guard["embeddings"] is True
     assert guard["refuse_bad"] >= 0.95 and guard["accept_good"] >= 0.95
     assert guard["heldout_refuse_bad"] >= 0.95 and guard["heldout_accept_good"] >= 0.95
-    assert [s["cases"] >= 30 for s in guard["sets"]] == [True, True]
+    assert len(guard["sets"]) == 3 and all(s["cases"] >= 30 for s in guard["sets"])
     assert guard["chars"] >= 990 and guard["added_p50_ms"] > 0 and guard["added_cpu_p50_ms"] > 0
     assert "rewrite_cases_heldout.jsonl: " in proc.stdout and "guard_heldout_refuse_bad" in proc.stdout
     bad = tmp_path / "bad.jsonl"

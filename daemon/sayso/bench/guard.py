@@ -3,7 +3,9 @@
 Rates: the share of bad rewrites refused and of good ones accepted, on each case
 set (JSON lines: action, source, output, good, kind): the calibration set
 ``tests/data/rewrite_cases.jsonl`` the thresholds were set on, and the held-out
-set ``tests/data/rewrite_cases_heldout.jsonl`` they were not.  Time: for a
+set ``tests/data/rewrite_cases_heldout.jsonl`` they were not (it found five
+gaps, since fixed), and ``tests/data/rewrite_cases_fresh.jsonl``, written after
+those fixes and run once, reported as it is.  Time: for a
 rewrite of about 1,000 characters, the check after the model has finished (the
 source is embedded while the model writes) and the whole check, with the
 embeddings run (the sample is a near copy, which the check itself passes
@@ -21,7 +23,11 @@ from pathlib import Path
 from ..core.config_types import Config
 from ..core.errors import InputError
 
-DEFAULT_CASES = ("tests/data/rewrite_cases.jsonl", "tests/data/rewrite_cases_heldout.jsonl")
+DEFAULT_CASES = (
+    "tests/data/rewrite_cases.jsonl",
+    "tests/data/rewrite_cases_heldout.jsonl",
+    "tests/data/rewrite_cases_fresh.jsonl",
+)
 _SOURCE = (
     "Hi Maria, thanks a lot for sending the draft of the report on Monday. I read it twice and I think "
     "the structure works, "

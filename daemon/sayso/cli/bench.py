@@ -58,7 +58,7 @@ def add_commands(subparsers) -> None:
         metavar="FILE",
         action="append",
         help="rewrite, guard: a rewrite case set, JSON lines; again for more (default: "
-        "tests/data/rewrite_cases.jsonl and tests/data/rewrite_cases_heldout.jsonl)",
+        "the three sets tests/data/rewrite_cases*.jsonl)",
     )
     p.set_defaults(func=cmd_bench)
 
