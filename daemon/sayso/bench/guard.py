@@ -66,7 +66,10 @@ def read_cases(path: str) -> list:
             continue
         try:
             case = json.loads(line)
-            cases.append((case["action"], case["source"], case["output"], bool(case["good"]), case.get("kind", "")))
+            good = bool(case["good"])
+            cases.append(
+                (case["action"], case["source"], case["output"], good, case.get("kind", ""), case.get("id", number))
+            )
         except (ValueError, KeyError, TypeError) as err:
             raise InputError(f"{path}:{number}: not a case ({type(err).__name__})") from None
     return cases
@@ -78,7 +81,7 @@ def score(check, config: Config, cases: list) -> dict:
     from ..rewrite.meaning import judge
 
     refused, accepted, missed, by_embeddings = 0, 0, [], [0, 0]  # bad cases: refused by the vectors alone, scored
-    for number, (action, source, output, good, kind) in enumerate(cases, 1):
+    for action, source, output, good, kind, number in cases:  # number: the case's id (else its line)
         act = get_action(config.rewrite, action).for_language("French")
         why = judge(check, act, source, output)
         scores = None if good else check.scores(act, source, output)
