@@ -23,6 +23,7 @@ class HarperEngine(Engine):
     def __init__(self, dialect: str = "american") -> None:
         self.dialect = dialect
         self._linter = None
+        self._config: dict | None = None  # the linter's lint config, once read
         self._lock = threading.Lock()
 
     def _get_linter(self):
@@ -59,7 +60,9 @@ class HarperEngine(Engine):
             if not without:
                 lints = linter.lint(text, language=Language.PLAINTEXT)
                 return [(lint, self._choose(text, lint) is not None) for lint in lints]
-            config = linter.get_lint_config()
+            if self._config is None:  # the linter's own, read once (the rules it has on)
+                self._config = linter.get_lint_config()
+            config = self._config
             linter.set_lint_config({**config, **{rule: False for rule in without if rule in config}})
             try:
                 lints = linter.lint(text, language=Language.PLAINTEXT)
