@@ -63,7 +63,7 @@ def rewrite_command(args: argparse.Namespace, config) -> int:
 class _Silent:
     """The CLI prints the result or the reason itself: no notices."""
 
-    def notify(self, summary: str, body: str = "", *, urgency: str = "normal") -> None:
+    def notify(self, summary: str, body: str = "", *, urgency: str = "normal", log_as: str = "") -> None:
         pass
 
 
