@@ -332,3 +332,107 @@ def test_history_copies_and_deletes_a_dictation_that_was_not_typed(desktop, tmp_
     finally:
         window.close()
         kept.unlink(missing_ok=True)
+
+
+USER_CONFIG = "# my notes: keep me\n[notify]\nsounds = false  # quiet: the null sink's monitor is the microphone\n"
+
+
+def ctl(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sayso", "ctl", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def status(env: dict) -> dict:
+    out = ctl(env, "status", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_first_run_personalises_the_running_daemon_keyboard_only(desktop, textbox, tmp_path):
+    """The new user's path: the daemon runs; the window, from the keyboard only, sets the
+    dictation hotkey (pressed), the voice and rate, and rewrite; each save reloads the running
+    daemon, which then dictates on the new chord, ignores the old one and reads with the new voice."""
+    from conftest import TRANSCRIPTS, DaemonProc, hold_and_play, wer
+
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    daemon = DaemonProc(desktop, window.config)
+    try:
+        daemon.wait_log(r"Ready: hotkeys live \(dictate <ctrl>\+<alt>\+space", 120)
+        daemon.wait_log(r"Speech model (loaded|warm)", 120)
+        env = window.env
+        before = status(env)
+        assert (before["models"]["speak"]["voice"], before["models"]["rewrite"]["engine"]) == ("joe", "auto")
+        _first_run_keys(window, daemon)
+
+        after = status(env)
+        assert after["models"]["speak"]["voice"] == "joe-slow"
+        assert after["models"]["speak"]["rate"] == 1.3
+        assert after["models"]["rewrite"]["engine"] == "harper"
+        assert window.config.read_text().startswith(USER_CONFIG)  # the user's lines and comments, byte for byte
+
+        textbox.focus()
+        mark = daemon.mark()
+        hold_and_play(desktop, "ctrl+alt+d", DATA / "lamp.wav")  # the new chord dictates
+        daemon.wait_log(r"Inserted \d+ characters", 90, start=mark)
+        typed = textbox.wait_stable(30)
+        assert wer(TRANSCRIPTS["lamp.wav"]["text"], typed) <= 0.25, typed
+
+        mark = daemon.mark()
+        hold_and_play(desktop, "ctrl+alt+space", DATA / "lamp.wav")  # the old one does nothing
+        time.sleep(3)
+        assert "Recording" not in "\n".join(daemon.lines[mark:])
+        assert textbox.text().strip() == typed.strip()
+
+        _reload_keeps_or_reports(window, daemon)
+    finally:
+        window.close()
+        daemon.stop()
+
+
+def _first_run_keys(window: Window, daemon) -> None:
+    env = window.env
+    wait_label(env, "Step 1 of 4")
+    window.key("alt+k")  # the microphone step: skipped
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+space")
+    window.key("alt+p", "ctrl+alt+d")  # the capture button, then the new chord
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+d")
+    mark = daemon.mark()
+    window.key("alt+c")
+    assert wait_label(env, "Saved hotkeys.dictate.") == "Saved hotkeys.dictate. The daemon uses it now."
+    daemon.wait_log(r"Ready: hotkeys live \(dictate <ctrl>\+<alt>\+d", 60, start=mark)
+
+    wait_label(env, "Step 3 of 4")
+    window.key("alt+v")
+    assert focused(read_tree(env)) == ("combo box", "joe")  # (Qt names a focused combo box by its choice)
+    window.key("Down")
+    assert focused(read_tree(env)) == ("combo box", "joe-slow")
+    window.key("alt+r", "ctrl+a")
+    window.type("1.3")
+    window.screenshot("3-voice")
+    window.key("alt+c")
+    assert wait_label(env, "Saved speak.rate.") == "Saved speak.rate. The daemon uses it now."
+
+    wait_label(env, "Step 4 of 4")
+    window.key("alt+r")
+    assert focused(read_tree(env))[0] == "radio button"
+    window.key("alt+c")
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+d. Voice: joe-slow at 1.3. Rewrite: harper.")
+    assert wait_label(env, "Saved rewrite.engine.") == "Saved rewrite.engine. The daemon uses it now."
+
+
+def _reload_keeps_or_reports(window: Window, daemon) -> None:
+    """A bad file on reload: one line, the old config stays; a valid one names what needs a restart."""
+    good = window.config.read_text()
+    window.config.write_text(good + "\n[general]\nhistory_size = -1\n")
+    out = ctl(window.env, "reload")
+    assert out.returncode != 0 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"{window.config}:" in out.stderr and "history_size" in out.stderr
+    assert status(window.env)["models"]["speak"]["voice"] == "joe-slow"
+    assert daemon.proc.poll() is None
+
+    window.config.write_text(good + "\n[general]\nhistory_size = 5\n")
+    out = ctl(window.env, "reload")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "reloaded; these take effect after a restart: general.history_size"
+    daemon.wait_log(r"Config reloaded; these take effect after a restart: general.history_size", 30)

@@ -19,6 +19,7 @@ from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_
 from ..core.config import load_config
 from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
+from ..core.live_options import restart_needed
 from ..core.paths import runtime_dir
 from ..core.systemd import sd_notify
 from ..desktop.clipboard import Clipboard
@@ -49,6 +50,7 @@ class Daemon:
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
         self.control = None  # the control server, from start() on
+        self.needs_restart: list[str] = []  # changed options the last reload could not apply
         self.actions = ActionRegistry()
         self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
@@ -278,10 +280,17 @@ class Daemon:
         self.desktop.stop()
         if new.stt != self.config.stt:
             self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
+        self.needs_restart = restart_needed(self.config, new)
+        rate_changed = new.speak.rate != self.config.speak.rate
         self.config = new
         self._build(new)
+        if rate_changed and self.speak is not None:  # the new setting wins over the rate kept by faster/slower
+            self.speak.set_rate(new.speak.rate)
         self.start()
-        _LOGGER.info("Config reloaded")
+        if self.needs_restart:
+            _LOGGER.info("Config reloaded; these take effect after a restart: %s", ", ".join(self.needs_restart))
+        else:
+            _LOGGER.info("Config reloaded")
         return True
 
     def request_stop(self) -> None:

@@ -112,6 +112,9 @@ def _print_reply(command: str, reply: dict) -> None:
         for entry in reply.get("entries", []):
             mark = "typed" if entry.get("delivered") else f"NOT typed: {entry.get('error', '')}"
             print(f"[{mark}] {entry.get('text', '')}")
+    elif command == "reload":
+        later = reply.get("needs_restart") or []
+        print("reloaded" + (f"; these take effect after a restart: {', '.join(later)}" if later else ""))
     elif reply.get("result"):
         print(" ".join(f"{k}={v}" for k, v in reply["result"].items()))
 

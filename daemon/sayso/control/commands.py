@@ -151,7 +151,9 @@ class Commands:
             raise type(err)(f"config not reloaded, the old one is kept: {first_line(err)}") from None
         if not self.daemon.reload():
             raise ControlError("config not reloaded, the old one is kept (see the log)")
-        return Reply(True, data={"config": str(self.daemon.config.source)})
+        return Reply(
+            True, data={"config": str(self.daemon.config.source), "needs_restart": list(self.daemon.needs_restart)}
+        )
 
     def cmd_quit(self, req: Request) -> Reply:
         _no_args(req)

@@ -195,7 +195,7 @@ class HistoryPage(QWidget):
         from ..dictate.history import read_undelivered
 
         reply = self.window_.daemon.call("history")
-        entries = reply.get("data", {}).get("entries", []) if reply and reply.get("ok") else []
+        entries = list(reply.get("entries", [])) if reply and reply.get("ok") else []
         kept = read_undelivered(self._path())
         seen = {(e.get("time"), e.get("audio")) for e in entries}
         self.entries = sorted(
@@ -382,6 +382,9 @@ class SettingsWindow(QMainWindow):
             return "sayso is not running: it uses this when it starts."
         if not reply.get("ok"):
             return f"The daemon kept its old settings: {reply.get('error', '')}"
+        later = reply.get("needs_restart") or []
+        if later:
+            return f"The daemon uses it now, except {', '.join(later)}: restart sayso for that."
         return "The daemon uses it now."
 
     def say(self, text: str) -> None:

@@ -84,9 +84,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: options the daemon cannot take on a ``reload`` (everything else it rebuilds in place)
-NEEDS_RESTART = {"serve": "used by `sayso serve`: restart it"}
-
 
 @dataclass
 class Option:
@@ -135,7 +132,10 @@ def options(group: str) -> list[Option]:
 
 
 def restart_note(dotted: str) -> str:
-    return NEEDS_RESTART.get(_split(dotted)[0], "")
+    """Why the running daemon takes *dotted* only after a restart ("" when a reload applies it)."""
+    from ..core.live_options import restart_note as note
+
+    return note(plain_key(dotted))
 
 
 def plain_key(dotted: str) -> str:
