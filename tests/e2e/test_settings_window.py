@@ -112,6 +112,13 @@ class Window:
         desktop.run("xdotool", "windowfocus", "--sync", wid, check=False)  # no window manager: set it directly
         time.sleep(0.5)
 
+    def focus(self) -> None:
+        """Back to the window, as Alt+Tab does (there is no window manager under Xvfb)."""
+        wid = self._window_id()
+        self.desk.run("xdotool", "windowmap", "--sync", wid, check=False)
+        self.desk.run("xdotool", "windowfocus", "--sync", wid, check=False)
+        time.sleep(0.5)
+
     def _window_id(self) -> str:
         out = self.desk.run("xdotool", "search", "--onlyvisible", "--name", "^sayso settings$", check=False)
         ids = out.stdout.decode().split()
@@ -436,3 +443,79 @@ def _reload_keeps_or_reports(window: Window, daemon) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "reloaded; these take effect after a restart: general.history_size"
     daemon.wait_log(r"Config reloaded; these take effect after a restart: general.history_size", 30)
+
+
+def _kept_recording(runtime: Path, tmp_path: Path) -> dict:
+    """A recording the daemon kept after a failure: a 16 kHz mono WAV in its recordings folder."""
+    wav = runtime / "recordings" / "1.wav"
+    wav.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(DATA / "lamp.wav"), "-ar", "16000", "-ac", "1", str(wav)],
+        check=True,
+    )
+    return {"time": time.time() - 60, "text": "", "delivered": False, "error": "server down", "audio": str(wav)}
+
+
+def _sink_inputs(env: dict) -> int:
+    out = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=env, capture_output=True, text=True)
+    return len(out.stdout.strip().splitlines())
+
+
+def test_history_types_again_plays_retries_and_clears_through_the_daemon(desktop, textbox, tmp_path):
+    """History from the keyboard with a real daemon: Type again and Retry go through the control
+    socket (the daemon types into the Tk window), Play reaches PulseAudio, Clear all empties the
+    daemon's history, the kept file and the recordings."""
+    from conftest import TRANSCRIPTS, DaemonProc, wer
+
+    runtime = Path(desktop.env["XDG_RUNTIME_DIR"]) / "sayso"
+    kept = runtime / "undelivered.jsonl"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    recording = _kept_recording(runtime, tmp_path)
+    text = {"time": time.time(), "text": "Meet me at noon.", "delivered": False, "method": "type", "error": "no focus"}
+    kept.write_text(json.dumps(recording) + "\n" + json.dumps(text) + "\n")
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    daemon = DaemonProc(desktop, window.config)
+    try:
+        daemon.wait_log(r"Speech model (loaded|warm)", 120)
+        window.focus()
+        window.key("alt+h")
+        window.key("alt+s")  # Refresh: the daemon is up now
+        rows = wait_for(lambda: _rows(window.env, 2), 20, 0.3, "two rows")
+        assert rows[0].endswith("not typed (no focus): Meet me at noon.") and "Kept recording" in rows[1]
+
+        window.key("alt+g")  # Type again: the window steps aside; the person goes back to the text box
+        textbox.focus()
+        assert textbox.wait_stable(30) == "Meet me at noon."
+        daemon.wait_log(r"Typed 16 characters again", 10)
+
+        window.focus()
+        window.key("alt+h", "Tab", "Down")  # the list, then the recording
+        playing = _sink_inputs(window.env)
+        window.key("alt+p")
+        wait_for(lambda: _sink_inputs(window.env) > playing, 10, 0.05, "the recording playing in PulseAudio")
+        wait_label(window.env, "Played the recording.", 30)
+
+        window.key("alt+r")  # Retry: the daemon transcribes the kept recording and types it
+        textbox.focus()
+        typed = textbox.wait_stable(90, previous="Meet me at noon.")
+        assert wer("Meet me at noon. " + TRANSCRIPTS["lamp.wav"]["text"], typed) <= 0.25, typed
+        assert not Path(recording["audio"]).exists()
+
+        window.focus()
+        window.key("alt+h")
+        window.key("alt+s")
+        assert any("typed: " in r for r in wait_for(lambda: _rows(window.env, 2), 20, 0.3, "rows"))
+        window.key("alt+a")  # Clear all
+        wait_label(window.env, "Every entry and recording was deleted.")
+        assert _rows(window.env, 0) == [] and kept.read_text() == ""
+        history = ctl(window.env, "history", "--json")
+        assert json.loads(history.stdout)["entries"] == []
+    finally:
+        window.close()
+        daemon.stop()
+        kept.unlink(missing_ok=True)
+
+
+def _rows(env: dict, count: int) -> list:
+    rows = [n["name"] for n in showing(read_tree(env)) if n["role"] == "list item"]
+    return rows if len(rows) >= count else []

@@ -293,6 +293,26 @@ class Daemon:
             _LOGGER.info("Config reloaded")
         return True
 
+    def forget_history(self, times: Optional[list]) -> int:
+        """Drop the dictations at *times* (all when None) from the history, the kept file and their
+        recordings (``sayso ctl history clear | delete TIME``, the History page); how many."""
+        import collections
+        import dataclasses
+
+        from ..dictate.history import forget, read_undelivered
+
+        history = self.history
+        kept = read_undelivered(history.path) if history.path is not None else []
+        memory = [dataclasses.asdict(e) for e in list(history.entries)]
+        gone = [e for e in memory + kept if times is None or e.get("time") in times]
+        keys = {(e.get("time"), e.get("audio", "")) for e in gone}
+        history.entries = collections.deque(
+            (e for e in list(history.entries) if (e.time, e.audio) not in keys), maxlen=history.entries.maxlen
+        )
+        if history.path is not None:
+            forget(history.path, gone)
+        return len(keys)
+
     def request_stop(self) -> None:
         self.stop_event.set()
 

@@ -20,7 +20,7 @@ from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
     f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
-    "history; reload; quit; read|describe region|window|screen|clipboard. "
+    "history [clear | delete TIME]; type TEXT; reload; quit; read|describe region|window|screen|clipboard. "
     "'status --watch [--json | --format waybar]': one line per change of state"
 )
 

@@ -61,11 +61,11 @@ class Daemon:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
-    def call(self, cmd: str, *args: str, timeout: float = 30.0) -> Optional[dict]:
+    def call(self, cmd: str, *args: str, timeout: float = 30.0, wait: bool = False) -> Optional[dict]:
         from ..control.client import request
 
         try:
-            return request(cmd, list(args), env=self.env, timeout=timeout)
+            return request(cmd, list(args), env=self.env, timeout=timeout, wait=wait)
         except NoDaemonError:
             return None
 
@@ -154,8 +154,12 @@ class SettingsPage(QWidget):
         widget.setAccessibleDescription(base + (f" Not saved: {message}" if message else ""))
 
 
+#: seconds the window waits, minimised, before the daemon types (the person's window gets the focus back)
+STEP_ASIDE_S = 3.0
+
+
 class HistoryPage(QWidget):
-    """Recent dictations and kept recordings: copy, retry, delete, clear all."""
+    """Recent dictations and kept recordings: copy, type again, play, retry, delete, clear all."""
 
     def __init__(self, window: SettingsWindow) -> None:
         super().__init__()
@@ -174,9 +178,20 @@ class HistoryPage(QWidget):
         row = QHBoxLayout()
         for b in (
             button("&Copy", "Copy the selected dictation's text to the clipboard", self.copy),
-            button("&Retry recording", "Transcribe the newest kept recording again", self.retry),
+            button(
+                "Type a&gain",
+                f"The window steps aside and sayso types the selected text where the focus is, in {STEP_ASIDE_S:.0f} s",
+                self.type_again,
+            ),
+            button("&Play recording", "Play the selected kept recording", self.play),
+            button(
+                "&Retry recording",
+                f"The window steps aside and sayso transcribes the newest kept recording and types it, in "
+                f"{STEP_ASIDE_S:.0f} s",
+                self.retry,
+            ),
             button("&Delete", "Forget the selected entry and its recording", self.delete),
-            button("Clear &all", "Forget every kept entry and recording", self.clear),
+            button("Clear &all", "Forget every entry and recording", self.clear),
             button("Refre&sh", "Read the history again", self.refresh),
         ):
             row.addWidget(b)
@@ -221,33 +236,94 @@ class HistoryPage(QWidget):
         QGuiApplication.clipboard().setText(entry["text"])
         self.message.setText("Copied to the clipboard.")
 
+    def type_again(self) -> None:
+        entry = self._selected()
+        if not entry or not entry.get("text"):
+            self.message.setText("Nothing to type: select an entry with text.")
+            return
+        self._step_aside(("type", entry["text"]), "Typed it again.")
+
     def retry(self) -> None:
-        reply = self.window_.daemon.call("dictate", "retry", timeout=300)
-        if reply is None:
-            self.message.setText("The daemon is not running: start it to transcribe kept recordings.")
+        self._step_aside(("dictate", "retry"), "The recording was transcribed again and typed.")
+
+    def _step_aside(self, request: tuple, done: str) -> None:
+        """Minimise (the person's window gets the focus back), then ask the daemon to type."""
+        self.message.setText(f"Switch to the window to type into: sayso types in {STEP_ASIDE_S:.0f} seconds.")
+        self.window_.showMinimized()
+        daemon = self.window_.daemon
+
+        def work() -> Optional[dict]:
+            import time
+
+            time.sleep(STEP_ASIDE_S)
+            return daemon.call(*request, timeout=300, wait=True)
+
+        self.window_.in_thread(work, lambda reply: self._typed(reply, done))
+
+    def _typed(self, reply: Any, done: str) -> None:
+        if isinstance(reply, Exception):
+            self.message.setText(f"Problem: {first_line(reply)}")
+        elif reply is None:
+            self.message.setText("Problem: sayso is not running: start it to type or transcribe.")
         elif not reply.get("ok"):
-            self.message.setText(f"Retry failed: {reply.get('error', '')}")
+            self.message.setText(f"Problem: {reply.get('error', 'it failed')}")
         else:
-            self.message.setText("The recording was transcribed again.")
+            self.refresh()
+            self.message.setText(done)
+            return
+        self.refresh_keep_message()
+
+    def refresh_keep_message(self) -> None:
+        text = self.message.text()
         self.refresh()
+        self.message.setText(text)
+
+    def play(self) -> None:
+        entry = self._selected()
+        if not entry or not entry.get("audio"):
+            self.message.setText("Nothing to play: select a kept recording.")
+            return
+        audio, device = entry["audio"], self.window_.store.config.audio.output_device or None
+        self.message.setText("Playing the recording...")
+        self.window_.in_thread(lambda: play_wav(audio, device), self._played)
+
+    def _played(self, error: Any) -> None:
+        self.message.setText(f"Problem: cannot play it: {first_line(error)}" if error else "Played the recording.")
 
     def delete(self) -> None:
         entry = self._selected()
         if entry is None:
             self.message.setText("Select an entry to delete.")
             return
-        from ..dictate.history import forget
+        reply = self.window_.daemon.call("history", "delete", repr(float(entry.get("time", 0))))
+        if reply is None:  # no daemon: the kept file only
+            from ..dictate.history import forget
 
-        forget(self._path(), [entry])
-        self.message.setText("Deleted.")
+            forget(self._path(), [entry])
         self.refresh()
+        self.message.setText("Deleted.")
 
     def clear(self) -> None:
-        from ..dictate.history import forget
+        reply = self.window_.daemon.call("history", "clear")
+        if reply is None:
+            from ..dictate.history import forget
 
-        forget(self._path(), list(self.entries))
-        self.message.setText("Every kept entry was deleted.")
+            forget(self._path(), list(self.entries))
         self.refresh()
+        self.message.setText("Every entry and recording was deleted.")
+
+
+def play_wav(path: str, device: Optional[str] = None) -> None:
+    """Play a kept recording (16-bit mono WAV) to the end."""
+    import wave
+
+    import numpy as np
+    import sounddevice as sd
+
+    with wave.open(path, "rb") as wav:
+        rate, channels, frames = wav.getframerate(), wav.getnchannels(), wav.readframes(wav.getnframes())
+    samples = (np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0).reshape(-1, channels)
+    sd.play(samples, rate, device=device, blocking=True)
 
 
 def wrap(items: QListWidget) -> None:
