@@ -314,7 +314,7 @@ def test_rewrite_with_reasons_says_why_and_accept_puts_it_on_the_clipboard(windo
     assert reasons[1].startswith('"tomorow": Did you mean to spell') and '"tomorrow"' in reasons[1]
     window.screenshot("reasons")
     window.key("alt+a")
-    wait_label(window.env, "Copied the new text to the clipboard")
+    wait_label(window.env, "Copied the new text (sayso is not running: no undo)")
     assert window.desk.get_clipboard() == b"Their going to the store tomorrow."
 
 
@@ -519,3 +519,31 @@ def test_history_types_again_plays_retries_and_clears_through_the_daemon(desktop
 def _rows(env: dict, count: int) -> list:
     rows = [n["name"] for n in showing(read_tree(env)) if n["role"] == "list item"]
     return rows if len(rows) >= count else []
+
+
+def test_rewrite_with_reasons_accept_is_a_daemon_rewrite_and_undo_restores_the_clipboard(desktop, tmp_path):
+    """Accept goes through the running daemon's clipboard transaction: the new text on the
+    clipboard, one undo entry, and ``sayso ctl undo`` puts the old clipboard back byte for byte."""
+    from conftest import DaemonProc
+
+    original = "Their going too the store tomorow.\n".encode()
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    daemon = DaemonProc(desktop, window.config)
+    try:
+        daemon.wait_log(r"Ready: hotkeys live", 120)
+        desktop.set_clipboard(original)
+        window.focus()
+        window.key("alt+o", "alt+p")  # the page, then Paste from the clipboard (checks it)
+        preview = wait_label(window.env, "New text: ")
+        assert preview.startswith("New text: Their going to the store tomorrow.")
+        window.key("alt+a")
+        wait_label(window.env, "Copied the new text to the clipboard (undo: sayso ctl undo)")
+        new = desktop.get_clipboard()
+        assert new.decode().startswith("Their going to the store tomorrow.")
+        assert status(window.env)["models"]["rewrite"]["undo"] == 1
+        out = ctl(window.env, "undo")
+        assert out.returncode == 0, out.stderr
+        assert desktop.get_clipboard() == original
+    finally:
+        window.close()
+        daemon.stop()

@@ -83,6 +83,11 @@ class Commands:
         return self._action(self._pick(SPEAK_ACTIONS.get(what, (f"speak.{what}",)), "read-aloud"), req.wait)
 
     def cmd_rewrite(self, req: Request) -> Reply:
+        if len(req.args) == 4 and req.args[0] == "accept":  # rewrite accept ACTION ORIGINAL NEW: a previewed rewrite
+            if self.daemon.rewrite is None:
+                raise ControlError("rewrite is not available in this daemon")
+            name = f"rewrite.{req.args[1]}"
+            return self._reply(name, self.daemon.rewrite.accept(req.args[1], req.args[2], req.args[3]), True)
         if len(req.args) != 1 or not _ACTION_NAME.match(req.args[0]):
             raise ProtocolError("usage: rewrite ACTION (fix, formal, concise, ... or your own)")
         name = f"rewrite.{req.args[0]}"
