@@ -526,7 +526,7 @@ def test_rewrite_with_reasons_accept_is_a_daemon_rewrite_and_undo_restores_the_c
     clipboard, one undo entry, and ``sayso ctl undo`` puts the old clipboard back byte for byte."""
     from conftest import DaemonProc
 
-    original = "Their going too the store tomorow.\n".encode()
+    original = "Their going too the store tomorow. Café ✓\n".encode()  # noqa: UP012 (written as text)
     window = Window(desktop, tmp_path, USER_CONFIG)
     daemon = DaemonProc(desktop, window.config)
     try:
