@@ -334,7 +334,7 @@ def test_history_copies_and_deletes_a_dictation_that_was_not_typed(desktop, tmp_
         wait_label(window.env, "Copied to the clipboard.")
         assert window.desk.get_clipboard() == b"Meet me at noon."
         window.key("alt+d")
-        wait_label(window.env, "No dictations yet.")
+        wait_label(window.env, "Deleted. No dictations yet.")
         assert kept.read_text() == ""
     finally:
         window.close()
@@ -547,3 +547,33 @@ def test_rewrite_with_reasons_accept_is_a_daemon_rewrite_and_undo_restores_the_c
     finally:
         window.close()
         daemon.stop()
+
+
+def tab_to(window: Window, role: str, name: str, most: int = 60) -> None:
+    for _ in range(most):
+        if focused(read_tree(window.env)) == (role, name):
+            return
+        window.key("Tab")
+    raise AssertionError(f"Tab never reached the {role} {name!r}")
+
+
+def test_a_voice_per_language_is_added_and_removed_from_the_keyboard(desktop, tmp_path):
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    try:
+        window.key("ctrl+Tab", "ctrl+Tab")  # the Read aloud page
+        wait_for(lambda: ("page tab", "Read aloud") == focused(read_tree(window.env)), 20, 0.3, "Read aloud")
+        tab_to(window, "text", "New entry for Language voices")
+        window.type("de = joe-slow")
+        window.key("Return")
+        wait_for(lambda: "language_voices" in window.config.read_text(), 10, 0.2, "the saved entry")
+        assert window.config.read_text() == USER_CONFIG + '\n[speak]\nlanguage_voices = {de = "joe-slow"}\n'
+        rows = [n["name"] for n in showing(read_tree(window.env)) if n["role"] == "list item"]
+        assert "de = joe-slow" in rows
+        window.screenshot("language-voices")
+        window.key("shift+Tab", "Home")  # the list, its first entry
+        tab_to(window, "push button", "Remove", 4)
+        window.key("space")
+        wait_for(lambda: "joe-slow" not in window.config.read_text(), 10, 0.2, "the entry removed")
+        assert window.config.read_text() == USER_CONFIG + "\n[speak]\nlanguage_voices = {}\n"
+    finally:
+        window.close()

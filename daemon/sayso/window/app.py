@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import NoDaemonError, SaysoError, first_line
 from . import fields
-from .store import ConfigStore, help_texts
+from .store import DELETE, ConfigStore, help_texts
 from .widgets import button, name
 
 #: thick focus outline in the palette's highlight colour (3:1 against the window at least), kept on every control
@@ -136,14 +136,17 @@ class SettingsPage(QWidget):
             kind = int if opt.kind == "int" else float
             spin.editingFinished.connect(lambda s=spin, d=opt.dotted, k=kind: save(d, k(s.value())))
             return spin
+        if opt.kind in ("list", "map", "actions"):
+            from .lists import editor
+
+            return editor(self.window_, opt.dotted, opt.label, opt.kind, value)
         line = QLineEdit(str(value))
-        if opt.kind == "list":
-            line.editingFinished.connect(lambda e=line, o=opt: save(o.dotted, o.from_text(e.text())))
-        else:
-            line.editingFinished.connect(lambda e=line, d=opt.dotted: save(d, e.text()))
+        line.editingFinished.connect(lambda e=line, d=opt.dotted: save(d, e.text()))
         return line
 
     def show_error(self, dotted: str, message: str) -> None:
+        """*message* under the field of *dotted* (or of its table: ``rewrite.actions."pirate"``)."""
+        dotted = next((k for k in self.errors if dotted == k or dotted.startswith(k + ".")), "")
         label = self.errors.get(dotted)
         if label is None:
             return
@@ -301,7 +304,7 @@ class HistoryPage(QWidget):
 
             forget(self._path(), [entry])
         self.refresh()
-        self.message.setText("Deleted.")
+        self.message.setText(f"Deleted. {self.message.text()}")
 
     def clear(self) -> None:
         reply = self.window_.daemon.call("history", "clear")
@@ -437,7 +440,11 @@ class SettingsWindow(QMainWindow):
         threading.Thread(target=run, daemon=True).start()
 
     def save(self, dotted: str, value: Any) -> bool:
-        """Save one option; the error goes under its field, else the daemon reloads."""
+        """Save one option; the error goes under its field, else the daemon reloads. A value the
+        config already has writes nothing (leaving a field unchanged leaves the file as it was)."""
+        if value is not DELETE and self._current(dotted) == value:
+            self._field_error(dotted, "")
+            return True
         try:
             self.store.save(dotted, value)
         except SaysoError as err:
@@ -447,6 +454,12 @@ class SettingsWindow(QMainWindow):
         self._field_error(dotted, "")
         self.say(f"Saved {fields.plain_key(dotted)}. " + self.reload_daemon())
         return True
+
+    def _current(self, dotted: str) -> Any:
+        try:
+            return self.store.value(dotted)
+        except (AttributeError, KeyError):
+            return None
 
     def _field_error(self, dotted: str, message: str) -> None:
         for page in self.settings_pages.values():

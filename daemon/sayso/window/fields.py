@@ -40,6 +40,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "speak.emoji",
         "speak.selection_method",
         "audio.output_device",
+        "speak.language_voices",
     ),
     "Rewrite": (
         "rewrite.engine",
@@ -52,6 +53,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "rewrite.api_model",
         "rewrite.allow_remote",
         "rewrite.timeout_s",
+        "rewrite.actions",
     ),
     "Hotkeys": (
         "hotkeys.dictate",
@@ -93,13 +95,7 @@ class Option:
     choices: tuple[str, ...] = ()
 
     def to_widget_value(self, value: Any) -> Any:
-        if self.kind == "list":
-            return ", ".join(str(v) for v in value or [])
         return value
-
-    def from_text(self, text: str) -> Any:
-        """A list option's text -> its list (the other kinds come typed from their widgets)."""
-        return [w.strip() for w in text.split(",") if w.strip()]
 
 
 def _split(dotted: str) -> list[str]:
@@ -124,6 +120,8 @@ def option(dotted: str) -> Option:
     names: dict[Any, str] = {bool: "bool", int: "int", float: "float", str: "str"}
     if typing.get_origin(tp) is list:
         return Option(dotted, label, "list")
+    if typing.get_origin(tp) is dict:
+        return Option(dotted, label, "map" if typing.get_args(tp)[1] is str else "actions")
     return Option(dotted, label, names.get(tp, "str"))
 
 
