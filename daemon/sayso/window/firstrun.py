@@ -351,12 +351,17 @@ class RewriteStep(Step):
         rewrite = self.window_.store.config.rewrite
         self.text("Rewrite fixes or changes the text on your clipboard. What should do it?")
         self.harper = QRadioButton("Ha&rper: grammar and spelling fixes, offline, English (ready now)")
-        self.model = QRadioButton("A local &model on this machine (run 'sayso models pull' for one)")
+        self.model = QRadioButton("A local &model on this machine (download one below)")
         self.server = QRadioButton("A s&erver: Ollama, llama.cpp server or LM Studio")
         for radio, what in ((self.harper, "harper"), (self.model, "llama"), (self.server, "openai")):
             name(radio, radio.text().replace("&", ""))
             radio.setChecked(rewrite.engine == what)
             self.layout_.addWidget(radio)
+            if radio is self.model:
+                from .pull import ModelPuller
+
+                self.puller = ModelPuller(self.window_)
+                self.layout_.addWidget(self.puller)
         if rewrite.engine == "auto":
             self.harper.setChecked(True)
         self.url = QLineEdit(rewrite.base_url)
