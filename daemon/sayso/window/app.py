@@ -480,6 +480,18 @@ class SettingsWindow(QMainWindow):
         self.message.setText(text)
 
 
+def use_accessible_colours(app: QApplication) -> None:
+    """The desktop's palette, repaired where it misses WCAG AA; again whenever the desktop changes it."""
+    from .palette import accessible, shortfalls
+
+    def repair() -> None:
+        if shortfalls(app.palette()):
+            app.setPalette(accessible(app.palette()))
+
+    repair()
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: QTimer.singleShot(0, repair))
+
+
 def run_window(
     config_path: Path, env: Mapping[str, str] = os.environ, checks: Optional[Checks] = None, page: str = ""
 ) -> int:
@@ -489,6 +501,7 @@ def run_window(
     app = existing if isinstance(existing, QApplication) else QApplication(["sayso-settings"])
     app.setApplicationName("sayso-settings")
     app.setApplicationDisplayName("sayso settings")
+    use_accessible_colours(app)
     app.setStyleSheet(FOCUS_STYLE)
     window = SettingsWindow(store, env, checks)
     if page:
