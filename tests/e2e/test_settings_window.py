@@ -577,3 +577,49 @@ def test_a_voice_per_language_is_added_and_removed_from_the_keyboard(desktop, tm
         assert window.config.read_text() == USER_CONFIG + "\n[speak]\nlanguage_voices = {}\n"
     finally:
         window.close()
+
+
+PORTAL_CONFIG = USER_CONFIG + '[hotkeys]\nbackend = "portal"  # the desktop binds the keys\n'
+
+
+def test_hotkey_step_explains_conflicts_and_what_the_portal_bound(desktop, tmp_path):
+    """Wayland's way: the daemon binds its keys through the GlobalShortcuts portal (the stand-in
+    on a private bus, as in test_portal_daemon_e2e), the desktop picks other keys than the person
+    pressed, and the hotkey step says so; a chord other applications use is a warning in words."""
+    from types import SimpleNamespace
+
+    from conftest import DaemonProc
+    from portal_standin import PrivateBus, StandinPortal
+
+    bus = PrivateBus()
+    portal = StandinPortal(bus.address)
+    portal.trigger_override["dictate"] = "CTRL+ALT+F9"  # what the "person" picks in the desktop's dialog
+    window = Window(desktop, tmp_path, PORTAL_CONFIG)  # the window on the session bus (AT-SPI)
+    daemon_env = dict(desktop.env, DBUS_SESSION_BUS_ADDRESS=bus.address, XDG_STATE_HOME=str(tmp_path / "state"))
+    daemon = DaemonProc(SimpleNamespace(env=daemon_env), window.config)
+    try:
+        daemon.wait_log(r"Ready: hotkeys live", 120)
+        assert status(window.env)["backends"]["hotkeys"] == "portal"
+        window.key("alt+k")  # past the microphone
+        wait_label(window.env, "Dictation hotkey: <ctrl>+<alt>+space")
+        window.key("alt+p", "ctrl+c")
+        warning = wait_label(window.env, "Warning: ")
+        assert warning == (
+            "Warning: <ctrl>+c is also Copy in most applications: sayso would take it from them while it runs. "
+            "To use it anyway, press Save and continue to keep it."
+        )
+        window.key("alt+p", "ctrl+alt+d")
+        wait_label(window.env, "New hotkey <ctrl>+<alt>+d")
+        window.key("alt+c")
+        said = wait_label(window.env, "Saved hotkeys.dictate.")
+        assert said == (
+            "Saved hotkeys.dictate. The daemon uses it now. The desktop bound dictation to CTRL+ALT+F9; it decides "
+            "on Wayland (change it in its keyboard shortcut settings)."
+        )
+        assert portal.calls.count("BindShortcuts") == 2  # bound again on the reload, with the new preferred keys
+        window.screenshot("2-hotkey-portal")
+    finally:
+        window.close()
+        daemon.stop()
+        portal.close()
+        bus.close()
