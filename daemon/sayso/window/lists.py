@@ -85,6 +85,7 @@ class ActionsEditor(QWidget):
         self.list = QListWidget()
         name(self.list, label, "Your own rewrite actions; select one to change or remove it")
         self.list.currentTextChanged.connect(self._show)
+        self.list.setMaximumHeight(120)
         layout.addWidget(self.list)
         form = QFormLayout()
         self.name_ = QLineEdit()
