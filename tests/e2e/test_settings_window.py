@@ -383,7 +383,7 @@ def test_first_run_personalises_the_running_daemon_keyboard_only(desktop, textbo
         assert after["models"]["rewrite"]["engine"] == "harper"
         assert window.config.read_text() == (
             '[hotkeys]\ndictate = "<ctrl>+<alt>+d"\n\n[speak]\nvoice = "joe-slow"\nrate = 1.3\n\n'
-            '[rewrite]\nengine = "harper"\n'
+            '[rewrite]\nengine = "harper"\n\n[notify]\nsounds = false\n'
         )
 
         textbox.focus()
@@ -435,6 +435,15 @@ def _first_run_keys(window: Window, daemon) -> None:
     wait_label(env, "Dictation hotkey: <ctrl>+<alt>+d. Voice: joe-slow at 1.3. Rewrite: harper.")
     assert wait_label(env, "Saved rewrite.engine.") == "Saved rewrite.engine. The daemon uses it now."
 
+    window.key("ctrl+Tab", "ctrl+Tab", "ctrl+Tab", "ctrl+Tab", "ctrl+Tab")  # the Engines page
+    on_page = [(n["role"], n["name"]) for n in showing(read_tree(env))]
+    assert ("check box", "Sounds") in on_page, on_page[:40]
+    tab_to(window, "check box", "Sounds")
+    window.key("space")  # sounds off: made when sayso starts, so the window says it waits for a restart
+    assert wait_label(env, "Saved notify.sounds.") == (
+        "Saved notify.sounds. The daemon uses it now, except notify.sounds: restart sayso for that."
+    )
+
 
 def _reload_keeps_or_reports(window: Window, daemon) -> None:
     """A bad file on reload: one line, the old config stays; a valid one names what needs a restart."""
@@ -449,8 +458,9 @@ def _reload_keeps_or_reports(window: Window, daemon) -> None:
     window.config.write_text(good + "\n[general]\nhistory_size = 5\n")
     out = ctl(window.env, "reload")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "reloaded; these take effect after a restart: general.history_size"
-    daemon.wait_log(r"Config reloaded; these take effect after a restart: general.history_size", 30)
+    later = "general.history_size, notify.sounds"  # the sounds still wait: what the daemon started with counts
+    assert out.stdout.strip() == f"reloaded; these take effect after a restart: {later}"
+    daemon.wait_log(f"Config reloaded; these take effect after a restart: {later}", 30)
 
 
 def _kept_recording(runtime: Path, tmp_path: Path) -> dict:

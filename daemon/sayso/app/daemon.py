@@ -50,7 +50,8 @@ class Daemon:
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
         self.control = None  # the control server, from start() on
-        self.needs_restart: list[str] = []  # changed options the last reload could not apply
+        self.started_with = config  # what the options made only at start (core.live_options) still hold
+        self.needs_restart: list[str] = []  # options changed since the start that a reload cannot apply
         self.actions = ActionRegistry()
         self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
@@ -280,7 +281,7 @@ class Daemon:
         self.desktop.stop()
         if new.stt != self.config.stt:
             self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
-        self.needs_restart = restart_needed(self.config, new)
+        self.needs_restart = restart_needed(self.started_with, new)
         rate_changed = new.speak.rate != self.config.speak.rate
         self.config = new
         self._build(new)
