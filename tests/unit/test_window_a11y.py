@@ -13,7 +13,13 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPalette  # noqa: E402
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QWidget  # noqa: E402
 
-from sayso.window.app import FOCUS_STYLE, STATUS_WORDS, SettingsWindow, use_accessible_colours  # noqa: E402
+from sayso.window.app import (  # noqa: E402
+    FOCUS_STYLE,
+    STATUS_WORDS,
+    FollowDesktopFont,
+    SettingsWindow,
+    use_accessible_colours,
+)
 from sayso.window.palette import GROUPS, TEXT_PAIRS, accessible, contrast, shortfalls  # noqa: E402
 from sayso.window.store import ConfigStore  # noqa: E402
 
@@ -113,6 +119,23 @@ def test_text_follows_the_desktops_font_size(app, window, tmp_path):
             assert tall > height, f"{text!r} did not grow"
     finally:
         large.close()
+
+
+def test_an_open_window_follows_a_new_desktop_font_size(app, window):
+    """The desktop's font grows while the window is open (Qt sends ApplicationFontChange)."""
+    follow = FollowDesktopFont(app)
+    try:
+        normal = _sizes(window)
+        bigger = QFont(app.font())
+        bigger.setPointSizeF(app.font().pointSizeF() * 1.6)
+        app.setFont(bigger)
+        for _ in range(5):
+            app.processEvents()
+        for (text, size, height), (_, big, tall) in zip(normal, _sizes(window), strict=True):
+            assert big >= size * 1.55, f"{text!r} kept its old font"
+            assert tall > height, f"{text!r} did not grow"
+    finally:
+        app.removeEventFilter(follow)
 
 
 def test_the_focused_control_has_a_visible_outline(app, window):

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -480,6 +480,29 @@ class SettingsWindow(QMainWindow):
         self.message.setText(text)
 
 
+class FollowDesktopFont(QObject):
+    """A new desktop font (size) while the window is open reaches every widget: Qt does not pass an
+    application font change on to widgets a style sheet has polished, so the sheet is laid again."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.pending = False
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.app and event.type() == QEvent.Type.ApplicationFontChange and not self.pending:
+            self.pending = True
+            QTimer.singleShot(0, self.restyle)
+        return False
+
+    def restyle(self) -> None:
+        sheet = self.app.styleSheet()
+        self.app.setStyleSheet("")
+        self.app.setStyleSheet(sheet)
+        self.pending = False
+
+
 def use_accessible_colours(app: QApplication) -> None:
     """The desktop's palette, repaired where it misses WCAG AA; again whenever the desktop changes it."""
     from .palette import accessible, shortfalls
@@ -503,6 +526,7 @@ def run_window(
     app.setApplicationDisplayName("sayso settings")
     use_accessible_colours(app)
     app.setStyleSheet(FOCUS_STYLE)
+    FollowDesktopFont(app)
     window = SettingsWindow(store, env, checks)
     if page:
         for i in range(window.tabs.count()):
