@@ -161,6 +161,11 @@ class Window:
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
+        keep = os.environ.get("SAYSO_SCREENSHOTS")
+        if keep:  # copies for the README: SAYSO_SCREENSHOTS=docs/img
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for shot in self.shots.glob("*.png"):
+                shutil.copy(shot, Path(keep) / f"settings-{shot.name}")
 
 
 @pytest.fixture
@@ -170,11 +175,6 @@ def window(desktop, tmp_path):
     w = Window(desktop, tmp_path)
     yield w
     w.close()
-    keep = os.environ.get("SAYSO_SCREENSHOTS")
-    if keep:  # copies for the README: SAYSO_SCREENSHOTS=docs/img
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        for shot in w.shots.glob("*.png"):
-            shutil.copy(shot, Path(keep) / f"settings-{shot.name}")
 
 
 def test_every_control_has_a_name_and_a_role(window):
@@ -500,6 +500,7 @@ def test_history_types_again_plays_retries_and_clears_through_the_daemon(desktop
         window.key("alt+s")  # Refresh: the daemon is up now
         rows = wait_for(lambda: _rows(window.env, 2), 20, 0.3, "two rows")
         assert rows[0].endswith("not typed (no focus): Meet me at noon.") and "Kept recording" in rows[1]
+        window.screenshot("history")
 
         window.key("alt+g")  # Type again: the window steps aside; the person goes back to the text box
         textbox.focus()
