@@ -18,6 +18,8 @@ APT_RUN=(libportaudio2 libasound2-plugins pulseaudio-utils xclip xsel xdotool wl
          libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1)  # the Qt 6 window (sayso settings)
 # reading the screen (issue 19): Tesseract's English data (tesserocr brings its own libtesseract)
 APT_RUN+=(tesseract-ocr-eng)
+# a dragged region on wlroots Wayland (sway, Hyprland, ...): slurp draws the box, grim captures it (see/wlroots.py)
+APT_RUN+=(slurp grim)
 # the fonts of the OCR test screens (sayso.bench.screens); the Screenshot portal on headless sway
 APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35 xdg-desktop-portal-wlr pipewire-bin)
 # the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator

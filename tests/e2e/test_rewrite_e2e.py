@@ -76,6 +76,8 @@ NUMBERED = [
     ("formal", "hey, the invoice for $1,250 is due on March 14, pay it before 5 pm or we add a 5% fee."),
     ("friendly", "Send the 3 reports by 10:30 am on Friday. Room 204, not room 240."),
     ("formal", "Call me at 555-0143 after 3:30 pm, the code is 8812."),
+    # SmolLM2 (seed 42, 1 thread) drops 950 here and adds 2023: "The rent increases by 24 months, July 2023, ..."
+    ("formal", "the rent goes up from 950 to 1,020 euros in July, the contract runs 24 months."),
 ]
 
 
@@ -83,8 +85,11 @@ NUMBERED = [
 def test_with_smollm2_a_dropped_number_never_reaches_the_clipboard(desktop, daemon_factory):
     """The daemon with the real SmolLM2: each rewrite through 'sayso ctl rewrite ACTION --wait'
     leaves the clipboard byte-exact or keeps every number; a refusal by the meaning check says
-    why in one line and 'sayso ctl rewrite --force-last' then writes it; no text in the log."""
+    why in one line and 'sayso ctl rewrite --force-last' then writes it; no text in the log.
+    At least one rewrite drops or changes a number (the rent text, so far on every run), so the
+    refusal path is really taken."""
     daemon = daemon_factory(SMOLLM2, wait_model=False)
+    number_refusals = []
     for action, text in NUMBERED:
         original = text.encode()
         desktop.set_clipboard(original)
@@ -95,6 +100,8 @@ def test_with_smollm2_a_dropped_number_never_reaches_the_clipboard(desktop, daem
             continue
         if now == original:
             assert len(out.stderr.strip().splitlines()) == 1, out
+            if re.search(r"the rewrite (dropped|added) \$?\d", out.stderr):
+                number_refusals.append(out.stderr.strip())
             if "nothing was changed" in out.stderr:  # the meaning check refused it: force it once
                 forced = desktop.sayso("ctl", "rewrite", "--force-last", "--wait", timeout=60)
                 assert forced.returncode == 0, forced.stderr
@@ -107,6 +114,9 @@ def test_with_smollm2_a_dropped_number_never_reaches_the_clipboard(desktop, daem
         written = now.decode().replace(",", "")
         for number in re.findall(r"\d+", text.replace(",", "")):
             assert re.search(rf"(?<!\d){number}(?!\d)", written), (text, written)
+    assert number_refusals, "SmolLM2 kept every number this time: the refusal path was not taken"
     for _, text in NUMBERED:
-        assert text not in daemon.log and "3:30" not in daemon.log and "8812" not in daemon.log
+        assert (
+            text not in daemon.log and "3:30" not in daemon.log and "8812" not in daemon.log and "950" not in daemon.log
+        )
     assert daemon.proc.poll() is None

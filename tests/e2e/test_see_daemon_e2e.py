@@ -89,7 +89,11 @@ def test_ctl_read_of_a_text_clipboard_is_one_line_and_keeps_it(desktop, daemon_f
     assert daemon.log.count("no image") >= 1
 
 
+DETAILS = "A screenshot of a text page: four paragraphs in black on white about a fridge."
+
+
 def test_ctl_describes_a_clipboard_picture_as_alt_text(desktop, daemon_factory):
+    from sayso.see.describe.base import DETAILS_PROMPT
     from see_support import ALT, VisionServer
 
     vision = VisionServer()
@@ -108,6 +112,16 @@ def test_ctl_describes_a_clipboard_picture_as_alt_text(desktop, daemon_factory):
         (request,) = vision.requests
         assert request["body"]["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
         assert "STOP" not in daemon.log and "Described a 1280x800 clipboard image" in daemon.log
+        # details on request: the same picture from the daemon's memory, the longer prompt
+        vision.reply = {"choices": [{"message": {"content": DETAILS}}]}
+        proc = desktop.sayso("ctl", "describe", "--details", "--wait", timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert desktop.get_clipboard().decode() == DETAILS
+        first, second = (r["body"]["messages"][0]["content"] for r in vision.requests)
+        assert second[0]["text"] == DETAILS_PROMPT and second[1] == first[1]
+        proc = desktop.sayso("ctl", "describe", "--details", "--wait", timeout=60)  # read once, then forgotten
+        assert proc.returncode != 0 and "no picture described in the last 30 s" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and len(vision.requests) == 2
     finally:
         vision.close()
 

@@ -91,3 +91,4 @@ def test_doctor_says_capture_goes_through_the_portal(portal_sway):
     out = portal_sway.run(sys.executable, "-c", snippet, timeout=60)
     line = out.stdout.decode().strip()
     assert line.startswith("OK") and "Screenshot portal version" in line, out.stderr.decode()[-2000:]
+    assert line.endswith("a region dragged with slurp, captured by grim"), line  # grim really captured a pixel

@@ -315,7 +315,7 @@ class Recorder:
     def __init__(self):
         self.notices = []
 
-    def notify(self, summary, body="", *, urgency="normal"):
+    def notify(self, summary, body="", *, urgency="normal", log_as=""):
         self.notices.append((summary, body, urgency))
 
 

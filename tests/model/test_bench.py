@@ -275,7 +275,8 @@ def test_bench_dictate_corpus_cli(tmp_path):
 
 
 def test_bench_guard_cli(tmp_path):
-    """``sayso bench guard``: the meaning check's rates on the case set, its time, the clean-up's time."""
+    """``sayso bench guard`` (the meaning check of ``bench rewrite``): the rates on the calibration
+    and the held-out case sets, its wall and CPU time."""
     config, out = tmp_path / "config.toml", tmp_path / "guard.json"
     config.write_text("")
     root = REPO
@@ -287,8 +288,10 @@ def test_bench_guard_cli(tmp_path):
     guard = json.loads(out.read_text())["guard"]
     assert guard["cases"] >= 60 and guard["embeddings"] is True
     assert guard["refuse_bad"] >= 0.95 and guard["accept_good"] >= 0.95
-    assert guard["chars"] >= 990 and guard["added_p50_ms"] > 0 and guard["cleanup_rules_ms"] > 0
-    assert "bad refused" in proc.stdout and "guard_refuse_bad" in proc.stdout
+    assert guard["heldout_refuse_bad"] >= 0.95 and guard["heldout_accept_good"] >= 0.95
+    assert len(guard["sets"]) == 3 and all(s["cases"] >= 30 for s in guard["sets"])
+    assert guard["chars"] >= 990 and guard["added_p50_ms"] > 0 and guard["added_cpu_p50_ms"] > 0
+    assert "rewrite_cases_heldout.jsonl: " in proc.stdout and "guard_heldout_refuse_bad" in proc.stdout
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"action": "fix"}\n')
     failed = subprocess.run(
@@ -298,3 +301,19 @@ def test_bench_guard_cli(tmp_path):
     assert failed.returncode != 0 and failed.stderr.strip().splitlines()[-1].endswith(
         "bad.jsonl:1: not a case (KeyError)"
     )
+
+
+def test_bench_cleanup_cli(tmp_path):
+    """``sayso bench cleanup``: the corpus WER with the clean-up off and "rules", and its time."""
+    config, out = tmp_path / "config.toml", tmp_path / "cleanup.json"
+    config.write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sayso", "--config", str(config), "bench", "cleanup", "--json", str(out)],
+        capture_output=True, text=True, timeout=900, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    c = json.loads(out.read_text())["cleanup"]
+    assert c["clips"] >= 15 and c["raw_kept"] is True
+    assert c["wer_change"] <= 0.003 and abs(c["wer_rules_only"] - c["wer_off"]) <= 0.003
+    assert 0 < c["p50_ms"] <= c["max_ms"] and c["cpu_p50_ms"] > 0
+    assert "WER cleanup off" in proc.stdout and "cleanup_wer_change" in proc.stdout

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 
 import pytest
 from PIL import Image, ImageDraw
 
 from sayso.core.config_see import SeeConfig
-from sayso.core.errors import EngineError, ModelError, RemoteError, RemoteNotAllowed
-from sayso.see.describe.base import PROMPT
+from sayso.core.errors import EngineError, InputError, ModelError, RemoteError, RemoteNotAllowed
+from sayso.see.describe.base import DETAILS_PROMPT, PROMPT
 from sayso.see.describe.choose import choose_describer, make_describer
 from sayso.see.describe.llama_vision import LlamaVision
 from sayso.see.describe.openai_vision import OpenAIVision
@@ -116,6 +117,66 @@ def test_describe_file_sends_the_description_to_the_clipboard(server, tmp_path):
     see.deliver(text, "both")
     assert board.text == ALT and spoken == [ALT]
     see.close()
+
+
+class PictureBoard:
+    """A clipboard holding one PNG (what ScreenReader reads: targets, read_target)."""
+
+    def __init__(self, png: bytes) -> None:
+        self.png, self.text = png, ""
+
+    def targets(self, selection):
+        return ["TARGETS", "image/png"]
+
+    def read_target(self, target, selection):
+        return self.png
+
+    def write_text(self, text, selection):
+        self.text = text
+
+
+def _png(image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_short_alt_text_first_then_the_details_of_the_same_picture(server):
+    board, spoken = PictureBoard(_png(_picture((640, 480)))), []
+    cfg = SeeConfig(base_url=server.url, describe_to="speak", max_tokens=100, details_s=30.0)
+    see = ScreenReader(cfg, board, speak=spoken.append)
+    try:
+        assert see.describe("clipboard") == ALT
+        board.png = _png(Image.new("RGB", (50, 50), "blue"))  # the clipboard changes: the details stay on the first
+        server.reply = {"choices": [{"message": {"content": "In detail: a red square; below it STOP."}}]}
+        assert see.describe("clipboard") == "In detail: a red square; below it STOP."  # the second press
+        assert spoken == [ALT, "In detail: a red square; below it STOP."]
+        short, details = (r["body"] for r in server.requests)
+        assert short["messages"][0]["content"][0]["text"] == PROMPT and short["max_tokens"] == 100
+        assert details["messages"][0]["content"][0]["text"] == DETAILS_PROMPT and details["max_tokens"] == 300
+        url = [b["messages"][0]["content"][1]["image_url"]["url"] for b in (short, details)]
+        assert url[0] == url[1]  # the same picture, from memory
+        with pytest.raises(InputError, match=r"^no picture described in the last 30 s"):
+            see.describe("details")  # read once, then forgotten
+        assert len(server.requests) == 2 and not board.text
+    finally:
+        see.close()
+
+
+def test_the_picture_is_forgotten_after_details_s(server):
+    board = PictureBoard(_png(_picture((320, 240))))
+    see = ScreenReader(SeeConfig(base_url=server.url, describe_to="clipboard", details_s=0.3), board)
+    try:
+        assert see.describe("clipboard") == ALT and board.text == ALT
+        assert see._memory.holds("clipboard")
+        time.sleep(0.6)
+        assert not see._memory.holds("clipboard")  # the timer dropped it
+        with pytest.raises(InputError, match="no picture described"):
+            see.describe("details")
+        assert see.describe("clipboard") == ALT  # a new picture, short again
+        assert [r["body"]["messages"][0]["content"][0]["text"] for r in server.requests] == [PROMPT, PROMPT]
+    finally:
+        see.close()
 
 
 def test_auto_picks_the_server_that_answers_else_the_local_model():

@@ -357,3 +357,62 @@ def test_work_ahead_chunks_leaves_a_short_dictation_to_the_release(model, config
     st.close()
     assert st.last_stats["passes"] == 1 and st.last_stats["passes_at_release"] == 1, st.last_stats
     assert transcript.text == file_text(model, audio)
+
+
+def test_a_pass_is_given_up_between_the_model_calls(model):
+    """The check runs before the encoder and before the decoder; True
+    stops the pass there, and the model is usable at once afterwards."""
+    from sayso.dictate.engines.faster_whisper import PassCancelled
+
+    asked: list = []
+
+    def cancel() -> bool:
+        asked.append(True)
+        return len(asked) >= 2  # let the encoder run, stop before decoding
+
+    with pytest.raises(PassCancelled):
+        model.transcribe(clip("jfk.flac"), check_speech=False, cancel=cancel)
+    assert len(asked) == 2
+    assert wer(ref("lamp.wav"), model.transcribe(clip("lamp.wav")).text) <= 0.2
+
+
+class _HeldFirstPass:
+    """The model, whose first pass ahead waits until the test lets it go."""
+
+    def __init__(self, real: Transcriber) -> None:
+        self.real = real
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def transcribe(self, audio, context=None, check_speech=True, cancel=None):
+        if cancel is not None and not self.started.is_set():
+            self.started.set()
+            assert self.go.wait(120)
+        return self.real.transcribe(audio, context=context, check_speech=check_speech, cancel=cancel)
+
+
+def test_a_pass_made_useless_by_more_speech_is_given_up(model, config):
+    """The speaker pauses, a pass starts, the speech goes on: the pass stops
+    at its next check instead of running on, and the final text is still
+    the file text."""
+    audio = released(clip("jfk.flac"), 0.3)
+    flags = speech_flags(audio)
+    ends = [i for i in range(1, len(flags) - 10) if flags[i - 1] and not flags[i : i + 10].any()]
+    pause_end = ends[0] * 512  # the first pause of at least 10 VAD windows
+    held = _HeldFirstPass(model)
+    st = StreamingTranscriber(held)
+    st.begin()
+    cut = 0
+    while not held.started.is_set():  # up to the pass at the pause, which waits...
+        assert cut < pause_end + 3 * BLOCK, "no pass started at the pause"
+        st.feed(audio[cut : cut + BLOCK])
+        cut += BLOCK
+        while not (held.started.is_set() or st.drain(0.05)):
+            pass
+    feed(st, audio[cut:], drain=False)  # ...while the speech goes on
+    held.go.set()
+    assert st.drain(120)  # the key is still held: the worker sees the new speech
+    transcript = st.finish(audio)
+    stats = st.last_stats
+    st.close()
+    assert stats["given_up"] >= 1, stats
+    assert transcript.text == file_text(model, audio)

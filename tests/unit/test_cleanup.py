@@ -96,6 +96,18 @@ def test_cleanup_config_is_validated():
         parse_config_text('[dictate]\ncleanup = "always"\n')
 
 
+def test_a_dictation_key_per_cleanup_is_validated_with_file_line_and_key():
+    cfg = parse_config_text('[hotkeys.dictate_cleanup]\nrules = "<ctrl>+<alt>+c"\nmodel = ""\n', "my.toml")
+    assert cfg.hotkeys.dictate_cleanup == {"rules": "<ctrl>+<alt>+c", "model": ""}
+    with pytest.raises(ConfigError) as err:
+        parse_config_text('[dictate]\ncleanup = "off"\n\n[hotkeys.dictate_cleanup]\nrulez = "<f8>"\n', "my.toml")
+    assert str(err.value) == (
+        'my.toml:5: hotkeys.dictate_cleanup.rulez: not a dictate.cleanup mode (choose from "off", "rules", "model")'
+    )
+    with pytest.raises(ConfigError, match=r"^my\.toml:2: hotkeys\.dictate_cleanup\.rules: "):
+        parse_config_text('[hotkeys.dictate_cleanup]\nrules = "<ctrl>+<bogus>"\n', "my.toml")
+
+
 def test_the_fixer_runs_after_the_rules_and_a_failing_fixer_changes_nothing():
     from sayso.dictate.cleanup import clean
 
@@ -108,3 +120,34 @@ def test_the_fixer_runs_after_the_rules_and_a_failing_fixer_changes_nothing():
         "Use kubectl now"
     )
     assert clean("the the cat", "off", fixer=lambda t: "x").text == "the the cat"
+
+
+@pytest.mark.parametrize(
+    "raw, cleaned",
+    [
+        ("Let's meet at three, no, at four.", "Let's meet at four."),
+        ("The meeting is at 3 pm, no, at 4 pm.", "The meeting is at 4 pm."),
+        ("I need 12, sorry, 15 copies.", "I need 15 copies."),
+        ("See you on Monday. No, on Tuesday.", "See you on Tuesday."),
+        ("It starts in March, I mean, in April.", "It starts in April."),
+        ("Book two, no wait, three rooms.", "Book three rooms."),
+        ("Let's meet at three comma no, at four full stop", "Let's meet at four."),
+    ],
+)
+def test_self_corrections_of_a_number_day_or_month(raw, cleaned):
+    assert clean_rules(raw, (), FILLERS).text == cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it three? No, four.",  # a question and its answer
+        "We have two, no more.",
+        "I said three, no, I said four.",  # not two of a kind side by side: left to the model clean-up
+        "Meet at three, no, on Monday.",  # a time, then a day: not the same kind
+        "No, no, three is fine.",
+        "There were five, no doubt about it.",
+    ],
+)
+def test_what_is_not_a_self_correction_stays(text):
+    assert clean_rules(text, (), FILLERS).text == text

@@ -52,8 +52,14 @@ class Pipeline:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
+    d = _app(tmp_path, monkeypatch, "Hello there.", "")
+    yield d
+    d.dictation.shutdown()
+
+
+def _app(tmp_path, monkeypatch, said: str, config_text: str) -> Daemon:
     speak, rewrite, window = Pipeline(), Pipeline(), Window()
-    monkeypatch.setattr(Daemon, "_load_stt", staticmethod(lambda config: Model("Hello there.")))
+    monkeypatch.setattr(Daemon, "_load_stt", staticmethod(lambda config: Model(said)))
     monkeypatch.setattr(daemon_module, "Output", lambda *a, **k: window)
     monkeypatch.setattr(
         daemon_module, "attach_speak", lambda d, config: (speak, speak.actions("speak", ("stop", "toggle")))
@@ -62,13 +68,12 @@ def app(tmp_path, monkeypatch):
         daemon_module, "attach_rewrite", lambda d, config, reader: (rewrite, rewrite.actions("rewrite", ("fix",)))
     )
     monkeypatch.setattr(daemon_module, "attach_see", lambda d, config, reader: (Pipeline(), {}))
-    config = parse_config_text('[general]\nsession = "x11"\n[dictate]\nstreaming = false\n')
+    config = parse_config_text('[general]\nsession = "x11"\n[dictate]\nstreaming = false\n' + config_text)
     env = {"XDG_RUNTIME_DIR": str(tmp_path), "HOME": str(tmp_path)}
     d = Daemon(config, env=env)
     d.recorder._stream = FakeStream()
     d.speak_stub, d.rewrite_stub, d.window = speak, rewrite, window
-    yield d
-    d.dictation.shutdown()
+    return d
 
 
 def test_one_registry_holds_every_part_of_the_app(app):
@@ -88,17 +93,41 @@ def test_the_control_commands_and_the_hotkeys_run_the_same_actions(app):
         app.run_action("nope")
 
 
-def test_a_dictation_through_the_hotkey_types_the_text(app):
+def _hold(app, binding: str):
     from test_dictation_unit import speech
 
-    app.on_binding("dictate", PRESS)
+    app.on_binding(binding, PRESS)
     audio = speech(1.0)  # the VAD must hear speech
     for i in range(0, len(audio), 1600):
         app.recorder._callback(audio[i : i + 1600, None], 1600, None, None)
     future = app.dictation.stop()
-    app.on_binding("dictate", RELEASE)
-    result = future.result(10)
+    app.on_binding(binding, RELEASE)
+    return future.result(10)
+
+
+def test_a_dictation_through_the_hotkey_types_the_text(app):
+    result = _hold(app, "dictate")
     assert result.status == "typed" and app.window.text == "Hello there."
+
+
+def test_a_dictation_key_of_its_own_cleans_its_own_way(tmp_path, monkeypatch):
+    """[hotkeys.dictate_cleanup] rules = KEY: that key's dictations are cleaned, the main key's not."""
+    app = _app(
+        tmp_path,
+        monkeypatch,
+        "Send it to to Sam comma please.",
+        '[hotkeys]\ndictate_mode = "hold"\n[hotkeys.dictate_cleanup]\nrules = "<f8>"\n',
+    )
+    try:
+        assert "dictate-rules" in app._bindings(app.config)
+        assert _hold(app, "dictate").status == "typed" and app.window.text == "Send it to to Sam comma please."
+        assert _hold(app, "dictate-rules").status == "typed"
+        assert app.window.text == "Send it to to Sam comma please. Send it to Sam, please."
+        assert app.history.last().raw == "Send it to to Sam comma please."
+        assert _hold(app, "dictate").status == "typed"  # the main key again: dictate.cleanup ("off")
+        assert app.window.text.endswith("please. Send it to to Sam comma please.")
+    finally:
+        app.dictation.shutdown()
 
 
 def test_pause_from_the_tray_mutes_the_hotkeys_but_not_the_socket(app):

@@ -234,3 +234,92 @@ def test_pull_into_the_data_dir_and_resolve(hub, tmp_path, monkeypatch):
     assert resolve_model("tiny-test", env) == path
     with pytest.raises(ModelError, match="unknown model 'nope'"):
         pull("nope", env=env)
+
+
+# --- vision models: a GGUF and its projector, pulled together --------------------------
+VISION_PAYLOADS = {"vlm-q8.gguf": b"GGUF" + os.urandom(200_000), "mmproj-vlm-q8.gguf": b"GGUF" + os.urandom(90_000)}
+
+
+def _vision_entry(projector_sha=None):
+    from sayso.see.describe.models import VisionModel
+
+    remotes = []
+    for name, data in VISION_PAYLOADS.items():
+        Hub.files[f"/org/vlm/resolve/{COMMIT}/{name}"] = data
+        sha = projector_sha if projector_sha and name.startswith("mmproj") else hashlib.sha256(data).hexdigest()
+        remotes.append(RemoteFile(name=name, repo_id="org/vlm", filename=name, revision=COMMIT, sha256=sha,
+                                  size=len(data)))  # fmt: skip
+    return VisionModel("tiny-vision", "test", "none", "mtmd", remotes[0], remotes[1])
+
+
+def test_vision_catalog_entries_are_pinned_and_checkable():
+    from sayso.see.describe.llama_vision import HANDLERS
+    from sayso.see.describe.models import VISION_CATALOG
+
+    assert {"smolvlm-256m", "qwen2.5-vl-3b"} <= {m.name for m in VISION_CATALOG}
+    for model in VISION_CATALOG:
+        assert model.chat_format in HANDLERS and not set(BY_NAME) & {model.name}
+        for r in (model.model, model.projector):
+            assert re.fullmatch(r"[0-9a-f]{64}", r.sha256) and re.fullmatch(r"[0-9a-f]{40}", r.revision)
+            assert r.repo_id and r.filename.endswith(".gguf") and r.size > 50_000_000
+        assert model.projector.name.startswith("mmproj-") and model.model.repo_id == model.projector.repo_id
+
+
+def test_models_pull_of_a_vision_model_fetches_both_files_and_the_engine_finds_them(hub, tmp_path, monkeypatch):
+    """`sayso models pull NAME` of a two-file entry (pull_vision), the hub a loopback server; the llama
+    describe engine then resolves see.model = NAME to both files and tries to load them."""
+    from sayso.core.config_see import SeeConfig
+    from sayso.see.describe import models as vision
+    from sayso.see.describe.llama_vision import LlamaVision
+
+    monkeypatch.setitem(vision.VISION_BY_NAME, "tiny-vision", _vision_entry())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    engine = LlamaVision(SeeConfig(describe_engine="llama", model="tiny-vision"))
+    assert not engine.available()
+    pulled = vision.pull_vision("tiny-vision", progress=True, endpoint=hub)  # what `sayso models pull` calls
+    folder = tmp_path / "data" / "sayso" / "models"
+    assert pulled.model == folder / "vlm-q8.gguf"
+    assert sorted(os.listdir(folder)) == sorted(VISION_PAYLOADS)  # no partials left
+    for name, data in VISION_PAYLOADS.items():
+        assert (folder / name).read_bytes() == data
+    files = vision.resolve_vision("tiny-vision", "", "llava-1-5")
+    assert files == vision.VisionFiles(folder / "vlm-q8.gguf", folder / "mmproj-vlm-q8.gguf", "mtmd")
+    assert vision.resolve_vision("", "", "llava-1-5") == files  # the first one pulled
+    assert engine.available()
+    with pytest.raises(ModelError, match=r"^cannot load the vision model vlm-q8\.gguf with mmproj-vlm-q8\.gguf"):
+        engine._ensure()  # random bytes after the magic: llama.cpp refuses them, in one line
+
+
+def test_a_bad_projector_checksum_leaves_nothing_of_the_model(hub, tmp_path, monkeypatch):
+    from sayso.see.describe import models as vision
+
+    monkeypatch.setitem(vision.VISION_BY_NAME, "tiny-vision", _vision_entry(projector_sha="e" * 64))
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    with pytest.raises(ModelError, match=r"^checksum mismatch for mmproj-vlm-q8\.gguf .*the download was discarded$"):
+        vision.pull_vision("tiny-vision", progress=False, env=env, endpoint=hub)
+    assert os.listdir(tmp_path / "data" / "sayso" / "models") == []  # the model file went too
+    assert vision.pulled("tiny-vision", env) is None
+
+
+def test_a_missing_vision_model_is_one_line():
+    from sayso.core.config_see import SeeConfig
+    from sayso.see.describe.llama_vision import LlamaVision
+
+    engine = LlamaVision(SeeConfig(describe_engine="llama", model="smolvlm-256m"))
+    with pytest.raises(ModelError, match=r"^vision model 'smolvlm-256m' is not downloaded: run 'sayso models pull"):
+        engine._ensure()
+
+
+def test_models_list_and_pull_name_the_vision_models(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    from sayso.cli.rewrite import models_list_command, models_pull_command
+    from sayso.core.config import parse_config_text
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    config = parse_config_text("")
+    assert models_list_command(argparse.Namespace(), config) == 0
+    listed = capsys.readouterr().out
+    assert "smolvlm-256m" in listed and "0.28 GB" in listed and "qwen2.5-vl-3b" in listed
+    assert models_pull_command(argparse.Namespace(name="nope", no_progress=True), config) != 0
+    assert "vision models: smolvlm-256m, qwen2.5-vl-3b" in capsys.readouterr().err

@@ -15,12 +15,16 @@ from sayso.core.config_types import Config, RewriteConfig
 from sayso.core.errors import ConfigError
 from sayso.core.rewrite_actions import get_action
 from sayso.desktop.notify import Notifier
-from sayso.rewrite.meaning import MeaningCheck, MeaningRejected, Thresholds, fact_problems, judge
+from sayso.rewrite.meaning import MeaningCheck, MeaningRejected, Thresholds, fact_problems, judge, near_copy
 from sayso.rewrite.rewriter import Rewriter, RewriteSettings
 
 from rewrite_support import x_clipboard
 
-CASES = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "rewrite_cases.jsonl").open()]
+DATA = Path(__file__).parent.parent / "data"
+CASES = [json.loads(line) for line in (DATA / "rewrite_cases.jsonl").open()]
+#: written for the held-out check: the thresholds were set on CASES only (docs/rewrite-guard.md)
+HELD_OUT = [json.loads(line) for line in (DATA / "rewrite_cases_heldout.jsonl").open()]
+KINDS = {"dropped sentence", "changed number", "changed negation", "answer", "truncation", "wrong language"}
 CFG = RewriteConfig()
 
 
@@ -33,19 +37,25 @@ def check():
     return MeaningCheck()
 
 
-def test_the_case_set_is_big_enough_and_covers_the_failures():
+def test_the_case_sets_are_big_enough_and_cover_the_failures():
     kinds = {c["kind"] for c in CASES if not c["good"]}
     assert len(CASES) >= 60 and sum(c["good"] for c in CASES) >= 30
-    assert {"dropped sentence", "changed number", "changed negation", "answer", "truncation", "wrong language"} <= kinds
+    assert KINDS <= kinds
+    held_kinds = {c["kind"] for c in HELD_OUT if not c["good"]}
+    assert len(HELD_OUT) >= 30 and KINDS <= held_kinds
+    good_actions = {c["action"] for c in HELD_OUT if c["good"]}
+    assert {"fix", "formal", "friendly", "concise", "simplify", "translate", "clean"} <= good_actions
+    assert not {c["source"] + c["output"] for c in HELD_OUT} & {c["source"] + c["output"] for c in CASES}
 
 
-def test_refuses_95_percent_of_bad_and_accepts_95_percent_of_good(check):
-    verdicts = [(c, judge(check, _act(c["action"]), c["source"], c["output"])) for c in CASES]
+@pytest.mark.parametrize("cases", [CASES, HELD_OUT], ids=["calibration set", "held-out set"])
+def test_refuses_95_percent_of_bad_and_accepts_95_percent_of_good(check, cases):
+    verdicts = [(c, judge(check, _act(c["action"]), c["source"], c["output"])) for c in cases]
     wrong_good = [c["id"] for c, why in verdicts if c["good"] and why is not None]
     wrong_bad = [c["id"] for c, why in verdicts if not c["good"] and why is None]
-    good = sum(c["good"] for c in CASES)
+    good = sum(c["good"] for c in cases)
     assert 1 - len(wrong_good) / good >= 0.95, f"good refused: {wrong_good}"
-    assert 1 - len(wrong_bad) / (len(CASES) - good) >= 0.95, f"bad accepted: {wrong_bad}"
+    assert 1 - len(wrong_bad) / (len(cases) - good) >= 0.95, f"bad accepted: {wrong_bad}"
     assert all("\n" not in why for _, why in verdicts if why)
 
 
@@ -79,10 +89,36 @@ def test_facts_name_what_was_lost(action, source, output, reason):
         ("I can't come at 3 pm.", "Unfortunately, I cannot come at 3:00 p.m."),  # same time, negation kept
         ("We need three people.", "We need 3 people."),  # number words are numbers
         ("If not, no worries.", "If not, that is fine."),  # an idiom is not a negation
+        ("The complaint is the heat.", "The one complaint is the heat."),  # "one" there is not a number
     ],
 )
 def test_facts_written_another_way_pass(source, output):
     assert fact_problems(_act("formal"), source, output) is None
+
+
+def test_a_translation_may_group_digits_its_own_way():
+    act = _act("translate")
+    assert fact_problems(act, "We spent 3,400 euros.", "Nous avons dépensé 3 400 euros.") is None
+    assert fact_problems(act, "We spent 3,400 euros.", "Nous avons dépensé 4 300 euros.").message == (
+        "the rewrite dropped 3,400"
+    )
+
+
+def test_a_rewrite_that_ends_on_a_bare_word_stops_mid_sentence():
+    source = "Water them every evening. Pick the ripe ones before they split."
+    problem = fact_problems(_act("concise"), source, "Water them every evening. Pick the ripe ones before")
+    assert problem is not None and problem.public == "the rewrite stops mid-sentence"
+    assert fact_problems(_act("concise"), "Call Anna.", "Call Anna") is None  # a short source's mark is not a loss
+
+
+def test_a_sentence_whose_words_are_all_gone_was_dropped():
+    """No model needed: four content words or more, at most a fifth of them left."""
+    source = "The chairs are comfortable. The only complaint is that the room gets too warm after lunch."
+    facts_only = MeaningCheck(embedder=None)
+    facts_only._embedder_failed = True
+    with pytest.raises(MeaningRejected, match='dropped the sentence "The only complaint'):
+        facts_only.check(_act("concise"), source, "The chairs are comfortable, and the team likes the desks.")
+    facts_only.check(_act("concise"), source, "The chairs are comfy; the one complaint: the room gets warm.")
 
 
 def test_vocabulary_terms_must_stay():
@@ -97,7 +133,7 @@ def test_similarity_per_action_thresholds(check):
     answer = "I will do my best to get everything ready soon."
     whole, worst = check.scores(_act("formal"), source, answer)
     assert whole < check.thresholds(_act("formal")).text and worst < 0.4
-    with pytest.raises(MeaningRejected, match="similarity"):
+    with pytest.raises(MeaningRejected, match="sentence"):  # its words are gone, its vector has no match
         check.check(_act("formal"), source, answer)
     lenient = MeaningCheck({"formal": Thresholds(0.0, 0.0)}, embedder=check._embedder)
     lenient.check(_act("formal"), source, answer)  # thresholds of 0: facts only
@@ -168,3 +204,21 @@ def test_similarity_config_is_typed_and_validated():
             parse_config_text(f"[rewrite.actions.formal]\nsimilarity = {bad}\n")
     with pytest.raises(ConfigError, match="meaning_check"):
         parse_config_text('[rewrite]\nmeaning_check = "yes"\n')
+
+
+def test_a_near_copy_needs_no_embeddings_and_changes_no_verdict(check):
+    """The shortcut: same verdicts on both sets with and without it; a near copy is checked by
+    the facts alone (a changed number is still refused), a free rewrite is not a near copy."""
+    vectors = MeaningCheck(embedder=check._embedder, near_copies=False)
+    for c in CASES + HELD_OUT:
+        act = _act(c["action"])
+        assert (judge(check, act, c["source"], c["output"]) is None) == (
+            judge(vectors, act, c["source"], c["output"]) is None
+        ), c["id"]
+    source = "The new policy applies to all staff from 1 June. Employees who work from home must attend."
+    close = "The new policy applies to all the staff from 1 June. Employees who work from home must attend."
+    assert near_copy(source, close) and not near_copy(source, "From June everyone follows the new rules at home.")
+    blind = MeaningCheck(embedder=None)
+    blind._embedder_failed = True
+    with pytest.raises(MeaningRejected, match="dropped 1"):
+        blind.check(_act("formal"), source, close.replace("1 June", "2 June"))

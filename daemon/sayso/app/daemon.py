@@ -35,6 +35,7 @@ from .desktop_link import DesktopLink
 from .pipelines import attach_rewrite, attach_see, attach_speak, harper_fixer, model_cleaner
 
 _LOGGER = logging.getLogger(__name__)
+DICTATE_WITH = "dictate-"  # binding names of the extra dictation keys: "dictate-rules" ([hotkeys.dictate_cleanup])
 
 
 class Daemon:
@@ -95,8 +96,9 @@ class Daemon:
             streamer,
             remote,
         )
+        self._key_cleanup = ""  # the cleanup of the dictation key pressed last ("" = dictate.cleanup)
         self.press_mode = PressMode(
-            config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self.dictation.start, self._stop_dictation
+            config.hotkeys.dictate_mode, config.hotkeys.tap_ms, self._start_dictation, self._stop_dictation
         )
         self.actions = ActionRegistry(
             {
@@ -110,9 +112,10 @@ class Daemon:
         )
         self.speak = self._attach(attach_speak, config)
         self.rewrite = self._attach(attach_rewrite, config, self.speak)
-        if config.dictate.cleanup == "model" and self.rewrite is not None:
+        modes = {config.dictate.cleanup} | {m for m, keys in config.hotkeys.dictate_cleanup.items() if keys}
+        if "model" in modes and self.rewrite is not None:
             self.dictation.cleaner = model_cleaner(self.rewrite)
-        if config.dictate.cleanup != "off":  # without harper-py the fixer fails and the rules stand
+        if modes - {"off"}:  # without harper-py the fixer fails and the rules stand
             self.dictation.fixer = harper_fixer(config.stt.vocabulary)
         self.see = self._attach(attach_see, config, self.speak)
         self.desktop.attach()
@@ -150,6 +153,9 @@ class Daemon:
         for action, keys in hk.actions.items():
             if keys:
                 bindings[action] = parse_binding(keys)
+        for mode, keys in hk.dictate_cleanup.items():
+            if keys:
+                bindings[DICTATE_WITH + mode] = parse_binding(keys)
         for name, action in config.rewrite.actions.items():
             if action.hotkey:
                 bindings[f"rewrite.{name}"] = parse_binding(action.hotkey)
@@ -159,8 +165,10 @@ class Daemon:
     def on_binding(self, name: str, event: str) -> None:
         if self.desktop.paused and event == PRESS and name != "pause":  # paused from the tray: releases still pass
             return
-        if name == "dictate":
+        if name == "dictate" or name.startswith(DICTATE_WITH):
             if event == PRESS:
+                if not self.dictation.recording:  # a second key stops a dictation; it does not restyle it
+                    self._key_cleanup = name[len(DICTATE_WITH) :] if name != "dictate" else ""
                 self.press_mode.press()
             elif event == RELEASE:
                 self.press_mode.release()
@@ -187,8 +195,12 @@ class Daemon:
             run_logged(self.rewrite.cancel, "escape")
 
     def _cancel(self) -> None:
+        self._key_cleanup = ""
         self.press_mode.abort()
         self.dictation.cancel()
+
+    def _start_dictation(self) -> None:
+        self.dictation.start(self._key_cleanup)
 
     def _stop_dictation(self) -> None:
         self.press_mode.abort()

@@ -137,6 +137,7 @@ def _clip_rows(config: Config, slot, clips: list, releases: tuple, runs: int, lo
                             "cpu_s": round(live["cpu_s"], 3),
                             "plain_cpu_s": round(plain_cpu, 3),
                             "how": live["how"],
+                            "stream": live.get("stream", {}),
                             "status": live["status"],
                         }
                     )

@@ -272,6 +272,7 @@ class Rig:
             "status": result.status,
             "how": stats.get("how", ""),
             "passes": stats.get("passes", 0),
+            "stream": stats,
         }
 
     def close(self) -> None:

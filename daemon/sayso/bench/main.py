@@ -1,8 +1,10 @@
 """``sayso bench``: latency, accuracy and footprint on this machine, in one run.
 
 Parts: ``dictate`` (key release -> text, streaming vs record-then-transcribe,
-see :mod:`sayso.bench.dictate`), ``speak``, ``rewrite`` and ``idle`` (see
-:mod:`sayso.bench.system`).  Prints a table, and writes JSON and a PNG plot
+see :mod:`sayso.bench.dictate`), ``speak``, ``rewrite`` (the engines' latency,
+:mod:`sayso.bench.system`, and the meaning check, :mod:`sayso.bench.guard`;
+``guard`` is the meaning check alone), ``cleanup`` (``dictate.cleanup`` on real
+speech, :mod:`sayso.bench.cleanup`) and ``idle``.  Prints a table, and writes JSON and a PNG plot
 when asked.  Timing belongs here, never in asserting unit tests.
 """
 
@@ -18,7 +20,7 @@ from typing import Callable, Optional
 from .. import __version__
 from ..core.config_types import Config
 
-PARTS = ("dictate", "speak", "rewrite", "guard", "idle")
+PARTS = ("dictate", "speak", "rewrite", "cleanup", "idle")  # "all"; "guard" (in "rewrite") and "remote" on request
 
 #: the targets on a 2-core x86 machine with the bundled tiny.en: name -> (limit, "max" or "min")
 TARGETS = {
@@ -41,8 +43,11 @@ TARGETS = {
     "speak_first_audio_ms": (200.0, "max"),
     "guard_refuse_bad": (0.95, "min"),
     "guard_accept_good": (0.95, "min"),
+    "guard_heldout_refuse_bad": (0.95, "min"),
+    "guard_heldout_accept_good": (0.95, "min"),
     "guard_added_ms_per_1000_chars": (30.0, "max"),
     "cleanup_rules_ms": (10.0, "max"),
+    "cleanup_wer_change": (0.003, "max"),
     "idle_cpu_percent": (0.5, "max"),
     "idle_rss_mb": (450.0, "max"),
 }
@@ -74,7 +79,7 @@ def run(
     corpus: Optional[str] = None,
     load: int = 0,
     releases: tuple = ("300ms", "last_word"),
-    cases: Optional[str] = None,
+    cases: Optional[tuple] = None,
 ) -> dict:
     """Run the chosen parts; the report as a dict (see :func:`targets`)."""
     from . import system as bench_system
@@ -110,17 +115,34 @@ def run(
     if "rewrite" in parts:
         log("rewrite: a 100-word paragraph per engine")
         report["rewrite"] = bench_system.rewrite(config, runs)
-    if "guard" in parts:
+    if "guard" in parts or "rewrite" in parts:
         from . import guard as bench_guard
 
-        log("guard: the meaning check on the rewrite case set")
-        report["guard"] = bench_guard.run(config, max(20, runs), cases or bench_guard.DEFAULT_CASES)
+        log("rewrite: the meaning check on the rewrite case sets")
+        if cases is None and not all(Path(p).is_file() for p in bench_guard.DEFAULT_CASES):
+            report["guard"] = _not_here("the case sets", "--cases FILE")
+        else:
+            report["guard"] = bench_guard.run(config, max(20, runs), cases or bench_guard.DEFAULT_CASES)
+    if "cleanup" in parts:
+        from . import cleanup as bench_cleanup
+
+        manifest = corpus or bench_cleanup.DEFAULT_CORPUS
+        log(f"cleanup: dictate.cleanup on the clips of {manifest}")
+        if corpus is None and not Path(manifest).is_file():
+            report["cleanup"] = _not_here("the corpus", "--corpus MANIFEST")
+        else:
+            report["cleanup"] = bench_cleanup.run(config, manifest, log)
     if "idle" in parts:
         log(f"idle: starting 'sayso run' ({idle_seconds:.0f} s of measurement)")
         report["idle"] = bench_system.idle(config_path, idle_seconds, log)
     report["machine"]["load_avg_end"] = bench_system.machine().get("load_avg")
     report["targets"] = targets(report)
     return report
+
+
+def _not_here(what: str, option: str) -> dict:
+    """A part whose default data is in the repository, run elsewhere: not measured, one line why."""
+    return {"available": False, "reason": f"no {what} in tests/data here (run from the repository, or give {option})"}
 
 
 def _row(report: dict, utterance: str, release: str) -> Optional[dict]:
@@ -134,6 +156,7 @@ def targets(report: dict) -> list:
     """Each target with the measured value and whether it is met (None: not measured)."""
     row = _row(report, "11s", "300ms")
     speak, idle, guard = report.get("speak", {}), report.get("idle", {}), report.get("guard", {})
+    cleanup = report.get("cleanup", {})
     summary = report.get("corpus", {}).get("conditions", {}).get("idle", {}).get("summary", {})
     corpus, corpus_lw = summary.get("300ms"), summary.get("last_word")
 
@@ -161,8 +184,11 @@ def targets(report: dict) -> list:
         "speak_first_audio_ms": speak.get("first_audio_ms"),
         "guard_refuse_bad": guard.get("refuse_bad"),
         "guard_accept_good": guard.get("accept_good"),
+        "guard_heldout_refuse_bad": guard.get("heldout_refuse_bad"),
+        "guard_heldout_accept_good": guard.get("heldout_accept_good"),
         "guard_added_ms_per_1000_chars": guard.get("added_p50_ms"),
-        "cleanup_rules_ms": guard.get("cleanup_rules_ms"),
+        "cleanup_rules_ms": cleanup.get("max_ms"),
+        "cleanup_wer_change": cleanup.get("wer_change"),
         "idle_cpu_percent": idle.get("cpu_percent"),
         "idle_rss_mb": idle.get("rss_mb"),
     }
@@ -230,6 +256,7 @@ def format_table(report: dict) -> str:
         _speak_lines(report.get("speak"))
         + _rewrite_lines(report.get("rewrite"))
         + _guard_lines(report.get("guard"))
+        + _cleanup_lines(report.get("cleanup"))
         + _idle_lines(report.get("idle"))
     )
     lines += ["", "Targets:"]
@@ -275,7 +302,17 @@ def _rewrite_lines(r: Optional[dict]) -> list:
 def _guard_lines(g: Optional[dict]) -> list:
     from .guard import lines
 
+    if g is not None and g.get("available") is False:
+        return ["", f"Meaning check: not measured ({g['reason']})"]
     return [] if g is None else lines(g)
+
+
+def _cleanup_lines(c: Optional[dict]) -> list:
+    from .cleanup import lines
+
+    if c is not None and c.get("available") is False:
+        return ["", f"Dictation clean-up: not measured ({c['reason']})"]
+    return [] if c is None else lines(c)
 
 
 def _idle_lines(i: Optional[dict]) -> list:
@@ -347,7 +384,7 @@ def main(
     corpus: Optional[str] = None,
     load: int = 0,
     releases: tuple = ("300ms", "last_word"),
-    cases: Optional[str] = None,
+    cases: Optional[tuple] = None,
 ) -> dict:
     logging.getLogger("sayso").setLevel(logging.WARNING)  # the dictation log lines would drown the table
     parts = PARTS if part == "all" else (part,)  # "remote" (sayso.bench.remote) only when asked for

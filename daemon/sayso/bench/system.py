@@ -96,7 +96,7 @@ def speak(config: Config, runs: int = 1, chars: int = 5000) -> dict:
 
 # --- rewrite ------------------------------------------------------------------
 class _Quiet:
-    def notify(self, summary: str, body: str = "", *, urgency: str = "normal") -> None:
+    def notify(self, summary: str, body: str = "", *, urgency: str = "normal", log_as: str = "") -> None:
         pass
 
 

@@ -17,8 +17,10 @@ def add_commands(subparsers) -> None:
         "part",
         nargs="?",
         default="all",
-        choices=["dictate", "speak", "rewrite", "guard", "idle", "remote", "ocr", "all"],
-        help="what to measure (default: all; 'remote': the remote engines on loopback beside the local ones)",
+        choices=["dictate", "speak", "rewrite", "guard", "cleanup", "idle", "remote", "ocr", "ocr-region", "all"],
+        help="what to measure (default: all; 'rewrite': the engines and the meaning check, 'guard': the meaning "
+        "check alone; 'cleanup': dictate.cleanup on real speech; 'remote': the remote engines on loopback; "
+        "'ocr-region': mouse release -> first audio of a dragged region alone)",
     )
     p.add_argument("--runs", type=int, metavar="N", help="runs per case (default 3; 1 per clip with --corpus)")
     p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
@@ -36,7 +38,8 @@ def add_commands(subparsers) -> None:
         "--corpus",
         metavar="MANIFEST",
         help="dictate: real speech from a tab-separated manifest with 'file' "
-        "and 'reference' columns (e.g. tests/data/corpus/manifest.tsv), against plain faster-whisper",
+        "and 'reference' columns (e.g. tests/data/corpus/manifest.tsv), against plain faster-whisper; "
+        "cleanup: the clips to clean (default tests/data/corpus/manifest.tsv)",
     )
     p.add_argument(
         "--load",
@@ -54,7 +57,9 @@ def add_commands(subparsers) -> None:
     p.add_argument(
         "--cases",
         metavar="FILE",
-        help="guard: the rewrite cases, JSON lines (default: tests/data/rewrite_cases.jsonl)",
+        action="append",
+        help="rewrite, guard: a rewrite case set, JSON lines; again for more (default: "
+        "the three sets tests/data/rewrite_cases*.jsonl)",
     )
     p.set_defaults(func=cmd_bench)
 
@@ -83,14 +88,16 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
     releases = tuple(r.strip() for r in args.releases.split(",") if r.strip())
     if not releases or any(r not in ("300ms", "last_word") for r in releases):
         raise InputError("--releases: choose from 300ms and last_word")
-    if (args.corpus or args.load) and args.part not in ("dictate", "all"):
-        raise InputError("--corpus and --load go with the dictate part")
-    if args.cases and args.part not in ("guard", "all"):
-        raise InputError("--cases goes with the guard part")
-    if args.part == "ocr":  # screen text on this X display: CER, time, region -> speech (docs/see.md)
+    if args.load and args.part not in ("dictate", "all"):
+        raise InputError("--load goes with the dictate part")
+    if args.corpus and args.part not in ("dictate", "cleanup", "all"):
+        raise InputError("--corpus goes with the dictate and cleanup parts")
+    if args.cases and args.part not in ("rewrite", "guard", "all"):
+        raise InputError("--cases goes with the rewrite and guard parts")
+    if args.part in ("ocr", "ocr-region"):  # screen text: CER, time, region -> speech (docs/see.md)
         from ..bench import ocr
 
-        ocr.main(config, runs if args.runs is not None else 5, args.json)
+        ocr.main(config, runs if args.runs is not None else 5, args.json, region_only=args.part == "ocr-region")
         return 0
     bench.main(
         config,
@@ -104,6 +111,6 @@ def cmd_bench(args: argparse.Namespace, config) -> int:
         corpus=args.corpus,
         load=args.load,
         releases=releases,
-        cases=args.cases,
+        cases=tuple(args.cases) if args.cases else None,
     )
     return 0

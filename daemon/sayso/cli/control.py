@@ -20,7 +20,8 @@ from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
     f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
-    "history [clear | delete TIME]; type TEXT; reload; quit; read|describe region|window|screen|clipboard. "
+    "history [clear | delete TIME]; type TEXT; reload; quit; read|describe region|window|screen|clipboard; "
+    "describe --details. "
     "'status --watch [--json | --format waybar]': one line per change of state"
 )
 
@@ -41,6 +42,11 @@ def add_commands(sub) -> None:
         "--force-last",
         action="store_true",
         help="rewrite: write the rewrite the meaning check refused last (once; the source must still be there)",
+    )
+    p.add_argument(
+        "--details",
+        action="store_true",
+        help="describe: the details of the picture described last (within see.details_s)",
     )
     p.add_argument(
         "--format",
@@ -79,6 +85,11 @@ def cmd_ctl(args, config) -> int:
             print("sayso: error: --force-last goes with 'rewrite' alone", file=sys.stderr)
             return ExitStatus.USAGE
         ctl_args = ["force-last"]
+    if args.details:
+        if args.ctl_command != "describe" or ctl_args:
+            print("sayso: error: --details goes with 'describe' alone", file=sys.stderr)
+            return ExitStatus.USAGE
+        ctl_args = ["details"]
     reply = request(args.ctl_command, ctl_args, wait=args.wait, timeout=args.timeout)
     if args.json:
         print(json.dumps(reply, indent=2, ensure_ascii=False))

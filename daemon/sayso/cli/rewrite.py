@@ -25,7 +25,7 @@ def add_commands(subparsers) -> None:
     rewrite.add_argument("--force", action="store_true", help="use the rewrite even if the meaning check refuses it")
     rewrite.set_defaults(func=rewrite_command)
 
-    models = subparsers.add_parser("models", help="list or download GGUF models for rewriting")
+    models = subparsers.add_parser("models", help="list or download GGUF models for rewriting and describing pictures")
     sub = models.add_subparsers(dest="models_command", metavar="COMMAND")
     sub.required = True
     sub.add_parser("list", help="the model catalog and what is downloaded").set_defaults(func=models_list_command)
@@ -63,7 +63,7 @@ def rewrite_command(args: argparse.Namespace, config) -> int:
 class _Silent:
     """The CLI prints the result or the reason itself: no notices."""
 
-    def notify(self, summary: str, body: str = "", *, urgency: str = "normal") -> None:
+    def notify(self, summary: str, body: str = "", *, urgency: str = "normal", log_as: str = "") -> None:
         pass
 
 
@@ -82,17 +82,33 @@ def models_list_command(args: argparse.Namespace, config) -> int:
         mark = "*" if row.path is not None and row.path == current else " "
         size = f"{row.size / 1e9:.2f} GB" if row.size else "?"
         print(f"{mark} {row.name:<14} {size:>8}  {state:<10}  {row.label} [{row.license}]")
+    from ..see.describe.models import VISION_CATALOG, pulled
+
+    for vision in VISION_CATALOG:  # see.model: describe pictures
+        state = "downloaded" if pulled(vision.name) else "-"
+        size = f"{vision.size / 1e9:.2f} GB"
+        print(f"  {vision.name:<14} {size:>8}  {state:<10}  {vision.label}, for see.model"
+              f" [{vision.license}]")  # fmt: skip
     return ExitStatus.SUCCESS
 
 
 def models_pull_command(args: argparse.Namespace, config) -> int:
     from ..rewrite.models import pull
+    from ..see.describe.models import VISION_BY_NAME, pull_vision
 
+    progress = not args.no_progress and sys.stderr.isatty()
     try:
-        path = pull(args.name, progress=not args.no_progress and sys.stderr.isatty())
+        if args.name in VISION_BY_NAME:  # the GGUF and its projector
+            files = pull_vision(args.name, progress)
+            paths = [files.model, files.projector]
+        else:
+            paths = [pull(args.name, progress)]
     except SaysoError as err:
+        if args.name not in VISION_BY_NAME and "unknown model" in str(err):
+            return _error(f"{err}; vision models: {', '.join(VISION_BY_NAME)}", err.exit_status)
         return _error(str(err), err.exit_status)
-    print(path)
+    for path in paths:
+        print(path)
     return ExitStatus.SUCCESS
 
 

@@ -107,7 +107,7 @@ class Commands:
         return self._action(self._pick((f"see.read_{what}",), "reading the screen"), req.wait)
 
     def cmd_describe(self, req: Request) -> Reply:
-        what = _one_arg(req, SEE, "describe")
+        what = _one_arg(req, SEE + ("details",), "describe")
         return self._action(self._pick((f"see.describe_{what}",), "describing the screen"), req.wait)
 
     def cmd_undo(self, req: Request) -> Reply:

@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
+CLEANUP_MODES = ("off", "rules", "model")  # dictate.cleanup (DictateConfig.cleanup)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -315,6 +316,11 @@ def _check_hotkeys(cfg: Config, where: Where) -> None:
         _parse_or_raise(parse_binding, value, hk.child(key))
     for action, value in cfg.hotkeys.actions.items():
         _parse_or_raise(parse_binding, value, hk.child("actions").child(action))
+    for mode, value in cfg.hotkeys.dictate_cleanup.items():
+        if mode not in CLEANUP_MODES:
+            choices = ", ".join(f'"{m}"' for m in CLEANUP_MODES)
+            raise hk.child("dictate_cleanup").child(mode).error(f"not a dictate.cleanup mode (choose from {choices})")
+        _parse_or_raise(parse_binding, value, hk.child("dictate_cleanup").child(mode))
     for name, rewrite_action in cfg.rewrite.actions.items():
         _parse_or_raise(
             parse_binding, rewrite_action.hotkey, where.child("rewrite").child("actions").child(name).child("hotkey")

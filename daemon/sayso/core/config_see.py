@@ -25,11 +25,12 @@ class SeeConfig:
     model: str = ""
     projector: str = ""
     chat_format: Literal["llava-1-5", "llava-1-6", "moondream", "nanollava", "llama-3-vision-alpha", "minicpm-v-2.6",
-                         "qwen2.5-vl"] = "llava-1-5"  # fmt: skip
+                         "qwen2.5-vl", "mtmd"] = "llava-1-5"  # fmt: skip
     max_side: int = 1024
     max_tokens: int = 300
     timeout_s: float = 60.0
     prompt: str = ""
+    details_s: float = 30.0
 
 
 def validate_see(cfg: SeeConfig) -> None:
@@ -40,7 +41,15 @@ def validate_see(cfg: SeeConfig) -> None:
         raise ConfigError(f"see.max_side: must be between 64 and 4096 pixels, got {cfg.max_side}")
     if not 16 <= cfg.max_tokens <= 4096:
         raise ConfigError(f"see.max_tokens: must be between 16 and 4096, got {cfg.max_tokens}")
+    if not 0 <= cfg.details_s <= 600:
+        raise ConfigError(f"see.details_s: must be between 0 and 600 seconds, got {cfg.details_s}")
     if cfg.timeout_s <= 0:
         raise ConfigError(f"see.timeout_s: must be more than 0, got {cfg.timeout_s}")
-    if bool(cfg.model) != bool(cfg.projector) and cfg.describe_engine == "llama":
-        raise ConfigError("see.projector: the llama describe engine needs both see.model and see.projector")
+    if cfg.projector and not cfg.model:
+        raise ConfigError("see.model: see.projector is set but see.model is not (a GGUF path)")
+    path = "/" in cfg.model or cfg.model.endswith(".gguf")  # not a name from the vision catalog
+    if path and not cfg.projector and cfg.describe_engine == "llama":
+        raise ConfigError(
+            "see.projector: the llama describe engine needs the projector (mmproj) of a see.model path"
+            " (a name from `sayso models list` brings its own)"
+        )

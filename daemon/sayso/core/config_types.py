@@ -33,6 +33,8 @@ class HotkeysConfig:
     cancel: str = "<esc>"
     evdev_device: str = ""
     actions: dict[str, str] = field(default_factory=dict)
+    #: more dictation keys, each with its own dictate.cleanup: {"rules": "<ctrl>+<alt>+c"}
+    dictate_cleanup: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -18,9 +18,10 @@ class Notifier:
         self.enabled = enabled
         self.sent: list = []  # (summary, urgency) of recent notices, for status
 
-    def notify(self, summary: str, body: str = "", *, urgency: str = "normal") -> None:
+    def notify(self, summary: str, body: str = "", *, urgency: str = "normal", log_as: str = "") -> None:
+        """Show a notice; the log gets *log_as* instead of *summary* when the summary quotes the user's text."""
         level = logging.WARNING if urgency == "critical" else logging.INFO
-        _LOGGER.log(level, "%s", summary)
+        _LOGGER.log(level, "%s", log_as or summary)
         if body:
             _LOGGER.debug("notice body: %s", body)
         self.sent = (self.sent + [(summary, urgency)])[-20:]

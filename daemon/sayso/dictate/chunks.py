@@ -141,6 +141,7 @@ class Chunker:
         self.rules = rules
         self.cache: Dict[Key, Transcript] = {}
         self.passes = 0
+        self.cancelled = 0  # passes given up half-way (the live path)
 
     def next_pass(self, audio: np.ndarray, spans: List[Tuple[int, int]]) -> Optional[Key]:
         """The first chunk of *spans* whose text is not known yet (None: all are)."""
@@ -152,10 +153,23 @@ class Chunker:
             texts.append(self.cache[key].text)
         return None
 
-    def run(self, audio: np.ndarray, key: Key) -> Transcript:
+    def run(self, audio: np.ndarray, key: Key, cancel: Optional[Callable[[], bool]] = None) -> Optional[Transcript]:
+        """The text of chunk *key* (transcribed unless cached).  With
+        *cancel* (the live path's passes ahead), None if it said stop."""
         start, end, context = key
         if key not in self.cache:
-            self.cache[key] = self._transcribe(audio[start:end], context=context, check_speech=False)
+            if cancel is None:
+                self.cache[key] = self._transcribe(audio[start:end], context=context, check_speech=False)
+            else:
+                from .engines.faster_whisper import PassCancelled
+
+                try:
+                    self.cache[key] = self._transcribe(
+                        audio[start:end], context=context, check_speech=False, cancel=cancel
+                    )
+                except PassCancelled:
+                    self.cancelled += 1
+                    return None
             self.passes += 1
         return self.cache[key]
 

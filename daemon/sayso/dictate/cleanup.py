@@ -11,8 +11,11 @@ beside the cleaned text (the "raw" key puts the raw one back):
 * fillers (``dictate.fillers``: "um", "uh", ...);
 * the user's vocabulary (``stt.vocabulary``) spelled as the user spells it: "kubernetes" -> "Kubernetes".
 
-Self-corrections ("at three, no, at four") are not touched: a rule cannot tell them from
-a real "no"; the ``model`` clean-up (a rewrite with the meaning check) is for those.
+* self-corrections of a number, time, weekday or month, and only those: "at three, no, at four"
+  -> "at four", "12, sorry, 15 copies" -> "15 copies", "on Monday. No, on Tuesday" -> "on Tuesday"
+  (the marker "no", "sorry", "I mean", "no wait" between two of the same kind, after a comma or
+  a full stop; "Is it three? No, four." and "two, no more" stay).  Other self-corrections are
+  left to the ``model`` clean-up (a rewrite with the meaning check).
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def clean_rules(text: str, vocabulary: tuple = (), fillers: tuple = ()) -> Clean
     out = _false_starts(out)
     out = _repeats(out)
     out = _spoken_punctuation(out)
+    out = _self_corrections(out)
     out = _vocabulary(out, vocabulary)
     return Cleaned(raw, out)
 
@@ -181,6 +185,48 @@ def _spoken_punctuation(text: str) -> str:
     text = re.sub(r"^[,;:]\s*", "", text)
     # a sentence the user ended starts with a capital
     return re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+_NUMBER_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|half"
+)
+_KINDS = {
+    "number": rf"(?:\d+(?:[.:,]\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
+    r"(?:\s?(?:a\.m\.|p\.m\.|am|pm|o'clock|percent|%))?",
+    "day": r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight)",
+    "month": r"(?:january|february|march|april|may|june|july|august|september|october|november|december)",
+}
+_PREPOSITION = r"(?:at|on|in|by|from|to|until|before|after|for|around|about)"
+_MARKER = r"(?:no wait|wait no|no|sorry|I mean)"
+_SELF_CORRECTION = re.compile(
+    r"\b(?:(?P<prep>"
+    + _PREPOSITION
+    + r")\s+)?(?P<first>"
+    + "|".join(f"(?P<a_{k}>{v})" for k, v in _KINDS.items())
+    + r")(?![\w'])[,.]\s+"
+    + _MARKER
+    + r"[,.]?\s+(?:(?P<prep2>"
+    + _PREPOSITION
+    + r")\s+)?(?P<second>"
+    + "|".join(f"(?P<b_{k}>{v})" for k, v in _KINDS.items())
+    + r")(?![\w'])",
+    re.I,
+)
+
+
+def _self_corrections(text: str) -> str:
+    """ "at three, no, at four" -> "at four": the marker between two of the same kind (number, day,
+    month), with the same preposition or none after it; anything else stays as said."""
+
+    def one(m: re.Match) -> str:
+        kinds = [k for k in _KINDS if m.group(f"a_{k}")], [k for k in _KINDS if m.group(f"b_{k}")]
+        prep, prep2 = m.group("prep"), m.group("prep2")
+        if kinds[0] != kinds[1] or (prep2 and (not prep or prep2.lower() != prep.lower())):
+            return m.group(0)
+        return (prep + " " if prep else "") + m.group("second")
+
+    return _SELF_CORRECTION.sub(one, text) if re.search(r"\b(no|sorry|mean)\b", text, re.I) else text
 
 
 def _vocabulary(text: str, vocabulary: tuple) -> str:

@@ -42,6 +42,7 @@ class _Take:
     context: Optional[object] = None  # the window it is typed into
     place: Optional[object] = None  # the window focused at the key release, where it belongs
     cleaned: Optional[Cleaned] = None  # dictate.cleanup's texts (raw and typed)
+    cleanup: str = ""  # this dictation's cleanup mode, from its key ("" = dictate.cleanup)
     method: str = ""
     error: str = ""  # once set, nothing more is typed; the final text is kept instead
     corrected: int = 0  # characters erased to correct what was shown early
@@ -91,12 +92,13 @@ class Dictation:
     def recording(self) -> bool:
         return self.recorder.recording
 
-    def start(self) -> None:
+    def start(self, cleanup: str = "") -> None:
+        """Start recording; *cleanup* ("off", "rules", "model") overrides dictate.cleanup for this one."""
         with self._state_lock:
             if self.recorder.recording:
                 return
             try:
-                self._take = _Take()
+                self._take = _Take(cleanup=cleanup)
                 if self.streamer is not None:
                     self._token = self.streamer.begin()
                 self.notifier.cue("start")
@@ -172,7 +174,8 @@ class Dictation:
                 self.streamer.abort()
             _LOGGER.info("Recording too short (%.2f s): ignored", rec.held_seconds)
             return DictationResult("", DictationStatus.TOO_SHORT)
-        cleanup = self.dictate.cleanup != "off"
+        mode = take.cleanup or self.dictate.cleanup
+        cleanup = mode != "off"
         if self.streamer is not None and self.dictate.instant and self.output.can_watch_keys and not cleanup:
             self._show(take, self.streamer.stable_text(token), final=False)  # the chunks already final, at once
         rec = self._with_tail(rec)
@@ -189,9 +192,7 @@ class Dictation:
             return DictationResult("", DictationStatus.EMPTY)
         _LOGGER.debug("Transcript: %s", text)
         if cleanup:
-            take.cleaned = clean(
-                text, self.dictate.cleanup, self.vocabulary, tuple(self.dictate.fillers), self.cleaner, self.fixer
-            )
+            take.cleaned = clean(text, mode, self.vocabulary, tuple(self.dictate.fillers), self.cleaner, self.fixer)
             text = take.cleaned.text
         before = take.shown
         self._show(take, text, final=True)

@@ -158,8 +158,12 @@ class StreamingTranscriber:
             return None
         return get()
 
-    def _transcribe(self, audio: np.ndarray, context: Optional[str] = None, check_speech: bool = False) -> Transcript:
-        return self._transcriber(wait=True).transcribe(audio, context=context, check_speech=check_speech)
+    def _transcribe(
+        self, audio: np.ndarray, context: Optional[str] = None, check_speech: bool = False, cancel=None
+    ) -> Transcript:
+        if cancel is None:
+            return self._transcriber(wait=True).transcribe(audio, context=context, check_speech=check_speech)
+        return self._transcriber(wait=True).transcribe(audio, context=context, check_speech=check_speech, cancel=cancel)
 
     # --- interface used by Dictation ----------------------------------------
     def begin(self) -> Optional[object]:
@@ -269,17 +273,26 @@ class StreamingTranscriber:
                     self._cond.notify_all()
 
     def _step(self, session: _Session, blocks: list) -> None:
-        """Take the new audio; run the next pass due, if any (one per step:
-        the audio that arrives meanwhile may change what is due)."""
+        """Take the new audio; run the passes due, one at a time, while no
+        newer audio waits (the audio that arrives meanwhile may change what
+        is due; the checks between a pass's model calls may have taken it)."""
         session.append(blocks)
-        spans = session.spans(final=False)
-        key = session.chunker.next_pass(session.audio, spans)
-        if key is None or self._transcriber(wait=False) is None:
-            return
-        self._pass(session, key)
-        with self._cond:
-            if session is not self._session:
-                return  # finished or aborted meanwhile
+        while True:
+            spans = session.spans(final=False)
+            key = session.chunker.next_pass(session.audio, spans)
+            if key is None or self._transcriber(wait=False) is None:
+                return
+            done = self._pass(session, key)
+            with self._cond:
+                if session is not self._session:
+                    return  # finished or aborted meanwhile
+                newer = bool(self._pending)
+            if done:
+                self._show(session, spans)
+            if newer:
+                return  # the worker loop takes it at once
+
+    def _show(self, session: _Session, spans: List[Tuple[int, int]]) -> None:
         text = session.known_text(spans)
         if text != session.shown and self.on_stable_text is not None:
             session.shown = text
@@ -288,9 +301,14 @@ class StreamingTranscriber:
             except Exception:
                 _LOGGER.debug("on_stable_text callback failed", exc_info=True)
 
-    def _pass(self, session: _Session, key: Key) -> None:
+    def _pass(self, session: _Session, key: Key) -> bool:
+        """Transcribe chunk *key*; False if it was given up half-way."""
         started = time.perf_counter()
-        session.chunker.run(session.audio, key)
+        if session.chunker.run(session.audio, key, cancel=lambda: self._outdated(session, key)) is None:
+            _LOGGER.debug(
+                "Streaming pass %.1f-%.1f s given up: the speech went on", key[0] / SAMPLE_RATE, key[1] / SAMPLE_RATE
+            )
+            return False
         session.last_pass = (started, time.perf_counter(), (key[1] - key[0]) / SAMPLE_RATE)
         _LOGGER.debug(
             "Streaming pass %.1f-%.1f s: %.3f s",
@@ -298,6 +316,21 @@ class StreamingTranscriber:
             key[1] / SAMPLE_RATE,
             session.last_pass[1] - started,
         )
+        return True
+
+    def _outdated(self, session: _Session, key: Key) -> bool:
+        """Whether the pass for *key* can no longer be part of the text (the
+        worker thread, between the model's calls): the audio that came
+        meanwhile, through the VAD, moved the chunk's end.  A recording
+        being finished keeps its pass: :meth:`finish` waits for it."""
+        with self._cond:
+            if session is not self._session:
+                return False
+            blocks, self._pending = self._pending, []
+        if blocks:
+            session.append(blocks)
+        spans = plan(session.vad.flags, session.length, session.chunker.rules).chunks()
+        return (key[0], key[1]) not in spans
 
     def _note(self, session: Optional[_Session], how: str, t0: float, waited: float, at_release: int) -> None:
         self.last_stats = {
@@ -305,6 +338,7 @@ class StreamingTranscriber:
             "waited_s": round(waited, 4),
             "total_s": round(time.perf_counter() - t0, 4),
             "passes": session.chunker.passes if session else 0,
+            "given_up": session.chunker.cancelled if session else 0,
             "passes_at_release": at_release,
         }
         if session is not None and session.last_pass:  # the last pass relative to the release

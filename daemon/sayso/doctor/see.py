@@ -33,7 +33,20 @@ def _portal_check(check_portal, ctx: Context) -> Check:
     if why:
         return Check("capture", FAIL, f"Screenshot portal: {why}",
                      "install your desktop's xdg-desktop-portal backend (kde, gnome, wlr)")  # fmt: skip
-    return Check("capture", OK, f"Screenshot portal version {version}: the screen, or what the desktop lets you pick")
+    return Check("capture", OK, f"Screenshot portal version {version}: the screen, the window; {_region(ctx)}")
+
+
+def _region(ctx: Context) -> str:
+    """How a region is chosen on this Wayland desktop: slurp + grim on wlroots, else the portal's dialog."""
+    from ..see.wlroots import grim_works, region_tools
+
+    tools = region_tools(ctx.env)
+    if tools is None:
+        return "a region in the desktop's own dialog (install slurp and grim for a drag on wlroots)"
+    why = grim_works(tools[1], ctx.env)
+    if why:
+        return f"a region in the desktop's own dialog (grim: {why})"
+    return "a region dragged with slurp, captured by grim"
 
 
 def check_ocr(ctx: Context) -> Check:
@@ -58,7 +71,8 @@ def check_describe(ctx: Context) -> Check:
     from ..see.describe.openai_vision import OpenAIVision
 
     cfg = ctx.config.see
-    fix = "start a vision server (ollama with a vision model) at see.base_url, or set see.model and see.projector"
+    fix = ("start a vision server (ollama with a vision model) at see.base_url, or 'sayso models pull smolvlm-256m'"
+           " (or set see.model and see.projector to GGUF paths)")  # fmt: skip
     try:
         server = OpenAIVision(cfg) if cfg.describe_engine in ("auto", "openai") else None
     except SaysoError as err:
@@ -66,8 +80,10 @@ def check_describe(ctx: Context) -> Check:
     found = []
     if server is not None and server.available():
         found.append(f"server at {server.http.endpoint.display}")
-    if cfg.describe_engine in ("auto", "llama") and LlamaVision(cfg).available():
-        found.append(f"local model {cfg.model}")
+    local = LlamaVision(cfg)
+    if cfg.describe_engine in ("auto", "llama") and local.available():
+        files = local.files()
+        found.append(f"local model {files.model.name if files else cfg.model}")
     if not found:
         status = WARN if cfg.describe_engine == "auto" else FAIL
         return Check("describe", status, "no vision engine answers: pictures cannot be described", fix)

@@ -40,11 +40,21 @@ class Finding:
 _ENGINES: dict[str, HarperEngine] = {}
 
 
-def harper_findings(text: str, engine: HarperEngine | None = None, dialect: str = "american") -> list[Finding]:
-    """Harper's findings for *text*, in text order (raises EngineError without harper-py)."""
+def shared_engine(dialect: str = "american") -> HarperEngine:
+    """The process's one HarperEngine per dialect (a Harper linter holds ~140 MB: one is enough)."""
+    if dialect not in _ENGINES:
+        _ENGINES[dialect] = HarperEngine(dialect)
+    return _ENGINES[dialect]
+
+
+def harper_findings(
+    text: str, engine: HarperEngine | None = None, dialect: str = "american", without: tuple = ()
+) -> list[Finding]:
+    """Harper's findings for *text*, in text order (raises EngineError without harper-py);
+    *without*: Harper rules left out (see HarperEngine.lints)."""
     if engine is None:
-        engine = _ENGINES.setdefault(dialect, HarperEngine(dialect))
-    found = [_finding(text, lint, confident) for lint, confident in engine.lints(text)]
+        engine = shared_engine(dialect)
+    found = [_finding(text, lint, confident) for lint, confident in engine.lints(text, without)]
     return sorted(found, key=lambda f: (f.start, f.end))
 
 

@@ -367,7 +367,10 @@ class Rewriter:
     def _fail(self, action: str, err: SaysoError, started: float) -> RewriteResult:
         message = first_line(err)
         urgency = "low" if isinstance(err, CancelledError) else "normal"
-        self.notifier.notify(f"Rewrite {action}: {message}", urgency=urgency)
+        public = getattr(err, "public", "")  # the meaning check's reason quotes the text: not in the log
+        self.notifier.notify(
+            f"Rewrite {action}: {message}", urgency=urgency, log_as=public and f"Rewrite {action}: {public}"
+        )
         _LOGGER.debug("Rewrite %s failed: %s", action, message)
         return RewriteResult(action, False, message=message, elapsed=time.monotonic() - started,
                              status=int(getattr(err, "exit_status", ExitStatus.ERROR)),

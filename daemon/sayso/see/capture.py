@@ -5,8 +5,10 @@ nothing is written to disk. The region is chosen on a frozen shot of the
 screen: a full-screen input-only window takes the pointer and the keyboard,
 a rubber band follows the drag, the release ends it and Esc cancels
 (:class:`~sayso.core.errors.CancelledError`); a click without a drag is an
-empty selection (:class:`~sayso.core.errors.InputError`). Wayland goes
-through the Screenshot portal instead (:func:`portal_capture`).
+empty selection (:class:`~sayso.core.errors.InputError`). On Wayland a region
+is dragged with slurp and captured by grim where the compositor is wlroots
+(:mod:`.wlroots`); everything else goes through the Screenshot portal
+(:func:`portal_capture`).
 """
 
 from __future__ import annotations
@@ -235,6 +237,19 @@ def portal_capture(kind: str) -> Shot:
     return Shot(decode(data, "portal screenshot"), kind)
 
 
+def wayland_capture(kind: str, on_ready: Optional[Callable[[], None]] = None) -> Shot:
+    """A region dragged with slurp and captured by grim on wlroots (:mod:`.wlroots`); else the portal."""
+    from . import wlroots
+
+    tools = wlroots.region_tools() if kind == "region" else None
+    if tools is not None:
+        try:
+            return wlroots.capture_region(tools, MIN_REGION, REGION_TIMEOUT_S, on_ready)
+        except wlroots.Unsupported as why:
+            _LOGGER.info("No slurp/grim region here (%s): asking the Screenshot portal", why)
+    return portal_capture(kind)
+
+
 def capture(
     kind: str,
     display: Optional[str] = None,
@@ -246,7 +261,7 @@ def capture(
     if kind not in KINDS:
         raise CaptureError(f"unknown capture {kind!r} (region, window or screen)")
     if session == "wayland":
-        return portal_capture(kind)
+        return wayland_capture(kind, on_ready)
     d = open_display(display)
     try:
         if kind == "screen":

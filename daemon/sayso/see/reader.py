@@ -41,6 +41,9 @@ class ScreenReader:
         self.ocr = make_ocr(cfg.ocr_engine, cfg.language)
         self._describer = None
         self._lock = threading.Lock()
+        self._memory = LastPicture()
+        #: called once a region capture waits for the drag (the bench and tests drive the mouse then)
+        self.on_capture_ready: Optional[Callable[[], None]] = None
 
     def load(self) -> None:
         self.ocr.load()
@@ -51,8 +54,12 @@ class ScreenReader:
         return self._run(lambda: self.read_shot(self._take(source)), self.cfg.read_to)
 
     def describe(self, source: str) -> str:
-        """Describe the picture of *source* and send it where ``see.describe_to`` says."""
-        return self._run(lambda: self.describe_shot(self._take(source)), self.cfg.describe_to)
+        """Short alt text for the picture of *source*, sent where ``see.describe_to`` says; the same
+        *source* again within ``see.details_s`` (a second press), or ``details``: the details of
+        that same picture."""
+        if source == "details" or self._memory.holds(source):
+            return self._run(self.describe_details, self.cfg.describe_to)
+        return self._run(lambda: self._describe_and_keep(self._take(source)), self.cfg.describe_to)
 
     def read_file(self, path: str) -> str:
         return self.read_shot(from_file(path))
@@ -62,7 +69,7 @@ class ScreenReader:
 
     # --- the steps ---------------------------------------------------------------
     def _take(self, source: str) -> Shot:
-        return take(source, self.clipboard, self.display, self.session)
+        return take(source, self.clipboard, self.display, self.session, self.on_capture_ready)
 
     def read_shot(self, shot: Shot) -> str:
         result = self.ocr.recognise(shot.image)
@@ -72,12 +79,26 @@ class ScreenReader:
                      shot.source, result.seconds)  # fmt: skip
         return result.text
 
-    def describe_shot(self, shot: Shot) -> str:
+    def describe_shot(self, shot: Shot, details: bool = False) -> str:
         started = time.monotonic()
-        text = self.describer().describe(shot.image)
-        _LOGGER.info("Described a %dx%d %s image in %.1f s (%d characters)", *shot.size, shot.source,
-                     time.monotonic() - started, len(text))  # fmt: skip
+        text = self.describer().describe(shot.image, details)
+        _LOGGER.info("Described a %dx%d %s image in %.1f s (%d characters%s)", *shot.size, shot.source,
+                     time.monotonic() - started, len(text), ", details" if details else "")  # fmt: skip
         return text
+
+    def _describe_and_keep(self, shot: Shot) -> str:
+        text = self.describe_shot(shot)
+        self._memory.keep(shot, self.cfg.details_s)
+        return text
+
+    def describe_details(self) -> str:
+        """The details of the picture described last (then it is forgotten)."""
+        shot = self._memory.take()
+        if shot is None:
+            raise InputError(
+                f"no picture described in the last {self.cfg.details_s:.0f} s: describe one first, then ask for details"
+            )
+        return self.describe_shot(shot, details=True)
 
     def describer(self):
         with self._lock:
@@ -108,6 +129,43 @@ class ScreenReader:
             self.speak(text)
 
     def close(self) -> None:
+        self._memory.forget()
         self.ocr.close()
         if self._describer is not None:
             self._describer.close()
+
+
+class LastPicture:
+    """The picture described last, in memory only, for its details; forgotten after a while
+    (a timer drops the reference), when the details are read, or at close."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shot: Optional[Shot] = None
+        self._timer: Optional[threading.Timer] = None
+
+    def keep(self, shot: Shot, seconds: float) -> None:
+        self.forget()
+        if seconds <= 0:
+            return
+        timer = threading.Timer(seconds, self.forget)
+        timer.daemon = True
+        with self._lock:
+            self._shot, self._timer = shot, timer
+        timer.start()
+
+    def holds(self, source: str) -> bool:
+        """Whether a picture of *source* is kept (a second press of the same describe key)."""
+        with self._lock:
+            return self._shot is not None and self._shot.source == source
+
+    def take(self) -> Optional[Shot]:
+        with self._lock:
+            shot, self._shot = self._shot, None
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        return shot
+
+    def forget(self) -> None:
+        self.take()

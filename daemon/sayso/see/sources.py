@@ -27,7 +27,7 @@ def clipboard_image(clipboard, selection: str = "clipboard") -> Shot:
     return Shot(decode(data, f"clipboard's {target}"), "clipboard")
 
 
-def take(source: str, clipboard=None, display=None, session: str = "x11") -> Shot:
+def take(source: str, clipboard=None, display=None, session: str = "x11", on_ready=None) -> Shot:
     """A shot from *source*: ``region``, ``window``, ``screen`` or ``clipboard`` (*session*: x11 or wayland)."""
     if source == "clipboard":
         if clipboard is None:
@@ -35,7 +35,7 @@ def take(source: str, clipboard=None, display=None, session: str = "x11") -> Sho
         return clipboard_image(clipboard)
     from .capture import capture
 
-    return capture(source, display, session=session)
+    return capture(source, display, session=session, on_ready=on_ready)
 
 
 def from_file(path: str) -> Shot:

@@ -43,6 +43,8 @@ DESCRIPTIONS = {
 def describe(action: str) -> str:
     if action in DESCRIPTIONS:
         return DESCRIPTIONS[action]
+    if action.startswith("dictate-"):  # [hotkeys.dictate_cleanup]
+        return f"Dictate with clean-up {action.split('-', 1)[1]} (hold to talk)"
     if action.startswith("rewrite."):
         return f"Rewrite the clipboard: {action.split('.', 1)[1]}"
     return f"sayso: {action}"

@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -23,6 +23,34 @@ from ...core.interfaces import EngineInfo, Segment, Transcript
 from ...core.pcm import SAMPLE_RATE
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class PassCancelled(Exception):
+    """A pass given up by its *cancel* check (the audio it was for changed)."""
+
+
+class _Checkpoints:
+    """The CTranslate2 model, with a check before each encoder and decoder
+    call: a pass found useless stops there (a call itself cannot be stopped)."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.cancel: Optional[Callable[[], bool]] = None
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def _check(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise PassCancelled()
+
+    def encode(self, *args, **kwargs):
+        self._check()
+        return self._model.encode(*args, **kwargs)
+
+    def generate(self, *args, **kwargs):
+        self._check()
+        return self._model.generate(*args, **kwargs)
 
 
 def resolve_model(spec: str) -> str:
@@ -70,6 +98,10 @@ class Transcriber:
         self.model = model
         self.cfg = cfg
         self._lock = threading.Lock()
+        self._checkpoints: Optional[_Checkpoints] = None
+        inner = getattr(model, "model", None)
+        if inner is not None and not isinstance(inner, _Checkpoints):
+            self._checkpoints = model.model = _Checkpoints(inner)
 
     def describe(self, refresh: bool = False) -> EngineInfo:
         """The local engine: always there once loaded."""
@@ -102,12 +134,20 @@ class Transcriber:
         noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 1e-3).astype(np.float32)
         self.transcribe(noise, check_speech=False)
 
-    def transcribe(self, audio: np.ndarray, context: Optional[str] = None, check_speech: bool = True) -> Transcript:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        context: Optional[str] = None,
+        check_speech: bool = True,
+        cancel: Optional[Callable[[], bool]] = None,
+    ) -> Transcript:
         """The transcript of *audio* (16 kHz mono float32).
 
         *context*: the text said before *audio*, given as the prompt.
         *check_speech*: return nothing at once when Silero VAD hears no
         speech (Whisper invents words in silence).
+        *cancel*: asked before each encoder and decoder call; True raises
+        :class:`PassCancelled` (the streaming worker's useless passes).
         """
         duration = len(audio) / SAMPLE_RATE
         if audio.size == 0:
@@ -117,7 +157,13 @@ class Transcriber:
         if check_speech and not has_speech(audio):
             return Transcript("", duration=duration)
         with self._lock:
-            segs = self._decode(audio, context)
+            if self._checkpoints is not None:
+                self._checkpoints.cancel = cancel
+            try:
+                segs = self._decode(audio, context)
+            finally:
+                if self._checkpoints is not None:
+                    self._checkpoints.cancel = None
         spell = self.cfg.vocabulary
         segs = [Segment(s.start, s.end, spell_vocabulary(s.text, spell), s.no_speech_prob, s.avg_logprob) for s in segs]
         kept = [s for s in segs if s.text.strip() and not is_hallucination(s, self.cfg)]

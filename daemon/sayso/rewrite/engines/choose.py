@@ -42,10 +42,10 @@ class EngineSet:
             return self._engines[name]
 
     def _make(self, name: str) -> Engine:
-        if name == "harper":
-            from .harper import HarperEngine
+        if name == "harper":  # the one the findings (explain offline, the dictation clean-up) use too
+            from ..findings import shared_engine
 
-            return HarperEngine(self.cfg.dialect)
+            return shared_engine(self.cfg.dialect)
         if name == "llama":
             from .llama import LlamaEngine
 

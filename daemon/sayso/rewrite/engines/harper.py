@@ -23,6 +23,7 @@ class HarperEngine(Engine):
     def __init__(self, dialect: str = "american") -> None:
         self.dialect = dialect
         self._linter = None
+        self._config: dict | None = None  # the linter's lint config, once read
         self._lock = threading.Lock()
 
     def _get_linter(self):
@@ -49,12 +50,24 @@ class HarperEngine(Engine):
         unknown = sum(len(lint.problem_text.split()) for lint in lints if lint.lint_kind == "Spelling")
         return unknown / len(words) < 0.34
 
-    def lints(self, text: str) -> list:
-        """Harper's raw lints for *text* (spans are str indices), with the fixes :meth:`fix` would apply marked."""
+    def lints(self, text: str, without: tuple = ()) -> list:
+        """Harper's raw lints for *text* (spans are str indices), with the fixes :meth:`fix` would apply marked;
+        *without*: Harper rules to leave out of this call (e.g. "SpellCheck"), the linter's config kept."""
         from harper import Language
 
         with self._lock:
-            lints = self._get_linter().lint(text, language=Language.PLAINTEXT)
+            linter = self._get_linter()
+            if not without:
+                lints = linter.lint(text, language=Language.PLAINTEXT)
+                return [(lint, self._choose(text, lint) is not None) for lint in lints]
+            if self._config is None:  # the linter's own, read once (the rules it has on)
+                self._config = linter.get_lint_config()
+            config = self._config
+            linter.set_lint_config({**config, **{rule: False for rule in without if rule in config}})
+            try:
+                lints = linter.lint(text, language=Language.PLAINTEXT)
+            finally:
+                linter.set_lint_config(config)
             return [(lint, self._choose(text, lint) is not None) for lint in lints]
 
     def rewrite(self, action: Action, text: str, cancel: threading.Event, timeout: float) -> EngineResult:

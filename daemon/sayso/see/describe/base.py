@@ -10,18 +10,33 @@ from ..image import encode_jpeg, encode_png, fit
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
 
+#: the first press: short alt text
 PROMPT = (
-    "Describe this image for a person who cannot see it, as good alt text. "
-    "First one short sentence saying what it is. Then, if it matters, the details: "
-    "who or what is in it, what is happening, and any text it contains, quoted exactly. "
-    "Do not start with 'This image shows'. No more than five sentences."
+    "Describe this image for a person who cannot see it, as good alt text: "
+    "one or two short sentences saying what it is and what matters in it, "
+    "with any short text it contains quoted exactly. "
+    "Do not start with 'This image shows'."
 )
+#: the second press (or ``sayso ctl describe --details``): the details of the same picture
+DETAILS_PROMPT = (
+    "Describe this image in detail for a person who cannot see it. "
+    "Say who or what is in it and where, what is happening, the colours and layout that matter, "
+    "and all the text it contains, quoted exactly, in reading order. "
+    "Do not start with 'This image shows'. Plain sentences, no lists."
+)
+#: the details may take this many times see.max_tokens (at most 4096)
+DETAILS_TOKENS = 3
 #: an image bigger than this as PNG goes as JPEG instead
 PNG_LIMIT = 2 * 1024 * 1024
 
 
-def prompt_of(configured: str) -> str:
-    return configured.strip() or PROMPT
+def prompt_of(configured: str, details: bool = False) -> str:
+    """``see.prompt`` (or the alt-text prompt) first; the details prompt on request."""
+    return DETAILS_PROMPT if details else configured.strip() or PROMPT
+
+
+def tokens_of(max_tokens: int, details: bool = False) -> int:
+    return min(4096, max_tokens * DETAILS_TOKENS) if details else max_tokens
 
 
 def data_url(image: Image, max_side: int) -> str:
@@ -53,7 +68,7 @@ class Describer(Protocol):
 
     def available(self) -> bool: ...
 
-    def describe(self, image: Image) -> str:
-        """Alt text for *image*; EngineError/ModelError (one line) when it cannot."""
+    def describe(self, image: Image, details: bool = False) -> str:
+        """Alt text for *image* (its longer details with *details*); EngineError/ModelError (one line)."""
 
     def close(self) -> None: ...

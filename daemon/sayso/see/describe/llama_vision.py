@@ -1,7 +1,9 @@
 """The ``llama`` describe engine: a local vision GGUF and its projector through llama-cpp-python.
 
 ``see.model`` is the language model, ``see.projector`` its ``mmproj`` (CLIP)
-file, ``see.chat_format`` the chat handler the model was trained with. Both
+file, ``see.chat_format`` the chat handler the model was trained with; or
+``see.model`` names a pulled catalog model (:mod:`.models`), which brings
+the other two. Both
 files are checked (they exist, they start with the GGUF magic) before
 llama-cpp-python sees them, and every failure is one line. The model loads on
 first use and stays loaded until :meth:`close`.
@@ -13,11 +15,12 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from ...core.config_see import SeeConfig
 from ...core.errors import EngineError, ModelError
-from .base import clean, data_url, messages, prompt_of
+from .base import clean, data_url, messages, prompt_of, tokens_of
+from .models import VisionFiles, describe_missing, resolve_vision
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
@@ -33,6 +36,7 @@ HANDLERS = {
     "llama-3-vision-alpha": "Llama3VisionAlphaChatHandler",
     "minicpm-v-2.6": "MiniCPMv26ChatHandler",
     "qwen2.5-vl": "Qwen25VLChatHandler",
+    "mtmd": "MTMDChatHandler",  # llama.cpp's mtmd with the chat template inside the GGUF (SmolVLM)
 }
 
 
@@ -61,23 +65,32 @@ class LlamaVision:
     def __init__(self, cfg: SeeConfig) -> None:
         self.cfg = cfg
         self._llm = None
+        self._names = ("", "")
         self._lock = threading.Lock()
 
+    def files(self) -> Optional[VisionFiles]:
+        return resolve_vision(self.cfg.model, self.cfg.projector, self.cfg.chat_format)
+
     def available(self) -> bool:
-        return all(s and Path(s).expanduser().is_file() for s in (self.cfg.model, self.cfg.projector))
+        files = self.files()
+        return files is not None and files.model.is_file() and files.projector.is_file()
 
     def _ensure(self):
         if self._llm is not None:
             return self._llm
-        model = check_gguf(self.cfg.model, "see.model")
-        projector = check_gguf(self.cfg.projector, "see.projector")
+        files = self.files()
+        if files is None:
+            raise ModelError(describe_missing(self.cfg.model))
+        model = check_gguf(str(files.model), "see.model")
+        projector = check_gguf(str(files.projector), "see.projector")
+        self._names = (model.name, projector.name)
         try:
             from llama_cpp import Llama, llama_chat_format
         except ImportError:
             raise EngineError("the llama describe engine needs the PyPI package llama-cpp-python") from None
-        handler_class = getattr(llama_chat_format, HANDLERS[self.cfg.chat_format], None)
+        handler_class = getattr(llama_chat_format, HANDLERS[files.chat_format], None)
         if handler_class is None:
-            raise EngineError(f"this llama-cpp-python has no {self.cfg.chat_format} chat handler (see.chat_format)")
+            raise EngineError(f"this llama-cpp-python has no {files.chat_format} chat handler (see.chat_format)")
         started = time.monotonic()
         try:
             handler = handler_class(clip_model_path=str(projector), verbose=False)
@@ -88,21 +101,21 @@ class LlamaVision:
         _LOGGER.info("Loaded vision model %s in %.1f s", model.name, time.monotonic() - started)
         return self._llm
 
-    def describe(self, image: Image) -> str:
+    def describe(self, image: Image, details: bool = False) -> str:
         with self._lock:
             llm = self._ensure()
             try:
                 answer = llm.create_chat_completion(
-                    messages=messages(prompt_of(self.cfg.prompt), data_url(image, self.cfg.max_side)),
-                    max_tokens=self.cfg.max_tokens,
+                    messages=messages(prompt_of(self.cfg.prompt, details), data_url(image, self.cfg.max_side)),
+                    max_tokens=tokens_of(self.cfg.max_tokens, details),
                     temperature=0.2,
                 )
             except (ValueError, RuntimeError) as err:
                 if "failed to load" in str(err).lower():  # the projector loads on the first image
                     self._llm = None
                     raise ModelError(
-                        f"see.projector: cannot load {Path(self.cfg.projector).name} as a vision projector"
-                        f" for {Path(self.cfg.model).name} (is it the model's mmproj file?)"
+                        f"see.projector: cannot load {self._names[1]} as a vision projector"
+                        f" for {self._names[0]} (is it the model's mmproj file?)"
                     ) from None
                 raise EngineError(f"the vision model failed: {_one_line(err)}") from None
         try:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ...core.config_see import SeeConfig
 from ...core.errors import EngineError, RemoteError
 from ...remote.openai_http import HttpClient
-from .base import clean, data_url, messages, prompt_of
+from .base import clean, data_url, messages, prompt_of, tokens_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
@@ -68,11 +68,11 @@ class OpenAIVision:
             raise EngineError("set see.api_model: the vision server lists no models")
         return str(self._models[0])
 
-    def describe(self, image: Image) -> str:
+    def describe(self, image: Image, details: bool = False) -> str:
         body = {
             "model": self._model(),
-            "messages": messages(prompt_of(self.cfg.prompt), data_url(image, self.cfg.max_side)),
-            "max_tokens": self.cfg.max_tokens,
+            "messages": messages(prompt_of(self.cfg.prompt, details), data_url(image, self.cfg.max_side)),
+            "max_tokens": tokens_of(self.cfg.max_tokens, details),
             "temperature": 0.2,
             "stream": False,
         }
