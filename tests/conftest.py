@@ -263,11 +263,12 @@ def textbox(desktop, tmp_path) -> TextBox:
 class DaemonProc:
     """``sayso run`` as a subprocess, with its log lines collected."""
 
-    def __init__(self, desk: Desktop, config_path: Path, args=()) -> None:
+    def __init__(self, desk: Desktop, config_path: Optional[Path], args=()) -> None:
+        """*config_path* None: no --config, the user's config.toml (XDG_CONFIG_HOME) as a new user has it."""
         self.lines: list = []
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sayso", "--config", str(config_path), *args, "run"],
+            [sys.executable, "-m", "sayso", *(["--config", str(config_path)] if config_path else []), *args, "run"],
             env=desk.env,
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

@@ -112,6 +112,13 @@ class Window:
         desktop.run("xdotool", "windowfocus", "--sync", wid, check=False)  # no window manager: set it directly
         time.sleep(0.5)
 
+    def focus(self) -> None:
+        """Back to the window, as Alt+Tab does (there is no window manager under Xvfb)."""
+        wid = self._window_id()
+        self.desk.run("xdotool", "windowmap", "--sync", wid, check=False)
+        self.desk.run("xdotool", "windowfocus", "--sync", wid, check=False)
+        time.sleep(0.5)
+
     def _window_id(self) -> str:
         out = self.desk.run("xdotool", "search", "--onlyvisible", "--name", "^sayso settings$", check=False)
         ids = out.stdout.decode().split()
@@ -154,6 +161,11 @@ class Window:
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
+        keep = os.environ.get("SAYSO_SCREENSHOTS")
+        if keep:  # copies for the README: SAYSO_SCREENSHOTS=docs/img
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for shot in self.shots.glob("*.png"):
+                shutil.copy(shot, Path(keep) / f"settings-{shot.name}")
 
 
 @pytest.fixture
@@ -163,11 +175,6 @@ def window(desktop, tmp_path):
     w = Window(desktop, tmp_path)
     yield w
     w.close()
-    keep = os.environ.get("SAYSO_SCREENSHOTS")
-    if keep:  # copies for the README: SAYSO_SCREENSHOTS=docs/img
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        for shot in w.shots.glob("*.png"):
-            shutil.copy(shot, Path(keep) / f"settings-{shot.name}")
 
 
 def test_every_control_has_a_name_and_a_role(window):
@@ -307,7 +314,7 @@ def test_rewrite_with_reasons_says_why_and_accept_puts_it_on_the_clipboard(windo
     assert reasons[1].startswith('"tomorow": Did you mean to spell') and '"tomorrow"' in reasons[1]
     window.screenshot("reasons")
     window.key("alt+a")
-    wait_label(window.env, "Copied the new text to the clipboard")
+    wait_label(window.env, "Copied the new text (sayso is not running: no undo)")
     assert window.desk.get_clipboard() == b"Their going to the store tomorrow."
 
 
@@ -327,8 +334,311 @@ def test_history_copies_and_deletes_a_dictation_that_was_not_typed(desktop, tmp_
         wait_label(window.env, "Copied to the clipboard.")
         assert window.desk.get_clipboard() == b"Meet me at noon."
         window.key("alt+d")
-        wait_label(window.env, "No dictations yet.")
+        wait_label(window.env, "Deleted. No dictations yet.")
         assert kept.read_text() == ""
     finally:
         window.close()
         kept.unlink(missing_ok=True)
+
+
+USER_CONFIG = "# my notes: keep me\n[notify]\nsounds = false  # quiet: the null sink's monitor is the microphone\n"
+
+
+def ctl(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sayso", "ctl", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def status(env: dict) -> dict:
+    out = ctl(env, "status", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_first_run_personalises_the_running_daemon_keyboard_only(desktop, textbox, tmp_path):
+    """The new user's path, as `scripts/setup.sh run` leaves it: the daemon runs with no config
+    file and points to `sayso settings`; the window, from the keyboard only, sets the dictation
+    hotkey (pressed), the voice and rate, and rewrite; each save reloads the running daemon, which
+    then dictates on the new chord, ignores the old one and reads with the new voice."""
+    from types import SimpleNamespace
+
+    from conftest import TRANSCRIPTS, DaemonProc, hold_and_play, wer
+
+    window = Window(desktop, tmp_path)
+    assert not window.config.exists()
+    daemon = DaemonProc(SimpleNamespace(env=window.env), None)  # no --config: ~/.config/sayso/config.toml
+    try:
+        daemon.wait_log(r"No config file yet: 'sayso settings' sets up", 120)
+        daemon.wait_log(r"Ready: hotkeys live \(dictate <ctrl>\+<alt>\+space", 120)
+        daemon.wait_log(r"Speech model (loaded|warm)", 120)
+        env = window.env
+        before = status(env)
+        assert (before["models"]["speak"]["voice"], before["models"]["rewrite"]["engine"]) == ("joe", "auto")
+        _first_run_keys(window, daemon)
+
+        after = status(env)
+        assert after["models"]["speak"]["voice"] == "joe-slow"
+        assert after["models"]["speak"]["rate"] == 1.3
+        assert after["models"]["rewrite"]["engine"] == "harper"
+        assert window.config.read_text() == (
+            '[hotkeys]\ndictate = "<ctrl>+<alt>+d"\n\n[speak]\nvoice = "joe-slow"\nrate = 1.3\n\n'
+            '[rewrite]\nengine = "harper"\n\n[notify]\nsounds = false\n'
+        )
+
+        textbox.focus()
+        mark = daemon.mark()
+        hold_and_play(desktop, "ctrl+alt+d", DATA / "lamp.wav")  # the new chord dictates
+        daemon.wait_log(r"Inserted \d+ characters", 90, start=mark)
+        typed = textbox.wait_stable(30)
+        assert wer(TRANSCRIPTS["lamp.wav"]["text"], typed) <= 0.25, typed
+
+        mark = daemon.mark()
+        hold_and_play(desktop, "ctrl+alt+space", DATA / "lamp.wav")  # the old one does nothing
+        time.sleep(3)
+        assert "Recording" not in "\n".join(daemon.lines[mark:])
+        assert textbox.text().strip() == typed.strip()
+
+        _reload_keeps_or_reports(window, daemon)
+    finally:
+        window.close()
+        daemon.stop()
+
+
+def _first_run_keys(window: Window, daemon) -> None:
+    env = window.env
+    wait_label(env, "Step 1 of 4")
+    window.key("alt+k")  # the microphone step: skipped
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+space")
+    window.key("alt+p", "ctrl+alt+d")  # the capture button, then the new chord
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+d")
+    mark = daemon.mark()
+    window.key("alt+c")
+    assert wait_label(env, "Saved hotkeys.dictate.") == "Saved hotkeys.dictate. The daemon uses it now."
+    daemon.wait_log(r"Ready: hotkeys live \(dictate <ctrl>\+<alt>\+d", 60, start=mark)
+
+    wait_label(env, "Step 3 of 4")
+    window.key("alt+v")
+    assert focused(read_tree(env)) == ("combo box", "joe")  # (Qt names a focused combo box by its choice)
+    window.key("Down")
+    assert focused(read_tree(env)) == ("combo box", "joe-slow")
+    window.key("alt+r", "ctrl+a")
+    window.type("1.3")
+    window.screenshot("3-voice")
+    window.key("alt+c")
+    assert wait_label(env, "Saved speak.rate.") == "Saved speak.rate. The daemon uses it now."
+
+    wait_label(env, "Step 4 of 4")
+    window.key("alt+r")
+    assert focused(read_tree(env))[0] == "radio button"
+    window.key("alt+c")
+    wait_label(env, "Dictation hotkey: <ctrl>+<alt>+d. Voice: joe-slow at 1.3. Rewrite: harper.")
+    assert wait_label(env, "Saved rewrite.engine.") == "Saved rewrite.engine. The daemon uses it now."
+
+    window.key("ctrl+Tab", "ctrl+Tab", "ctrl+Tab", "ctrl+Tab", "ctrl+Tab")  # the Engines page
+    on_page = [(n["role"], n["name"]) for n in showing(read_tree(env))]
+    assert ("check box", "Sounds") in on_page, on_page[:40]
+    tab_to(window, "check box", "Sounds")
+    window.key("space")  # sounds off: made when sayso starts, so the window says it waits for a restart
+    assert wait_label(env, "Saved notify.sounds.") == (
+        "Saved notify.sounds. The daemon uses it now, except notify.sounds: restart sayso for that."
+    )
+
+
+def _reload_keeps_or_reports(window: Window, daemon) -> None:
+    """A bad file on reload: one line, the old config stays; a valid one names what needs a restart."""
+    good = window.config.read_text()
+    window.config.write_text(good + "\n[general]\nhistory_size = -1\n")
+    out = ctl(window.env, "reload")
+    assert out.returncode != 0 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"{window.config}:" in out.stderr and "history_size" in out.stderr
+    assert status(window.env)["models"]["speak"]["voice"] == "joe-slow"
+    assert daemon.proc.poll() is None
+
+    window.config.write_text(good + "\n[general]\nhistory_size = 5\n")
+    out = ctl(window.env, "reload")
+    assert out.returncode == 0, out.stderr
+    later = "general.history_size, notify.sounds"  # the sounds still wait: what the daemon started with counts
+    assert out.stdout.strip() == f"reloaded; these take effect after a restart: {later}"
+    daemon.wait_log(f"Config reloaded; these take effect after a restart: {later}", 30)
+
+
+def _kept_recording(runtime: Path, tmp_path: Path) -> dict:
+    """A recording the daemon kept after a failure: a 16 kHz mono WAV in its recordings folder."""
+    wav = runtime / "recordings" / "1.wav"
+    wav.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(DATA / "lamp.wav"), "-ar", "16000", "-ac", "1", str(wav)],
+        check=True,
+    )
+    return {"time": time.time() - 60, "text": "", "delivered": False, "error": "server down", "audio": str(wav)}
+
+
+def _sink_inputs(env: dict) -> int:
+    out = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=env, capture_output=True, text=True)
+    return len(out.stdout.strip().splitlines())
+
+
+def test_history_types_again_plays_retries_and_clears_through_the_daemon(desktop, textbox, tmp_path):
+    """History from the keyboard with a real daemon: Type again and Retry go through the control
+    socket (the daemon types into the Tk window), Play reaches PulseAudio, Clear all empties the
+    daemon's history, the kept file and the recordings."""
+    from conftest import TRANSCRIPTS, DaemonProc, wer
+
+    runtime = Path(desktop.env["XDG_RUNTIME_DIR"]) / "sayso"
+    kept = runtime / "undelivered.jsonl"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    recording = _kept_recording(runtime, tmp_path)
+    text = {"time": time.time(), "text": "Meet me at noon.", "delivered": False, "method": "type", "error": "no focus"}
+    kept.write_text(json.dumps(recording) + "\n" + json.dumps(text) + "\n")
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    daemon = DaemonProc(desktop, window.config)
+    try:
+        daemon.wait_log(r"Speech model (loaded|warm)", 120)
+        window.focus()
+        window.key("alt+h")
+        window.key("alt+s")  # Refresh: the daemon is up now
+        rows = wait_for(lambda: _rows(window.env, 2), 20, 0.3, "two rows")
+        assert rows[0].endswith("not typed (no focus): Meet me at noon.") and "Kept recording" in rows[1]
+        window.screenshot("history")
+
+        window.key("alt+g")  # Type again: the window steps aside; the person goes back to the text box
+        textbox.focus()
+        assert textbox.wait_stable(30) == "Meet me at noon."
+        daemon.wait_log(r"Typed 16 characters again", 10)
+
+        window.focus()
+        window.key("alt+h", "Tab", "Down")  # the list, then the recording
+        playing = _sink_inputs(window.env)
+        window.key("alt+p")
+        wait_for(lambda: _sink_inputs(window.env) > playing, 10, 0.05, "the recording playing in PulseAudio")
+        wait_label(window.env, "Played the recording.", 30)
+
+        window.key("alt+r")  # Retry: the daemon transcribes the kept recording and types it
+        textbox.focus()
+        typed = textbox.wait_stable(90, previous="Meet me at noon.")
+        assert wer("Meet me at noon. " + TRANSCRIPTS["lamp.wav"]["text"], typed) <= 0.25, typed
+        assert not Path(recording["audio"]).exists()
+
+        window.focus()
+        window.key("alt+h")
+        window.key("alt+s")
+        assert any("typed: " in r for r in wait_for(lambda: _rows(window.env, 2), 20, 0.3, "rows"))
+        window.key("alt+a")  # Clear all
+        wait_label(window.env, "Every entry and recording was deleted.")
+        assert _rows(window.env, 0) == [] and kept.read_text() == ""
+        history = ctl(window.env, "history", "--json")
+        assert json.loads(history.stdout)["entries"] == []
+    finally:
+        window.close()
+        daemon.stop()
+        kept.unlink(missing_ok=True)
+
+
+def _rows(env: dict, count: int) -> list:
+    rows = [n["name"] for n in showing(read_tree(env)) if n["role"] == "list item"]
+    return rows if len(rows) >= count else []
+
+
+def test_rewrite_with_reasons_accept_is_a_daemon_rewrite_and_undo_restores_the_clipboard(desktop, tmp_path):
+    """Accept goes through the running daemon's clipboard transaction: the new text on the
+    clipboard, one undo entry, and ``sayso ctl undo`` puts the old clipboard back byte for byte."""
+    from conftest import DaemonProc
+
+    original = "Their going too the store tomorow. Café ✓\n".encode()  # noqa: UP012 (written as text)
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    daemon = DaemonProc(desktop, window.config)
+    try:
+        daemon.wait_log(r"Ready: hotkeys live", 120)
+        desktop.set_clipboard(original)
+        window.focus()
+        window.key("alt+o", "alt+p")  # the page, then Paste from the clipboard (checks it)
+        preview = wait_label(window.env, "New text: ")
+        assert preview.startswith("New text: Their going to the store tomorrow.")
+        window.key("alt+a")
+        wait_label(window.env, "Copied the new text to the clipboard (undo: sayso ctl undo)")
+        new = desktop.get_clipboard()
+        assert new.decode().startswith("Their going to the store tomorrow.")
+        assert status(window.env)["models"]["rewrite"]["undo"] == 1
+        out = ctl(window.env, "undo")
+        assert out.returncode == 0, out.stderr
+        assert desktop.get_clipboard() == original
+    finally:
+        window.close()
+        daemon.stop()
+
+
+def tab_to(window: Window, role: str, name: str, most: int = 60) -> None:
+    for _ in range(most):
+        if focused(read_tree(window.env)) == (role, name):
+            return
+        window.key("Tab")
+    raise AssertionError(f"Tab never reached the {role} {name!r}")
+
+
+def test_a_voice_per_language_is_added_and_removed_from_the_keyboard(desktop, tmp_path):
+    window = Window(desktop, tmp_path, USER_CONFIG)
+    try:
+        window.key("ctrl+Tab", "ctrl+Tab")  # the Read aloud page
+        wait_for(lambda: ("page tab", "Read aloud") == focused(read_tree(window.env)), 20, 0.3, "Read aloud")
+        tab_to(window, "text", "New entry for Language voices")
+        window.type("de = joe-slow")
+        window.key("Return")
+        wait_for(lambda: "language_voices" in window.config.read_text(), 10, 0.2, "the saved entry")
+        assert window.config.read_text() == USER_CONFIG + '\n[speak]\nlanguage_voices = {de = "joe-slow"}\n'
+        rows = [n["name"] for n in showing(read_tree(window.env)) if n["role"] == "list item"]
+        assert "de = joe-slow" in rows
+        window.screenshot("language-voices")
+        window.key("shift+Tab", "Home")  # the list, its first entry
+        tab_to(window, "push button", "Remove", 4)
+        window.key("space")
+        wait_for(lambda: "joe-slow" not in window.config.read_text(), 10, 0.2, "the entry removed")
+        assert window.config.read_text() == USER_CONFIG + "\n[speak]\nlanguage_voices = {}\n"
+    finally:
+        window.close()
+
+
+PORTAL_CONFIG = USER_CONFIG + '[hotkeys]\nbackend = "portal"  # the desktop binds the keys\n'
+
+
+def test_hotkey_step_explains_conflicts_and_what_the_portal_bound(desktop, tmp_path):
+    """Wayland's way: the daemon binds its keys through the GlobalShortcuts portal (the stand-in
+    on a private bus, as in test_portal_daemon_e2e), the desktop picks other keys than the person
+    pressed, and the hotkey step says so; a chord other applications use is a warning in words."""
+    from types import SimpleNamespace
+
+    from conftest import DaemonProc
+    from portal_standin import PrivateBus, StandinPortal
+
+    bus = PrivateBus()
+    portal = StandinPortal(bus.address)
+    portal.trigger_override["dictate"] = "CTRL+ALT+F9"  # what the "person" picks in the desktop's dialog
+    window = Window(desktop, tmp_path, PORTAL_CONFIG)  # the window on the session bus (AT-SPI)
+    daemon_env = dict(desktop.env, DBUS_SESSION_BUS_ADDRESS=bus.address, XDG_STATE_HOME=str(tmp_path / "state"))
+    daemon = DaemonProc(SimpleNamespace(env=daemon_env), window.config)
+    try:
+        daemon.wait_log(r"Ready: hotkeys live", 120)
+        assert status(window.env)["backends"]["hotkeys"] == "portal"
+        window.key("alt+k")  # past the microphone
+        wait_label(window.env, "Dictation hotkey: <ctrl>+<alt>+space")
+        window.key("alt+p", "ctrl+c")
+        warning = wait_label(window.env, "Warning: ")
+        assert warning == (
+            "Warning: <ctrl>+c is also Copy in most applications: sayso would take it from them while it runs. "
+            "To use it anyway, press Save and continue to keep it."
+        )
+        window.key("alt+p", "ctrl+alt+d")
+        wait_label(window.env, "New hotkey <ctrl>+<alt>+d")
+        window.key("alt+c")
+        said = wait_label(window.env, "Saved hotkeys.dictate.")
+        assert said == (
+            "Saved hotkeys.dictate. The daemon uses it now. The desktop bound dictation to CTRL+ALT+F9; it decides "
+            "on Wayland (change it in its keyboard shortcut settings)."
+        )
+        assert portal.calls.count("BindShortcuts") == 2  # bound again on the reload, with the new preferred keys
+        window.screenshot("2-hotkey-portal")
+    finally:
+        window.close()
+        daemon.stop()
+        portal.close()
+        bus.close()

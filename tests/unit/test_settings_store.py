@@ -79,3 +79,39 @@ def test_help_comes_from_the_default_files_comments():
     assert helps["speak.rate"] == "Speaking rate: 1.0 normal, 1.5 faster, 0.8 slower."
     assert helps["hotkeys.actions.rewrite.fix"] == "fix grammar and spelling on the clipboard"
     assert helps["audio.preroll_ms"].startswith("Keep the last N ms before the key press")
+
+
+def test_lists_maps_and_rewrite_actions_round_trip_leaving_the_rest_byte_for_byte(tmp_path):
+    from sayso.window.store import DELETE
+
+    path = tmp_path / "config.toml"
+    path.write_text(USER_FILE)
+    store = ConfigStore.open(path)
+    store.save("stt.vocabulary", ["ComfyUI", "Kubernetes, Inc."])  # a term may hold a comma
+    store.save("speak.language_voices", {"de": "joe-slow"})
+    store.save('rewrite.actions."pirate"', {"prompt": "Say it like a pirate.", "hotkey": "<ctrl>+<alt>+p"})
+    store.save('rewrite.actions."shorter"', {"prompt": "Make it shorter."})
+    config = load_config(path)
+    assert config.stt.vocabulary == ["ComfyUI", "Kubernetes, Inc."]
+    assert config.speak.language_voices == {"de": "joe-slow"}
+    assert (config.rewrite.actions["pirate"].hotkey, config.rewrite.actions["shorter"].prompt) == (
+        "<ctrl>+<alt>+p",
+        "Make it shorter.",
+    )
+    store.save('rewrite.actions."pirate"', DELETE)
+    store.save('rewrite.actions."shorter"', DELETE)
+    store.save("speak.language_voices", DELETE)
+    store.save("stt.vocabulary", DELETE)
+    after = path.read_text()
+    assert "pirate" not in after and "language_voices" not in after
+    kept = [line for line in after.splitlines() if line and not line.startswith(("[stt]", "[rewrite"))]
+    assert kept == [line for line in USER_FILE.splitlines() if line]  # every line of the user's, as it was
+    assert after.startswith(USER_FILE)
+
+
+def test_a_bad_list_entry_is_refused_with_the_key_and_nothing_written(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(USER_FILE)
+    with pytest.raises(ConfigError, match=r"rewrite\.actions\.pirate"):
+        ConfigStore.open(path).save('rewrite.actions."pirate"', {"prompt": "x", "hotkey": "<ctrl>+<nosuchkey>"})
+    assert path.read_text() == USER_FILE

@@ -19,6 +19,7 @@ from ..core.chords import ABORT, PRESS, RELEASE, ChordMatcher, PressMode, parse_
 from ..core.config import load_config
 from ..core.config_types import Config
 from ..core.errors import SaysoError, run_logged
+from ..core.live_options import restart_needed
 from ..core.paths import runtime_dir
 from ..core.systemd import sd_notify
 from ..desktop.clipboard import Clipboard
@@ -50,6 +51,8 @@ class Daemon:
         self.stt = ModelSlot(lambda: self._load_stt(config), "speech model")
         self.listener = None
         self.control = None  # the control server, from start() on
+        self.started_with = config  # what the options made only at start (core.live_options) still hold
+        self.needs_restart: list[str] = []  # options changed since the start that a reload cannot apply
         self.actions = ActionRegistry()
         self.desktop = DesktopLink(self)  # the state for status --watch, the tray, the indicator
         self._build(config)
@@ -290,11 +293,38 @@ class Daemon:
         self.desktop.stop()
         if new.stt != self.config.stt:
             self.stt = ModelSlot(lambda: self._load_stt(new), "speech model")
+        self.needs_restart = restart_needed(self.started_with, new)
+        rate_changed = new.speak.rate != self.config.speak.rate
         self.config = new
         self._build(new)
+        if rate_changed and self.speak is not None:  # the new setting wins over the rate kept by faster/slower
+            self.speak.set_rate(new.speak.rate)
         self.start()
-        _LOGGER.info("Config reloaded")
+        if self.needs_restart:
+            _LOGGER.info("Config reloaded; these take effect after a restart: %s", ", ".join(self.needs_restart))
+        else:
+            _LOGGER.info("Config reloaded")
         return True
+
+    def forget_history(self, times: Optional[list]) -> int:
+        """Drop the dictations at *times* (all when None) from the history, the kept file and their
+        recordings (``sayso ctl history clear | delete TIME``, the History page); how many."""
+        import collections
+        import dataclasses
+
+        from ..dictate.history import forget, read_undelivered
+
+        history = self.history
+        kept = read_undelivered(history.path) if history.path is not None else []
+        memory = [dataclasses.asdict(e) for e in list(history.entries)]
+        gone = [e for e in memory + kept if times is None or e.get("time") in times]
+        keys = {(e.get("time"), e.get("audio", "")) for e in gone}
+        history.entries = collections.deque(
+            (e for e in list(history.entries) if (e.time, e.audio) not in keys), maxlen=history.entries.maxlen
+        )
+        if history.path is not None:
+            forget(history.path, gone)
+        return len(keys)
 
     def request_stop(self) -> None:
         self.stop_event.set()

@@ -20,7 +20,8 @@ from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
     f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
-    "history; reload; quit; read|describe region|window|screen|clipboard; describe --details. "
+    "history [clear | delete TIME]; type TEXT; reload; quit; read|describe region|window|screen|clipboard; "
+    "describe --details. "
     "'status --watch [--json | --format waybar]': one line per change of state"
 )
 
@@ -122,6 +123,9 @@ def _print_reply(command: str, reply: dict) -> None:
         for entry in reply.get("entries", []):
             mark = "typed" if entry.get("delivered") else f"NOT typed: {entry.get('error', '')}"
             print(f"[{mark}] {entry.get('text', '')}")
+    elif command == "reload":
+        later = reply.get("needs_restart") or []
+        print("reloaded" + (f"; these take effect after a restart: {', '.join(later)}" if later else ""))
     elif reply.get("result"):
         print(" ".join(f"{k}={v}" for k, v in reply["result"].items()))
 

@@ -22,7 +22,19 @@ from .protocol import Reply, Request, socket_path
 from .server import ControlServer
 from .view import ControlledApp
 
-COMMANDS = ("dictate", "speak", "rewrite", "undo", "status", "reload", "quit", "history", "read", "describe")
+COMMANDS = (
+    "dictate",
+    "speak",
+    "rewrite",
+    "undo",
+    "status",
+    "reload",
+    "quit",
+    "history",
+    "read",
+    "describe",
+    "type",
+)
 #: ``read X`` / ``describe X``: the screen-reading actions (``see.read_region`` ...)
 SEE = ("region", "window", "screen", "clipboard")
 DICTATE = ("start", "stop", "toggle", "cancel", "retry", "raw")
@@ -71,6 +83,11 @@ class Commands:
         return self._action(self._pick(SPEAK_ACTIONS.get(what, (f"speak.{what}",)), "read-aloud"), req.wait)
 
     def cmd_rewrite(self, req: Request) -> Reply:
+        if len(req.args) == 4 and req.args[0] == "accept":  # rewrite accept ACTION ORIGINAL NEW: a previewed rewrite
+            if self.daemon.rewrite is None:
+                raise ControlError("rewrite is not available in this daemon")
+            name = f"rewrite.{req.args[1]}"
+            return self._reply(name, self.daemon.rewrite.accept(req.args[1], req.args[2], req.args[3]), True)
         if len(req.args) != 1 or not _ACTION_NAME.match(req.args[0]):
             raise ProtocolError("usage: rewrite ACTION (fix, formal, concise, ... or your own)")
         name = f"rewrite.{req.args[0]}"
@@ -136,8 +153,29 @@ class Commands:
         return Reply(True, data=daemon_status(self.daemon, self.server))
 
     def cmd_history(self, req: Request) -> Reply:
-        _no_args(req)
-        return Reply(True, data={"entries": self.daemon.history.as_list()})
+        """``history``: the entries; ``history clear``; ``history delete TIME`` (an entry's ``time``)."""
+        if not req.args:
+            return Reply(True, data={"entries": self.daemon.history.as_list()})
+        if req.args == ["clear"]:
+            return Reply(True, data={"deleted": self.daemon.forget_history(None)})
+        if len(req.args) == 2 and req.args[0] == "delete":
+            try:
+                when = float(req.args[1])
+            except ValueError:
+                raise ProtocolError("usage: history [clear | delete TIME]") from None
+            return Reply(True, data={"deleted": self.daemon.forget_history([when])})
+        raise ProtocolError("usage: history [clear | delete TIME]")
+
+    def cmd_type(self, req: Request) -> Reply:
+        """``type TEXT``: the daemon types *TEXT* where the focus is, as a dictation's text is typed
+        (the History page's "Type again"); the reply has its length and method, never the text."""
+        if len(req.args) != 1 or not req.args[0]:
+            raise ProtocolError("usage: type TEXT")
+        from ..core.edit import Edit
+
+        method = self.daemon.output.insert(Edit(0, req.args[0]))
+        _LOGGER.info("Typed %d characters again (%s)", len(req.args[0]), method)
+        return Reply(True, data={"method": method, "chars": len(req.args[0])})
 
     def cmd_reload(self, req: Request) -> Reply:
         _no_args(req)
@@ -151,7 +189,9 @@ class Commands:
             raise type(err)(f"config not reloaded, the old one is kept: {first_line(err)}") from None
         if not self.daemon.reload():
             raise ControlError("config not reloaded, the old one is kept (see the log)")
-        return Reply(True, data={"config": str(self.daemon.config.source)})
+        return Reply(
+            True, data={"config": str(self.daemon.config.source), "needs_restart": list(self.daemon.needs_restart)}
+        )
 
     def cmd_quit(self, req: Request) -> Reply:
         _no_args(req)

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .errors import ModelError
 
@@ -49,8 +49,17 @@ class RemoteFile:
         return self.url
 
 
+#: ``on_progress(bytes so far, total or None)``: called from the downloading thread as bytes arrive
+Progress = Callable[[int, Optional[int]], None]
+
+
 def fetch(
-    remote: RemoteFile, dest_dir: Union[str, Path], progress: bool = True, *, endpoint: Optional[str] = None
+    remote: RemoteFile,
+    dest_dir: Union[str, Path],
+    progress: bool = True,
+    *,
+    endpoint: Optional[str] = None,
+    on_progress: Optional[Progress] = None,
 ) -> Path:
     """Download *remote* into *dest_dir* and return its path (sha256 verified).
 
@@ -73,9 +82,9 @@ def fetch(
         hf_dir = work / f"{remote.name}.hf"
         try:
             if remote.repo_id:
-                got = _download_hf(remote, hf_dir, progress, endpoint)
+                got = _download_hf(remote, hf_dir, progress, endpoint, on_progress)
             else:
-                got = _download_url(remote, work / f"{remote.name}.part", progress)
+                got = _download_url(remote, work / f"{remote.name}.part", progress, on_progress)
         except ModelError:
             _tidy(work, hf_dir)  # keep only what a second run can resume
             raise
@@ -156,7 +165,7 @@ def _remove_if_empty(path: Path) -> None:
 
 
 # --- plain URLs ---------------------------------------------------------------
-def _download_url(remote: RemoteFile, part: Path, progress: bool) -> Path:
+def _download_url(remote: RemoteFile, part: Path, progress: bool, on_progress: Optional[Progress] = None) -> Path:
     """Stream *remote.url* into *part*, resuming what is already there."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": "sayso", "Accept-Encoding": "identity"}
@@ -167,7 +176,7 @@ def _download_url(remote: RemoteFile, part: Path, progress: bool) -> Path:
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # the part is complete (or stale): start over
             part.unlink()
-            return _download_url(remote, part, progress)
+            return _download_url(remote, part, progress, on_progress)
         raise ModelError(f"cannot download {remote.name}: {remote.url} answered HTTP {err.code} {err.reason}") from None
     except (urllib.error.URLError, OSError) as err:
         raise _network_error(remote, getattr(err, "reason", err)) from None
@@ -183,6 +192,8 @@ def _download_url(remote: RemoteFile, part: Path, progress: bool) -> Path:
                     out.write(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    if on_progress is not None:
+                        on_progress(have + received, total)
             except (TimeoutError, http.client.IncompleteRead, ConnectionError) as err:
                 raise ModelError(
                     f"download of {remote.name} interrupted ({_reason(err)}); run it again to resume"
@@ -214,7 +225,9 @@ def _reason(reason: object) -> str:
 
 
 # --- Hugging Face -------------------------------------------------------------
-def _download_hf(remote: RemoteFile, local_dir: Path, progress: bool, endpoint: Optional[str]) -> Path:
+def _download_hf(
+    remote: RemoteFile, local_dir: Path, progress: bool, endpoint: Optional[str], on_progress: Optional[Progress] = None
+) -> Path:
     try:
         from huggingface_hub import hf_hub_download
     except ImportError:
@@ -225,6 +238,12 @@ def _download_hf(remote: RemoteFile, local_dir: Path, progress: bool, endpoint: 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = not progress
             super().__init__(*args, **kwargs)
+
+        def update(self, n: Any = 1) -> Any:
+            shown = super().update(n)
+            if on_progress is not None:
+                on_progress(int(self.n), int(self.total) if self.total else None)
+            return shown
 
     _preflight(remote, endpoint)
     hub_log = logging.getLogger("huggingface_hub")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..core.downloads import RemoteFile, fetch
+from ..core.downloads import Progress, RemoteFile, fetch
 from ..core.errors import ModelError
 from ..core.paths import data_home
 
@@ -155,8 +155,8 @@ def list_models(env: Optional[typing.Mapping[str, str]] = None) -> list:
 
 
 def pull(name: str, progress: bool = True, env: Optional[typing.Mapping[str, str]] = None,
-         endpoint: Optional[str] = None) -> Path:  # fmt: skip
-    """Download catalog model *name* into the models dir (sha256 checked)."""
+         endpoint: Optional[str] = None, on_progress: Optional[Progress] = None) -> Path:  # fmt: skip
+    """Download catalog model *name* into the models dir (sha256 checked); *on_progress* as fetch's."""
     if name == BUNDLED:
         path = bundled_model()
         if path is None:
@@ -166,4 +166,4 @@ def pull(name: str, progress: bool = True, env: Optional[typing.Mapping[str, str
         return path
     if name not in BY_NAME:
         raise ModelError(f"unknown model '{name}' (known: {', '.join(list(BY_NAME) + [BUNDLED])})")
-    return fetch(BY_NAME[name].remote, models_dir(env), progress=progress, endpoint=endpoint)
+    return fetch(BY_NAME[name].remote, models_dir(env), progress=progress, endpoint=endpoint, on_progress=on_progress)

@@ -202,6 +202,31 @@ class Rewriter:
         self.notifier.notify(f"Clipboard restored (undid '{entry.action}')")
         return RewriteResult("undo", True, message=f"undid '{entry.action}'", wrote_clipboard=True)
 
+    def accept(self, action: str, original: str, text: str) -> RewriteResult:
+        """A rewrite the person previewed and accepted (the settings window's Rewrite with reasons):
+        written to the clipboard as :meth:`run` writes one (a snapshot first, an undo entry), so
+        :meth:`undo` puts the clipboard back byte-exact."""
+        started = time.monotonic()
+        if not self._busy.acquire(blocking=False):
+            return self._fail(action, InputError("a rewrite is already running"), started)
+        try:
+            if self.clipboard is None:
+                raise ClipboardError("no clipboard is available (install xclip or wl-clipboard)")
+            self.check_input(text, "accepted text")
+            snap = self.clipboard.snapshot()
+            self.clipboard.write_text(text)
+            self.history.push(UndoEntry(snap, action, text))
+        except SaysoError as err:
+            return self._fail(action, err, started)
+        finally:
+            self._busy.release()
+        diff = word_diff(original, text)
+        self.notifier.notify(f"Clipboard rewritten: {action}", diff)
+        return RewriteResult(
+            action, True, text, original, "preview", text != original, True,
+            f"wrote the accepted {action} to the clipboard", diff, time.monotonic() - started,
+        )  # fmt: skip
+
     def status(self) -> dict:
         """For ``sayso ctl status``: no user text."""
         llama = self.engines._engines.get("llama")

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import NoDaemonError, SaysoError, first_line
 from . import fields
-from .store import ConfigStore, help_texts
+from .store import DELETE, ConfigStore, help_texts
 from .widgets import button, name
 
 #: thick focus outline in the palette's highlight colour (3:1 against the window at least), kept on every control
@@ -61,11 +61,11 @@ class Daemon:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
-    def call(self, cmd: str, *args: str, timeout: float = 30.0) -> Optional[dict]:
+    def call(self, cmd: str, *args: str, timeout: float = 30.0, wait: bool = False) -> Optional[dict]:
         from ..control.client import request
 
         try:
-            return request(cmd, list(args), env=self.env, timeout=timeout)
+            return request(cmd, list(args), env=self.env, timeout=timeout, wait=wait)
         except NoDaemonError:
             return None
 
@@ -136,14 +136,17 @@ class SettingsPage(QWidget):
             kind = int if opt.kind == "int" else float
             spin.editingFinished.connect(lambda s=spin, d=opt.dotted, k=kind: save(d, k(s.value())))
             return spin
+        if opt.kind in ("list", "map", "actions"):
+            from .lists import editor
+
+            return editor(self.window_, opt.dotted, opt.label, opt.kind, value)
         line = QLineEdit(str(value))
-        if opt.kind == "list":
-            line.editingFinished.connect(lambda e=line, o=opt: save(o.dotted, o.from_text(e.text())))
-        else:
-            line.editingFinished.connect(lambda e=line, d=opt.dotted: save(d, e.text()))
+        line.editingFinished.connect(lambda e=line, d=opt.dotted: save(d, e.text()))
         return line
 
     def show_error(self, dotted: str, message: str) -> None:
+        """*message* under the field of *dotted* (or of its table: ``rewrite.actions."pirate"``)."""
+        dotted = next((k for k in self.errors if dotted == k or dotted.startswith(k + ".")), "")
         label = self.errors.get(dotted)
         if label is None:
             return
@@ -154,8 +157,12 @@ class SettingsPage(QWidget):
         widget.setAccessibleDescription(base + (f" Not saved: {message}" if message else ""))
 
 
+#: seconds the window waits, minimised, before the daemon types (the person's window gets the focus back)
+STEP_ASIDE_S = 3.0
+
+
 class HistoryPage(QWidget):
-    """Recent dictations and kept recordings: copy, retry, delete, clear all."""
+    """Recent dictations and kept recordings: copy, type again, play, retry, delete, clear all."""
 
     def __init__(self, window: SettingsWindow) -> None:
         super().__init__()
@@ -174,9 +181,20 @@ class HistoryPage(QWidget):
         row = QHBoxLayout()
         for b in (
             button("&Copy", "Copy the selected dictation's text to the clipboard", self.copy),
-            button("&Retry recording", "Transcribe the newest kept recording again", self.retry),
+            button(
+                "Type a&gain",
+                f"The window steps aside and sayso types the selected text where the focus is, in {STEP_ASIDE_S:.0f} s",
+                self.type_again,
+            ),
+            button("&Play recording", "Play the selected kept recording", self.play),
+            button(
+                "&Retry recording",
+                f"The window steps aside and sayso transcribes the newest kept recording and types it, in "
+                f"{STEP_ASIDE_S:.0f} s",
+                self.retry,
+            ),
             button("&Delete", "Forget the selected entry and its recording", self.delete),
-            button("Clear &all", "Forget every kept entry and recording", self.clear),
+            button("Clear &all", "Forget every entry and recording", self.clear),
             button("Refre&sh", "Read the history again", self.refresh),
         ):
             row.addWidget(b)
@@ -195,7 +213,7 @@ class HistoryPage(QWidget):
         from ..dictate.history import read_undelivered
 
         reply = self.window_.daemon.call("history")
-        entries = reply.get("data", {}).get("entries", []) if reply and reply.get("ok") else []
+        entries = list(reply.get("entries", [])) if reply and reply.get("ok") else []
         kept = read_undelivered(self._path())
         seen = {(e.get("time"), e.get("audio")) for e in entries}
         self.entries = sorted(
@@ -221,33 +239,94 @@ class HistoryPage(QWidget):
         QGuiApplication.clipboard().setText(entry["text"])
         self.message.setText("Copied to the clipboard.")
 
+    def type_again(self) -> None:
+        entry = self._selected()
+        if not entry or not entry.get("text"):
+            self.message.setText("Nothing to type: select an entry with text.")
+            return
+        self._step_aside(("type", entry["text"]), "Typed it again.")
+
     def retry(self) -> None:
-        reply = self.window_.daemon.call("dictate", "retry", timeout=300)
-        if reply is None:
-            self.message.setText("The daemon is not running: start it to transcribe kept recordings.")
+        self._step_aside(("dictate", "retry"), "The recording was transcribed again and typed.")
+
+    def _step_aside(self, request: tuple, done: str) -> None:
+        """Minimise (the person's window gets the focus back), then ask the daemon to type."""
+        self.message.setText(f"Switch to the window to type into: sayso types in {STEP_ASIDE_S:.0f} seconds.")
+        self.window_.showMinimized()
+        daemon = self.window_.daemon
+
+        def work() -> Optional[dict]:
+            import time
+
+            time.sleep(STEP_ASIDE_S)
+            return daemon.call(*request, timeout=300, wait=True)
+
+        self.window_.in_thread(work, lambda reply: self._typed(reply, done))
+
+    def _typed(self, reply: Any, done: str) -> None:
+        if isinstance(reply, Exception):
+            self.message.setText(f"Problem: {first_line(reply)}")
+        elif reply is None:
+            self.message.setText("Problem: sayso is not running: start it to type or transcribe.")
         elif not reply.get("ok"):
-            self.message.setText(f"Retry failed: {reply.get('error', '')}")
+            self.message.setText(f"Problem: {reply.get('error', 'it failed')}")
         else:
-            self.message.setText("The recording was transcribed again.")
+            self.refresh()
+            self.message.setText(done)
+            return
+        self.refresh_keep_message()
+
+    def refresh_keep_message(self) -> None:
+        text = self.message.text()
         self.refresh()
+        self.message.setText(text)
+
+    def play(self) -> None:
+        entry = self._selected()
+        if not entry or not entry.get("audio"):
+            self.message.setText("Nothing to play: select a kept recording.")
+            return
+        audio, device = entry["audio"], self.window_.store.config.audio.output_device or None
+        self.message.setText("Playing the recording...")
+        self.window_.in_thread(lambda: play_wav(audio, device), self._played)
+
+    def _played(self, error: Any) -> None:
+        self.message.setText(f"Problem: cannot play it: {first_line(error)}" if error else "Played the recording.")
 
     def delete(self) -> None:
         entry = self._selected()
         if entry is None:
             self.message.setText("Select an entry to delete.")
             return
-        from ..dictate.history import forget
+        reply = self.window_.daemon.call("history", "delete", repr(float(entry.get("time", 0))))
+        if reply is None:  # no daemon: the kept file only
+            from ..dictate.history import forget
 
-        forget(self._path(), [entry])
-        self.message.setText("Deleted.")
+            forget(self._path(), [entry])
         self.refresh()
+        self.message.setText(f"Deleted. {self.message.text()}")
 
     def clear(self) -> None:
-        from ..dictate.history import forget
+        reply = self.window_.daemon.call("history", "clear")
+        if reply is None:
+            from ..dictate.history import forget
 
-        forget(self._path(), list(self.entries))
-        self.message.setText("Every kept entry was deleted.")
+            forget(self._path(), list(self.entries))
         self.refresh()
+        self.message.setText("Every entry and recording was deleted.")
+
+
+def play_wav(path: str, device: Optional[str] = None) -> None:
+    """Play a kept recording (16-bit mono WAV) to the end."""
+    import wave
+
+    import numpy as np
+    import sounddevice as sd
+
+    with wave.open(path, "rb") as wav:
+        rate, channels, frames = wav.getframerate(), wav.getnchannels(), wav.readframes(wav.getnframes())
+    samples = (np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0).reshape(-1, channels)
+    sd.play(samples, rate, device=device, blocking=True)
 
 
 def wrap(items: QListWidget) -> None:
@@ -361,7 +440,11 @@ class SettingsWindow(QMainWindow):
         threading.Thread(target=run, daemon=True).start()
 
     def save(self, dotted: str, value: Any) -> bool:
-        """Save one option; the error goes under its field, else the daemon reloads."""
+        """Save one option; the error goes under its field, else the daemon reloads. A value the
+        config already has writes nothing (leaving a field unchanged leaves the file as it was)."""
+        if value is not DELETE and self._current(dotted) == value:
+            self._field_error(dotted, "")
+            return True
         try:
             self.store.save(dotted, value)
         except SaysoError as err:
@@ -371,6 +454,12 @@ class SettingsWindow(QMainWindow):
         self._field_error(dotted, "")
         self.say(f"Saved {fields.plain_key(dotted)}. " + self.reload_daemon())
         return True
+
+    def _current(self, dotted: str) -> Any:
+        try:
+            return self.store.value(dotted)
+        except (AttributeError, KeyError):
+            return None
 
     def _field_error(self, dotted: str, message: str) -> None:
         for page in self.settings_pages.values():
@@ -382,10 +471,48 @@ class SettingsWindow(QMainWindow):
             return "sayso is not running: it uses this when it starts."
         if not reply.get("ok"):
             return f"The daemon kept its old settings: {reply.get('error', '')}"
+        later = reply.get("needs_restart") or []
+        if later:
+            return f"The daemon uses it now, except {', '.join(later)}: restart sayso for that."
         return "The daemon uses it now."
 
     def say(self, text: str) -> None:
         self.message.setText(text)
+
+
+class FollowDesktopFont(QObject):
+    """A new desktop font (size) while the window is open reaches every widget: Qt does not pass an
+    application font change on to widgets a style sheet has polished, so the sheet is laid again."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.pending = False
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.app and event.type() == QEvent.Type.ApplicationFontChange and not self.pending:
+            self.pending = True
+            QTimer.singleShot(0, self.restyle)
+        return False
+
+    def restyle(self) -> None:
+        sheet = self.app.styleSheet()
+        self.app.setStyleSheet("")
+        self.app.setStyleSheet(sheet)
+        self.pending = False
+
+
+def use_accessible_colours(app: QApplication) -> None:
+    """The desktop's palette, repaired where it misses WCAG AA; again whenever the desktop changes it."""
+    from .palette import accessible, shortfalls
+
+    def repair() -> None:
+        if shortfalls(app.palette()):
+            app.setPalette(accessible(app.palette()))
+
+    repair()
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: QTimer.singleShot(0, repair))
 
 
 def run_window(
@@ -397,7 +524,9 @@ def run_window(
     app = existing if isinstance(existing, QApplication) else QApplication(["sayso-settings"])
     app.setApplicationName("sayso-settings")
     app.setApplicationDisplayName("sayso settings")
+    use_accessible_colours(app)
     app.setStyleSheet(FOCUS_STYLE)
+    FollowDesktopFont(app)
     window = SettingsWindow(store, env, checks)
     if page:
         for i in range(window.tabs.count()):

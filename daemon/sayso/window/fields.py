@@ -40,6 +40,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "speak.emoji",
         "speak.selection_method",
         "audio.output_device",
+        "speak.language_voices",
     ),
     "Rewrite": (
         "rewrite.engine",
@@ -52,6 +53,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "rewrite.api_model",
         "rewrite.allow_remote",
         "rewrite.timeout_s",
+        "rewrite.actions",
     ),
     "Hotkeys": (
         "hotkeys.dictate",
@@ -84,9 +86,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: options the daemon cannot take on a ``reload`` (everything else it rebuilds in place)
-NEEDS_RESTART = {"serve": "used by `sayso serve`: restart it"}
-
 
 @dataclass
 class Option:
@@ -96,13 +95,7 @@ class Option:
     choices: tuple[str, ...] = ()
 
     def to_widget_value(self, value: Any) -> Any:
-        if self.kind == "list":
-            return ", ".join(str(v) for v in value or [])
         return value
-
-    def from_text(self, text: str) -> Any:
-        """A list option's text -> its list (the other kinds come typed from their widgets)."""
-        return [w.strip() for w in text.split(",") if w.strip()]
 
 
 def _split(dotted: str) -> list[str]:
@@ -127,6 +120,8 @@ def option(dotted: str) -> Option:
     names: dict[Any, str] = {bool: "bool", int: "int", float: "float", str: "str"}
     if typing.get_origin(tp) is list:
         return Option(dotted, label, "list")
+    if typing.get_origin(tp) is dict:
+        return Option(dotted, label, "map" if typing.get_args(tp)[1] is str else "actions")
     return Option(dotted, label, names.get(tp, "str"))
 
 
@@ -135,7 +130,10 @@ def options(group: str) -> list[Option]:
 
 
 def restart_note(dotted: str) -> str:
-    return NEEDS_RESTART.get(_split(dotted)[0], "")
+    """Why the running daemon takes *dotted* only after a restart ("" when a reload applies it)."""
+    from ..core.live_options import restart_note as note
+
+    return note(plain_key(dotted))
 
 
 def plain_key(dotted: str) -> str:

@@ -254,25 +254,55 @@ class HotkeyStep(Step):
         if self.window_.env.get("WAYLAND_DISPLAY"):
             self.text(
                 "On Wayland the desktop decides: with the GlobalShortcuts portal (KDE, GNOME 48+) the desktop "
-                "asks you to confirm the keys when sayso starts."
+                "asks you to confirm the keys when sayso takes the new hotkey, and may choose others; this step "
+                "says what it bound. Without the portal, use hotkeys.backend evdev or a compositor binding to "
+                "'sayso ctl dictate toggle'."
             )
         self.finish_layout()
 
     def _captured(self, chord: str) -> None:
+        from .hotkeys import conflicts
+
         if not chord:
             self.status.setText("Cancelled: the hotkey is unchanged.")
             return
-        if chord == self.window_.store.config.hotkeys.cancel:
-            self.status.setText(f"Problem: {chord} already cancels a dictation; choose other keys.")
+        problems, warnings = conflicts(chord, self.window_.store.config)
+        if problems:
+            self.status.setText(f"Problem: {problems[0]}")
             return
         self.chord = chord
         self.shown.setText(f"Dictation hotkey: {chord}")
-        self.status.setText(f"New hotkey {chord}: press Save and continue to keep it.")
+        keep = "press Save and continue to keep it"
+        self.status.setText(
+            f"Warning: {warnings[0]} To use it anyway, {keep}." if warnings else f"New hotkey {chord}: {keep}."
+        )
 
     def save(self) -> bool:
         if self.chord == self.window_.store.config.hotkeys.dictate:
             return True
-        return self.window_.save("hotkeys.dictate", self.chord)
+        if not self.window_.save("hotkeys.dictate", self.chord):
+            return False
+        bound = self.desktop_binding()
+        if bound:
+            self.window_.say(f"{self.window_.message.text()} {bound}")
+        return True
+
+    def desktop_binding(self) -> str:
+        """With the GlobalShortcuts portal the desktop decides the keys: what it bound, in a sentence."""
+        reply = self.window_.daemon.call("status")
+        backends = reply.get("backends", {}) if reply and reply.get("ok") else {}
+        if backends.get("hotkeys") != "portal":
+            return ""
+        trigger = (backends.get("portal_shortcuts") or {}).get("dictate", "unset")
+        if trigger == "unset":
+            return (
+                "The desktop has not bound dictation yet: confirm it in the desktop's dialog, or set it in the "
+                "desktop's keyboard shortcut settings (sayso's dictate)."
+            )
+        return (
+            f"The desktop bound dictation to {trigger}; it decides on Wayland (change it in its keyboard "
+            "shortcut settings)."
+        )
 
 
 class VoiceStep(Step):
@@ -351,12 +381,17 @@ class RewriteStep(Step):
         rewrite = self.window_.store.config.rewrite
         self.text("Rewrite fixes or changes the text on your clipboard. What should do it?")
         self.harper = QRadioButton("Ha&rper: grammar and spelling fixes, offline, English (ready now)")
-        self.model = QRadioButton("A local &model on this machine (run 'sayso models pull' for one)")
+        self.model = QRadioButton("A local &model on this machine (download one below)")
         self.server = QRadioButton("A s&erver: Ollama, llama.cpp server or LM Studio")
         for radio, what in ((self.harper, "harper"), (self.model, "llama"), (self.server, "openai")):
             name(radio, radio.text().replace("&", ""))
             radio.setChecked(rewrite.engine == what)
             self.layout_.addWidget(radio)
+            if radio is self.model:
+                from .pull import ModelPuller
+
+                self.puller = ModelPuller(self.window_)
+                self.layout_.addWidget(self.puller)
         if rewrite.engine == "auto":
             self.harper.setChecked(True)
         self.url = QLineEdit(rewrite.base_url)

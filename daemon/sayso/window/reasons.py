@@ -2,8 +2,10 @@
 
 Offline (harper-py): :func:`sayso.rewrite.findings.harper_findings` lists what
 Harper found, with its message; the preview is the text with the first
-suggestion of each applied. Accept puts the new text on the clipboard;
-Discard leaves the clipboard as it was.
+suggestion of each applied. Accept has the running daemon write the new
+text to the clipboard through its rewrite transaction (snapshot, write, undo
+entry: ``sayso ctl undo`` restores the old clipboard byte-exact); Discard
+leaves the clipboard as it was.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class ReasonsPage(QWidget):
         super().__init__()
         self.window_ = window
         self.result = ""
+        self.source = ""
         layout = QVBoxLayout(self)
         label = QLabel("Te&xt to check (Tab leaves the box)")
         self.text = QPlainTextEdit()
@@ -76,6 +79,7 @@ class ReasonsPage(QWidget):
             self.preview.setText(f"Problem: Harper is not available: {first_line(value)}")
             return
         text, found, self.result = value
+        self.source = text
         for f in found:
             self.changes.addItem(f.describe(text))
         if not found:
@@ -86,8 +90,16 @@ class ReasonsPage(QWidget):
             b.setEnabled(bool(found))
 
     def take(self) -> None:
-        QGuiApplication.clipboard().setText(self.result)
-        self.preview.setText(f"Copied the new text to the clipboard: {self.result}")
+        """The daemon writes the new text as its rewrites do (``sayso ctl undo`` puts the clipboard back)."""
+        reply = self.window_.daemon.call("rewrite", "accept", "fix", self.source, self.result)
+        if reply is None:
+            QGuiApplication.clipboard().setText(self.result)
+            self.preview.setText(f"Copied the new text (sayso is not running: no undo): {self.result}")
+        elif not reply.get("ok"):
+            self.preview.setText(f"Problem: not copied: {reply.get('error', '')}")
+            return
+        else:
+            self.preview.setText(f"Copied the new text to the clipboard (undo: sayso ctl undo): {self.result}")
         self.accept.setEnabled(False)
 
     def drop(self) -> None:

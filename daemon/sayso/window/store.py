@@ -26,17 +26,42 @@ _TABLE = re.compile(r"^\[+\s*([^\]]+?)\s*\]+")
 _KEY = re.compile(r'^("([^"]+)"|[A-Za-z0-9_\-]+)\s*=[^#]*(#\s*(.*))?$')
 
 
+#: set_value's *value* that removes the key (a list entry deleted, a custom rewrite action removed)
+DELETE = object()
+
+
 def set_value(text: str, dotted: str, value: Any) -> str:
-    """*text* with the key *dotted* (``speak.rate``) set to *value*; the rest untouched."""
+    """*text* with the key *dotted* (``speak.rate``) set to *value* (or removed, for DELETE);
+    the rest untouched. A dict of strings is written inline (``{ de = "thorsten" }``), a dict of
+    dicts as tables (``[rewrite.actions.pirate]``)."""
     doc = tomlkit.parse(text)
     *tables, key = _split(dotted)
     container: Any = doc
     for name in tables:
         if name not in container:
-            container[name] = tomlkit.table()
+            if value is DELETE:
+                return text
+            container[name] = tomlkit.table(is_super_table=True)
         container = container[name]
-    container[key] = value
+    if value is DELETE:
+        if key in container:
+            del container[key]
+        return tomlkit.dumps(doc)
+    container[key] = _item(value)
     return tomlkit.dumps(doc)
+
+
+def _item(value: Any) -> Any:
+    if isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values()):
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table
+    if isinstance(value, dict):
+        out = tomlkit.table()
+        for k, v in value.items():
+            out[k] = _item(v)
+        return out
+    return value
 
 
 def _split(dotted: str) -> list[str]:
@@ -71,7 +96,7 @@ class ConfigStore:
         return node
 
     def save(self, dotted: str, value: Any) -> Config:
-        """Set one key and write the file; on a bad value raise ConfigError and write nothing."""
+        """Set (or DELETE) one key and write the file; on a bad value raise ConfigError and write nothing."""
         new_text = set_value(self.text, dotted, value)
         config = validate(new_text, str(self.path))
         _write_private(self.path, new_text)
