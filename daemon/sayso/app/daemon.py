@@ -236,8 +236,8 @@ class Daemon:
         _LOGGER.info("No config file yet: 'sayso settings' sets up the microphone, hotkey, voice and rewrite")
         self.notifier.notify(
             "Welcome to sayso",
-            "Open the settings window (tray: Settings…, or run 'sayso settings') to set up the microphone, "
-            "the dictation hotkey, the voice and rewriting, from the keyboard.",
+            "Open 'sayso settings' (your applications menu, the tray's Settings…, or a terminal) to set up "
+            "the microphone, the dictation hotkey, the voice and rewriting, from the keyboard.",
             urgency="normal",
         )
 
