@@ -390,17 +390,15 @@ class _HeldFirstPass:
         return self.real.transcribe(audio, context=context, check_speech=check_speech, cancel=cancel)
 
 
-def test_a_pass_made_useless_by_more_speech_is_given_up(model, config):
-    """The speaker pauses, a pass starts, the speech goes on: the pass stops
-    at its next check instead of running on, and the final text is still
-    the file text."""
-    audio = released(clip("jfk.flac"), 0.3)
+def _held_at_the_first_pause(model, audio: np.ndarray) -> tuple:
+    """A streamer fed *audio* up to its first pause, whose pass there is in
+    flight and held; the rest of the audio fed after it (the speech goes on)."""
     flags = speech_flags(audio)
     ends = [i for i in range(1, len(flags) - 10) if flags[i - 1] and not flags[i : i + 10].any()]
     pause_end = ends[0] * 512  # the first pause of at least 10 VAD windows
     held = _HeldFirstPass(model)
     st = StreamingTranscriber(held)
-    st.begin()
+    token = st.begin()
     cut = 0
     while not held.started.is_set():  # up to the pass at the pause, which waits...
         assert cut < pause_end + 3 * BLOCK, "no pass started at the pause"
@@ -409,6 +407,15 @@ def test_a_pass_made_useless_by_more_speech_is_given_up(model, config):
         while not (held.started.is_set() or st.drain(0.05)):
             pass
     feed(st, audio[cut:], drain=False)  # ...while the speech goes on
+    return st, held, token
+
+
+def test_a_pass_made_useless_by_more_speech_is_given_up(model, config):
+    """The speaker pauses, a pass starts, the speech goes on: the pass stops
+    at its next check instead of running on, and the final text is still
+    the file text."""
+    audio = released(clip("jfk.flac"), 0.3)
+    st, held, _ = _held_at_the_first_pause(model, audio)
     held.go.set()
     assert st.drain(120)  # the key is still held: the worker sees the new speech
     transcript = st.finish(audio)
@@ -416,3 +423,23 @@ def test_a_pass_made_useless_by_more_speech_is_given_up(model, config):
     st.close()
     assert stats["given_up"] >= 1, stats
     assert transcript.text == file_text(model, audio)
+
+
+def test_at_the_release_a_pass_the_recording_does_not_need_is_given_up(model, config):
+    """The key goes up while a pass over the audio before the last pause is
+    in flight: finish() does not wait for its decoder, as the whole
+    recording's chunks do not include it."""
+    audio = released(clip("jfk.flac"), 0.0)
+    st, held, token = _held_at_the_first_pause(model, audio)
+    result: dict = {}
+    finishing = threading.Thread(target=lambda: result.setdefault("t", st.finish(audio, token)))
+    finishing.start()
+    while token.finishing is None:  # the release has reached the streamer...
+        assert finishing.is_alive()
+        finishing.join(0.01)
+    held.go.set()  # ...then the held pass goes on to its first check
+    finishing.join(120)
+    stats = st.last_stats
+    st.close()
+    assert stats["given_up"] >= 1 and stats["how"] == "tail", stats
+    assert result["t"].text == file_text(model, audio)

@@ -55,6 +55,8 @@ class _Session:
     length: int = 0
     shown: str = ""  # the text last given to on_stable_text
     last_pass: tuple = ()  # (started, ended) perf_counter of the latest pass, and its audio seconds
+    finishing: Optional[tuple] = None  # (blocks, recording) once finish() has begun
+    synced: Optional[bool] = None  # _sync()'s answer, once made (by finish() or a pass's check)
 
     def append(self, blocks: list) -> None:
         add = sum(len(b) for b in blocks)
@@ -215,11 +217,15 @@ class StreamingTranscriber:
             blocks: list = []
             if session is not None and session is self._session:  # the worker starts nothing more on it
                 blocks, self._pending, self._session = self._pending, [], None
+            if session is not None:
+                session.finishing = (blocks, full_audio)
             while session is not None and self._busy is session:
-                self._cond.wait()  # its pass in flight: its text is wanted
+                self._cond.wait()  # its pass in flight: wanted, unless the whole recording says otherwise
         waited = time.perf_counter() - t0
         before = session.chunker.passes if session is not None else 0
-        if session is None or not _sync(session, blocks, full_audio):
+        if session is not None and session.synced is None:
+            session.synced = _sync(session, blocks, full_audio)
+        if session is None or not session.synced:
             transcript = transcribe_dictation(self._transcriber(wait=True), full_audio, self.rules)
             how = "batch"
         else:
@@ -320,16 +326,28 @@ class StreamingTranscriber:
 
     def _outdated(self, session: _Session, key: Key) -> bool:
         """Whether the pass for *key* can no longer be part of the text (the
-        worker thread, between the model's calls): the audio that came
-        meanwhile, through the VAD, moved the chunk's end.  A recording
-        being finished keeps its pass: :meth:`finish` waits for it."""
+        worker thread, between the model's calls): while recording, the
+        audio that came meanwhile, through the VAD, moved the chunk's end;
+        once :meth:`finish` has begun, the chunk is not one of the whole
+        recording's (the key went up after more speech)."""
         with self._cond:
-            if session is not self._session:
-                return False
-            blocks, self._pending = self._pending, []
-        if blocks:
-            session.append(blocks)
-        spans = plan(session.vad.flags, session.length, session.chunker.rules).chunks()
+            current = session is self._session
+            blocks: list = []
+            if current:
+                blocks, self._pending = self._pending, []
+            finishing = None if current else session.finishing
+        if current:
+            if blocks:
+                session.append(blocks)
+            spans = plan(session.vad.flags, session.length, session.chunker.rules).chunks()
+        elif finishing is not None:  # finish() waits for this pass: the worker owns the session
+            if session.synced is None:
+                session.synced = _sync(session, *finishing)
+            if not session.synced:
+                return True
+            spans = session.spans(final=True)
+        else:
+            return False  # aborted, or replaced by a newer recording and not yet finished
         return (key[0], key[1]) not in spans
 
     def _note(self, session: Optional[_Session], how: str, t0: float, waited: float, at_release: int) -> None:
