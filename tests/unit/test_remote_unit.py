@@ -171,3 +171,22 @@ def test_remote_voice_resamples_and_falls_back_once_per_outage():
     assert speaker.calls == 1 and local.calls == 2 and len(notices) == 1 and "local voice" in notices[0]
     with pytest.raises(RemoteLost):
         RemoteVoice(Speaker(fail=True), local, "none").synthesize("One.")
+
+
+def test_retry_takes_the_kept_recording_asked_for(tmp_path):
+    """``dictate retry TIME`` (the History page's selected entry): that recording, not the newest."""
+    window, model, engine = Window(), Model("never used"), Engine()
+    d = remote_rig(tmp_path, "none", engine, window, model)
+    dictate(d, seconds=1.5)
+    first = d.history.pending_recording()
+    dictate(d, seconds=1.5)
+    newest = d.history.pending_recording()
+    assert newest["time"] != first["time"]
+    assert d.history.pending_recording(first["time"])["audio"] == first["audio"]
+    with pytest.raises(SaysoError, match="no kept recording at that time"):
+        d.retry(first["time"] + 1000.0)
+    engine.up = True
+    assert d.retry(first["time"]).result(10).status == "typed"
+    assert not os.path.exists(first["audio"]) and os.path.exists(newest["audio"])
+    assert d.history.pending_recording()["audio"] == newest["audio"]
+    d.shutdown()

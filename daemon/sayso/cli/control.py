@@ -19,7 +19,8 @@ from ..core.errors import ExitStatus
 from ..desktop.portal.statusline import FORMATS as WATCH_FORMATS
 
 CTL_EPILOG = (
-    f"commands: dictate {'|'.join(DICTATE)}; speak {'|'.join(SPEAK)}; rewrite ACTION | --force-last; undo; status; "
+    f"commands: dictate {'|'.join(DICTATE)} (retry TIME: that kept recording); speak {'|'.join(SPEAK)}; "
+    "rewrite ACTION | --force-last; undo; status; "
     "history [clear | delete TIME]; type TEXT; reload; quit; read|describe region|window|screen|clipboard; "
     "describe --details. "
     "'status --watch [--json | --format waybar]': one line per change of state"

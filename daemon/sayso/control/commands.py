@@ -63,6 +63,12 @@ class Commands:
 
     # --- actions -------------------------------------------------------------
     def cmd_dictate(self, req: Request) -> Reply:
+        if len(req.args) == 2 and req.args[0] == "retry":  # retry TIME: that kept recording
+            try:
+                when = float(req.args[1])
+            except ValueError:
+                raise ProtocolError("usage: dictate retry [TIME] (an entry's time in 'sayso history')") from None
+            return self._reply("dictate.retry", self.daemon.dictation.retry(when), req.wait)
         what = _one_arg(req, DICTATE, "dictate")
         dictation = self.daemon.dictation
         if what == "toggle" and dictation.recording:

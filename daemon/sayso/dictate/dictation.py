@@ -243,11 +243,13 @@ class Dictation:
             error=f"{self.last_error}; the recording is kept: sayso ctl dictate retry",
         )
 
-    def retry(self) -> concurrent.futures.Future:
-        """Transcribe the newest kept recording again (``sayso ctl dictate retry``) and type it."""
-        entry = self.history.pending_recording()
+    def retry(self, when: Optional[float] = None) -> concurrent.futures.Future:
+        """Transcribe the newest kept recording again (``sayso ctl dictate retry``), or the one kept
+        at *when* (``retry TIME``: the History page's selected entry), and type it."""
+        entry = self.history.pending_recording(when)
         if entry is None:
-            raise SaysoError("no kept recording to retry (see 'sayso history')")
+            which = "no kept recording" if when is None else "no kept recording at that time"
+            raise SaysoError(f"{which} to retry (see 'sayso history')")
         with self._state_lock:
             self._pending += 1
         return self._worker.submit(self._guarded, self._retry, entry)

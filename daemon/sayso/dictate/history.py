@@ -68,10 +68,13 @@ class History:
         path = save_wav(base / "recordings" / f"{time.time_ns()}.wav", samples)
         return self.add("", delivered=False, error=error, audio=str(path))
 
-    def pending_recording(self) -> Optional[dict]:
-        """The newest kept recording whose file is still there (from the file: it outlives the daemon)."""
+    def pending_recording(self, when: Optional[float] = None) -> Optional[dict]:
+        """The newest kept recording whose file is still there (from the file: it outlives the
+        daemon), or the one kept at *when* (its entry's ``time``)."""
         entries = read_undelivered(self.path) if self.path is not None else [asdict(e) for e in self.entries]
         for entry in reversed(entries):
+            if when is not None and entry.get("time") != when:
+                continue
             if entry.get("audio") and Path(entry["audio"]).is_file():
                 return entry
         return None

@@ -247,7 +247,11 @@ class HistoryPage(QWidget):
         self._step_aside(("type", entry["text"]), "Typed it again.")
 
     def retry(self) -> None:
-        self._step_aside(("dictate", "retry"), "The recording was transcribed again and typed.")
+        entry = self._selected()
+        if not entry or not entry.get("audio"):
+            self.message.setText("Nothing to retry: select a kept recording.")
+            return
+        self._step_aside(("dictate", "retry", repr(entry["time"])), "The recording was transcribed again and typed.")
 
     def _step_aside(self, request: tuple, done: str) -> None:
         """Minimise (the person's window gets the focus back), then ask the daemon to type."""
