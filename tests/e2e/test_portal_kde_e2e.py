@@ -59,9 +59,16 @@ class KdeSession:
         os.chmod(self.root, 0o755)
         self.run_dir, self.home = self.root / "run", self.root / "home"
         (self.home / ".config").mkdir(parents=True)
+        (self.home / "Pictures").mkdir()  # xdg-user-dirs makes it on a desktop; KDE's Screenshot portal saves there
         (self.home / ".config" / "kscreenlockerrc").write_text("[Daemon]\nAutolock=false\nLockOnResume=false\n")
         self.run_dir.mkdir(mode=0o700)
-        for path in (self.run_dir, self.home, self.home / ".config", self.home / ".config" / "kscreenlockerrc"):
+        for path in (
+            self.run_dir,
+            self.home,
+            self.home / "Pictures",
+            self.home / ".config",
+            self.home / ".config" / "kscreenlockerrc",
+        ):
             os.chown(path, self.user.pw_uid, self.user.pw_gid)
         bindir = self.root / "bin"
         bindir.mkdir()
