@@ -85,6 +85,7 @@ class KdeSession:
             "XDG_CURRENT_DESKTOP": "KDE",
             "XDG_SESSION_TYPE": "wayland",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "QT_LOGGING_RULES": "xdp-kde-screenshot.debug=true",  # "Screenshot called": its dialog is coming
             "PYTHONPATH": str(REPO / "daemon"),
         }
         try:

@@ -10,13 +10,21 @@ through KWin's ``org.kde.kwin.Screenshot`` without showing anything to press
 dialog first, so it needs Plasma's QML modules (``plasma-workspace`` and
 Kirigami, in scripts/setup.sh's test list): without them it crashes and sayso
 says "Screenshot: ended by the desktop". It saves into ~/Pictures, which
-xdg-user-dirs makes on a desktop (the harness makes it)."""
+xdg-user-dirs makes on a desktop (the harness makes it).
+
+``window`` asks interactively: KDE's dialog comes up and a person picks "Active
+Window", presses Take, clicks the window, presses Save. Here the keyboard is
+the person's (KWin's fake input through the RemoteDesktop portal, as in
+test_portal_kde_e2e.py), and KWin's window picker is driven with its arrow keys
+and Enter."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 
 import pytest
 from test_portal_kde_e2e import KdeSession
@@ -24,14 +32,16 @@ from test_portal_kde_e2e import KdeSession
 from sayso.bench.ocr import ShownScreen, cer
 from sayso.bench.screens import SCREENS, reference
 
+from conftest import wait_for
+
 pytestmark = pytest.mark.e2e
 
 PLASMA_DIALOGS = "/usr/lib/x86_64-linux-gnu/qt5/qml/org/kde/plasma/workspace/dialogs/qmldir"
 SNIPPET = (
-    "import json, os\n"
+    "import json, os, sys\n"
     "from sayso.see.capture import capture\n"
     "from sayso.see.ocr.tesseract import TesseractEngine\n"
-    "shot = capture('screen', session='wayland')\n"
+    "shot = capture(sys.argv[1], session='wayland')\n"
     "print(json.dumps({'size': list(shot.size), 'text': TesseractEngine().recognise(shot.image).text,\n"
     "                  'left': sorted(os.listdir(os.path.expanduser('~/Pictures')))}))\n"
 )
@@ -48,7 +58,7 @@ def kde():
 def test_the_screen_is_read_through_the_kde_screenshot_portal(kde):
     screen = SCREENS["dvsans-13-dark"]
     with ShownScreen(screen, env=kde.env, prefix=tuple(kde._prefix(False))):
-        out = kde.run(sys.executable, "-c", SNIPPET, timeout=120)
+        out = kde.run(sys.executable, "-c", SNIPPET, "screen", timeout=120)
     assert out.returncode == 0, out.stderr[-2000:] + kde.logs()
     result = json.loads(out.stdout.strip().splitlines()[-1])
     shown = f"sayso screen {screen.name}\n\n" + reference(screen)  # KWin's title bar, then the text
@@ -57,3 +67,41 @@ def test_the_screen_is_read_through_the_kde_screenshot_portal(kde):
     assert result["size"] == [1280, 800]
     assert error <= 0.02, result["text"]
     assert result["left"] == []  # the portal's file was deleted
+
+
+def _keys(*chords: str, pause: float = 0.2) -> list:
+    return [[chord, pause] for chord in chords]
+
+
+# Tab order of the dialog: Area, Delay, the two checkboxes, Take; after the pick: Save
+PICK_ACTIVE_WINDOW_AND_TAKE = _keys("tab", "down", "down", "tab", "tab", "tab", "tab") + [["space", 1.5]]
+UP_TO_THE_TK_WINDOW_AND_CLICK = _keys(*["up"] * 22, pause=0.05) + [["enter", 1.5]]  # KWin's picker: 10 px a key
+SAVE = _keys("tab", "space")
+
+
+def test_the_window_is_read_through_the_kde_screenshot_dialog(kde):
+    screen = SCREENS["dvsans-13-dark"]
+    with ShownScreen(screen, env=kde.env, prefix=tuple(kde._prefix(False))):
+        reader = subprocess.Popen(
+            kde._prefix(True) + [sys.executable, "-c", SNIPPET, "window"],
+            env=kde.env, cwd=str(kde.root), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            log = kde.root / "portal-kde.log"
+            wait_for(lambda: "interactive\", QVariant(bool, true)" in log.read_text(errors="replace"), 30, 0.1,
+                     "KDE's backend to get sayso's interactive request")  # fmt: skip
+            time.sleep(2.0)  # the dialog maps and takes the focus
+            kde.probe("keys", json.dumps(PICK_ACTIVE_WINDOW_AND_TAKE + UP_TO_THE_TK_WINDOW_AND_CLICK + SAVE))
+            out, err = reader.communicate(timeout=60)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait()
+    assert reader.returncode == 0, err[-2000:] + kde.logs()
+    result = json.loads(out.strip().splitlines()[-1])
+    shown = f"sayso screen {screen.name}\n\n" + reference(screen)
+    error = cer(shown, result["text"])
+    print(f"\nKDE Screenshot dialog, Active Window: {result['size'][0]}x{result['size'][1]}, CER {100 * error:.2f} %")
+    assert result["size"][0] >= 1280 and result["size"][1] > 800  # the window with KWin's borders, not the screen
+    assert error <= 0.02, result["text"]
+    assert result["left"] == []
