@@ -87,7 +87,7 @@ class KdeSession:
             "PYTHONDONTWRITEBYTECODE": "1",
             "QT_LOGGING_RULES": "xdp-kde-screenshot.debug=true",  # "Screenshot called": its dialog is coming
             # Qt Quick's threaded render loop on llvmpipe crashed KDE's backend (SIGABRT via KCrash) when its
-            # screenshot dialog got the picked window, in 4 of 8 sessions here; the basic loop: 16 of 16 ran
+            # screenshot dialog got the picked window, in 5 of 8 sessions here; the basic loop: 16 of 16 shots ran
             "QSG_RENDER_LOOP": "basic",
             "PYTHONPATH": str(REPO / "daemon"),
         }
