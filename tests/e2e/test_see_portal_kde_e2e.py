@@ -16,7 +16,11 @@ xdg-user-dirs makes on a desktop (the harness makes it).
 Window", presses Take, clicks the window, presses Save. Here the keyboard is
 the person's (KWin's fake input through the RemoteDesktop portal, as in
 test_portal_kde_e2e.py), and KWin's window picker is driven with its arrow keys
-and Enter."""
+and Enter.
+
+The last test is the daemon: ``sayso ctl read screen`` with ``see.read_to =
+"clipboard"`` captures through the same portal and puts the text on the Wayland
+clipboard (read back with wl-paste)."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ import sys
 import time
 
 import pytest
-from test_portal_kde_e2e import KdeSession
+from test_portal_kde_e2e import KdeDaemon, KdeSession
 
 from sayso.bench.ocr import ShownScreen, cer
 from sayso.bench.screens import SCREENS, reference
@@ -105,3 +109,36 @@ def test_the_window_is_read_through_the_kde_screenshot_dialog(kde):
     assert result["size"][0] >= 1280 and result["size"][1] > 800  # the window with KWin's borders, not the screen
     assert error <= 0.02, result["text"]
     assert result["left"] == []
+
+
+SEE_CONFIG = """
+[hotkeys]
+backend = "auto"
+[output]
+method = "portal"
+[notify]
+desktop = false
+sounds = false
+[see]
+read_to = "clipboard"
+"""
+
+
+def test_ctl_read_screen_through_the_kde_portal_puts_the_text_on_the_clipboard(kde, desktop):
+    screen = SCREENS["dvsans-13-dark"]
+    daemon = KdeDaemon(kde, SEE_CONFIG, PULSE_SERVER=desktop.env["PULSE_SERVER"])
+    try:
+        daemon.wait_log("Ready: hotkeys live")
+        with ShownScreen(screen, env=kde.env, prefix=tuple(kde._prefix(False))):
+            proc = daemon.sayso("ctl", "read", "screen", "--wait", timeout=120)
+        assert proc.returncode == 0, proc.stderr + daemon.log() + kde.logs()
+        text = kde.run("wl-paste", "--no-newline", timeout=20).stdout  # before the daemon (its wl-copy) goes
+    finally:
+        code = daemon.stop()
+    shown = f"sayso screen {screen.name}\n\n" + reference(screen)
+    error = cer(shown, text)
+    print(f"\nsayso ctl read screen on KDE: {len(text)} characters on the clipboard, CER {100 * error:.2f} %")
+    assert error <= 0.02, text
+    assert "heat the oven" not in (daemon.log() + proc.stdout + proc.stderr).lower()  # no screen text in logs
+    assert not os.listdir(kde.home / "Pictures")
+    assert code == 0, daemon.log()
