@@ -22,6 +22,9 @@ APT_RUN+=(tesseract-ocr-eng)
 APT_RUN+=(slurp grim)
 # the fonts of the OCR test screens (sayso.bench.screens); the Screenshot portal on headless sway
 APT_TEST_SEE=(fonts-dejavu-core fonts-urw-base35 xdg-desktop-portal-wlr pipewire-bin)
+# KDE's Screenshot portal builds its QML dialog even for a non-interactive shot: Plasma's dialogs
+# (plasma-workspace, ~180 packages with --no-install-recommends) and what its QML imports
+APT_TEST_SEE+=(plasma-workspace qml-module-org-kde-kirigami2 qml-module-qtquick-controls2 qml-module-qtquick-layouts)
 # the desktop tests of issue 13: waybar's tray on sway, KDE's portals on kwin, openbox for the indicator
 APT_TEST=(pulseaudio xvfb dbus sway xwayland espeak-ng sox ffmpeg systemd
           waybar grim openbox kwin-wayland qtwayland5 xdg-desktop-portal xdg-desktop-portal-kde libglib2.0-bin

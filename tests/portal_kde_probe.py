@@ -5,6 +5,7 @@ prints what happened as one JSON line.  Used by test_portal_kde_e2e.py.
                                         RemoteDesktop keyboard, release, tap Ctrl+Alt+S
   portal_kde_probe.py type EDITS_JSON   type [[delete, text], ...] through RemoteDesktop
   portal_kde_probe.py chord SECONDS     hold Ctrl+Alt+Space that long (the daemon's shortcut), release
+  portal_kde_probe.py keys STEPS_JSON   press [[chord, seconds after], ...] (``tab``, ``enter``) through RemoteDesktop
 """
 
 import json
@@ -85,11 +86,24 @@ def hold_chord(seconds: float) -> dict:
         keyboard.stop()
 
 
+def press(steps: list) -> dict:
+    keyboard = PortalKeyboard(timeout=30)
+    try:
+        for chord, pause in steps:
+            keyboard.press_keys(chord)
+            time.sleep(pause)
+        return {"pressed": len(steps)}
+    finally:
+        keyboard.stop()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "hold":
         result = hold(float(sys.argv[2]))
     elif sys.argv[1] == "chord":
         result = hold_chord(float(sys.argv[2]))
+    elif sys.argv[1] == "keys":
+        result = press(json.loads(sys.argv[2]))
     else:
         result = type_edits(json.loads(sys.argv[2]))
     print(json.dumps(result, ensure_ascii=False), flush=True)
