@@ -204,8 +204,12 @@ def _term_pattern(term: str) -> re.Pattern:
 
 
 def _seed_sampling() -> None:
-    """Whisper retries a doubtful window at higher temperatures, by sampling:
-    a fixed seed makes a recording give the same text every time."""
+    """Whisper retries a doubtful window at higher temperatures, by sampling.
+    CTranslate2 seeds its sampler once per worker thread, at its first draw
+    (random.cc: a thread_local mt19937), so this fixes the sequence of draws
+    from the start of the process, not each call's: a recording that needs
+    the fallback gives the same text in every fresh ``sayso dictate --file``,
+    but in a long-running daemon it may differ (docs/latency.md)."""
     try:
         import ctranslate2
 
