@@ -124,12 +124,52 @@ def test_notify_returns_before_the_server_answers(desktop, server):
     notifier.close()
 
 
-def test_no_notification_server_never_raises(desktop):
-    notifier = make_notifier(NotifyConfig(desktop=True, sounds=False), desktop.env)
-    for i in range(50):  # more than the queue holds: extra notices are dropped, not waited for
-        notifier.notify(f"notice {i}", "body", urgency="critical")
-    assert notifier.flush(30)
-    assert len(notifier.sent) == 20
+class PrivateBus:
+    """A session bus of its own: no notification service, or one whose
+    activation never answers (*hanging*: a desktop's notification service
+    installed on a session where it cannot start, as plasma-workspace's
+    ``plasma_waitforname`` outside Plasma)."""
+
+    def __init__(self, root: Path, hanging: bool = False) -> None:
+        services = root / "services"
+        services.mkdir(parents=True)
+        if hanging:
+            (services / f"{BUS_NAME}.service").write_text(f"[D-BUS Service]\nName={BUS_NAME}\nExec=/bin/sleep 60\n")
+        config = root / "session.conf"
+        config.write_text(
+            '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" '
+            '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+            f"<busconfig><type>session</type><listen>unix:tmpdir={root}</listen>"
+            f"<servicedir>{services}</servicedir>"
+            '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+            '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n'
+        )
+        out = subprocess.run(
+            ["dbus-daemon", f"--config-file={config}", "--fork", "--print-address=1", "--print-pid=1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        self.address, self.pid = out[0], int(out[1])
+
+    def close(self) -> None:
+        subprocess.run(["kill", str(self.pid)], check=False)
+
+
+@pytest.mark.parametrize("hanging", [False, True], ids=["no-server", "server-never-answers"])
+def test_no_notification_server_never_raises_nor_keeps_waiting(desktop, tmp_path, hanging):
+    """Nobody owns the name, or its activation never answers: notices go on
+    being accepted, and after the first failure they are not waited for."""
+    bus = PrivateBus(tmp_path, hanging)
+    try:
+        notifier = make_notifier(NotifyConfig(desktop=True, sounds=False), {"DBUS_SESSION_BUS_ADDRESS": bus.address})
+        for i in range(50):  # more than the queue holds: extra notices are dropped, not waited for
+            notifier.notify(f"notice {i}", "body", urgency="critical")
+        assert notifier.flush(30)  # one 3 s timeout at most: not 3 s per queued notice
+        assert len(notifier.sent) == 20
+        notifier.close()
+    finally:
+        bus.close()
 
 
 def test_without_a_session_bus_notices_only_go_to_the_log(desktop):

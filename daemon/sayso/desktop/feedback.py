@@ -16,6 +16,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import Mapping, Optional
 
 import numpy as np
@@ -31,6 +32,10 @@ URGENCY = {"low": 0, "normal": 1, "critical": 2}
 APP_NAME = "sayso"
 ICON = "audio-input-microphone"
 MAX_BODY = 400
+#: after a Notify fails (no server, or one that never answers: a desktop's
+#: notification service activated on a session where it cannot start),
+#: notices go to the log only for this long instead of each waiting 3 s
+BACKOFF_S = 30.0
 CUE_RATE = 48000
 #: cue name -> (frequency Hz or 0 for a pause, seconds) steps
 CUES = {
@@ -60,6 +65,7 @@ class DesktopNotifier(Notifier):
         self._queue: queue.Queue = queue.Queue(maxsize=32)
         self._ids: dict = {}  # summary -> notification id on screen
         self._conn = None
+        self._quiet_until = 0.0  # monotonic time until which the server is not asked
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
         if cfg.desktop and not self.address:
@@ -85,9 +91,13 @@ class DesktopNotifier(Notifier):
             try:
                 if item is None:
                     return
+                if time.monotonic() < self._quiet_until:
+                    _LOGGER.debug("Desktop notifications paused after a failure: %r in the log only", item[0])
+                    continue
                 self._send(*item)
-            except Exception as err:  # the server went away, the bus is gone...
-                _LOGGER.debug("Desktop notification failed: %s", err)
+            except Exception as err:  # the server went away, the bus is gone, it never answers...
+                _LOGGER.debug("Desktop notification failed (the log only for %.0f s): %s", BACKOFF_S, err)
+                self._quiet_until = time.monotonic() + BACKOFF_S
                 self._disconnect()
             finally:
                 self._queue.task_done()
