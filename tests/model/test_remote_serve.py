@@ -23,6 +23,7 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from sayso.core.errors import RemoteProtocolError
 from sayso.core.interfaces import SpeechAudio
+from sayso.core.pcm import to_pcm16
 from sayso.dictate.chunks import transcribe_dictation  # what `sayso serve` transcribes with
 from sayso.remote.wyoming_stt import WyomingSpeechToText
 from sayso.remote.wyoming_tts import WyomingTextToSpeech
@@ -81,7 +82,7 @@ def test_describe_lists_both_engines_in_one_info(serve):
 
 
 async def _wyoming_transcribe(uri: str, audio: np.ndarray, rate: int = 16000, chunk: int = 1024) -> list:
-    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    pcm = to_pcm16(audio)  # the bytes the reference hears (remote_support.pcm16): 32768, rounded
     async with AsyncClient.from_uri(uri) as client:
         await client.write_event(Transcribe(language="en").event())
         await client.write_event(AudioStart(rate=rate, width=2, channels=1).event())
