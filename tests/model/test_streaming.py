@@ -362,7 +362,7 @@ def test_work_ahead_chunks_leaves_a_short_dictation_to_the_release(model, config
 def test_a_pass_is_given_up_between_the_model_calls(model):
     """The check runs before the encoder and before the decoder; True
     stops the pass there, and the model is usable at once afterwards."""
-    from sayso.dictate.engines.faster_whisper import PassCancelled
+    from sayso.core.interfaces import PassCancelled
 
     asked: list = []
 

@@ -23,6 +23,11 @@ from typing import Any, Iterator, Optional, Protocol, runtime_checkable
 import numpy as np
 
 
+class PassCancelled(Exception):
+    """A transcription given up by its *cancel* check (the audio it was for
+    changed): the streaming worker's passes ahead, see dictate/streaming.py."""
+
+
 @dataclass
 class Segment:
     start: float

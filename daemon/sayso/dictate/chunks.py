@@ -36,7 +36,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..audio.vad import WINDOW, IncrementalVad
-from ..core.interfaces import Segment, Transcript
+from ..core.interfaces import PassCancelled, Segment, Transcript
 from ..core.pcm import SAMPLE_RATE
 
 
@@ -161,8 +161,6 @@ class Chunker:
             if cancel is None:
                 self.cache[key] = self._transcribe(audio[start:end], context=context, check_speech=False)
             else:
-                from .engines.faster_whisper import PassCancelled
-
                 try:
                     self.cache[key] = self._transcribe(
                         audio[start:end], context=context, check_speech=False, cancel=cancel

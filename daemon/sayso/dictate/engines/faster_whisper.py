@@ -19,14 +19,10 @@ import numpy as np
 
 from ...core.config_types import SttConfig
 from ...core.errors import InputError, ModelError, first_line
-from ...core.interfaces import EngineInfo, Segment, Transcript
+from ...core.interfaces import EngineInfo, PassCancelled, Segment, Transcript
 from ...core.pcm import SAMPLE_RATE
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class PassCancelled(Exception):
-    """A pass given up by its *cancel* check (the audio it was for changed)."""
 
 
 class _Checkpoints:
