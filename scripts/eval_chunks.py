@@ -41,6 +41,7 @@ VARIANTS = {
     "tail0.03": ({}, {"tail_s": 0.032}),
     "tail0": ({}, {"tail_s": 0.0}),
     "prompt200": ({}, {"prompt_chars": 200}),
+    "nocarry": ({}, {"carry_s": float("inf")}),  # the rules before 2026-12-03 (third session)
 }
 
 

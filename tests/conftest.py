@@ -40,6 +40,13 @@ def wer(reference: str, hypothesis: str) -> float:
     return jiwer.wer(ref, hyp)
 
 
+def deleted_words(reference: str, hypothesis: str) -> int:
+    """Reference words missing from *hypothesis* (an alignment's deletions, normalised as by :func:`wer`)."""
+    import jiwer
+
+    return jiwer.process_words(normalize_words(reference) or "-", normalize_words(hypothesis) or "-").deletions
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -198,13 +198,27 @@ class HttpServerProc(ServerProc):
             time.sleep(0.2)
 
 
-def start_faster_whisper_server(root: Path) -> HttpServerProc:
-    """faster-whisper-server 0.0.3 (OpenAI-compatible) with the bundled tiny.en; ``.uri`` is its root URL."""
+# faster-whisper-server's model name: it reads the form field ``model_name``, not
+# OpenAI's ``model``, so every request asks for its default, "whisper-1"
+FWS_MODEL = "whisper-1"
+
+
+def start_faster_whisper_server(root: Path, **model_options) -> HttpServerProc:
+    """faster-whisper-server 0.0.3 (OpenAI-compatible) with the bundled tiny.en; ``.uri`` is its root URL.
+
+    It runs from a config file (its multi-model mode, one model named
+    FWS_MODEL), since only that mode passes *model_options* to WhisperModel:
+    without them it decodes with the model's own compute type, and int8 and
+    float decode a word or a comma differently on some CPUs.
+    """
     exe = shutil.which("faster-whisper-server", path=str(BIN))
     if exe is None:
         raise AssertionError("faster-whisper-server is not installed: scripts/setup.sh test installs it (test extra)")
+    config = root / "fws.json"  # YAML is a superset of JSON
+    entry = {"name": FWS_MODEL, "path": whisper_model_dir(), "model_options": model_options}
+    config.write_text(json.dumps({"models": [entry]}), encoding="utf-8")
     port = free_port()
-    cmd = [exe, whisper_model_dir(), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [exe, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
     return HttpServerProc("faster-whisper-server", cmd, f"http://127.0.0.1:{port}", root)
 
 

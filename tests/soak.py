@@ -155,14 +155,16 @@ def first_word(text: str) -> str:
     return w[0] if w else ""
 
 
-def first_word_change(typed: str, plain: str) -> str:
+def first_word_change(typed: str, plain: str, reference: str = "") -> str:
     """How the typed text starts compared with plain faster-whisper's:
-    ``kept``; ``dropped`` (it starts at plain's second or third word: the
-    first word(s) lost); ``changed`` (another word); ``nothing`` typed."""
-    t, p = words(typed), words(plain)
+    ``kept`` (it starts with plain's first word or the reference's, or
+    with one word more than plain heard: plain's first two words follow it);
+    ``dropped`` (it starts at plain's second or third word: the first
+    word(s) lost); ``changed`` (another word); ``nothing`` typed."""
+    t, p, r = words(typed), words(plain), words(reference)
     if not t:
         return "nothing"
-    if p and t[0] == p[0]:
+    if (p and (t[0] == p[0] or t[1:3] == p[:2])) or (r and t[0] == r[0]):
         return "kept"
     if t[0] in p[1:3]:
         return "dropped"
@@ -306,11 +308,11 @@ class Record:
 
     @property
     def first_kept(self) -> bool:
-        return self.first_word == self.plain_first
+        return self.first_change == "kept"
 
     @property
     def first_change(self) -> str:
-        return first_word_change(self.typed, self.plain)
+        return first_word_change(self.typed, self.plain, self.reference)
 
     @property
     def first_matches_reference(self) -> bool:

@@ -18,7 +18,7 @@ from sayso.remote.openai_stt import OpenAISpeechToText
 from sayso.remote.openai_tts import OpenAITextToSpeech
 
 from conftest import TRANSCRIPTS, wait_for, wer
-from remote_support import pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
+from remote_support import FWS_MODEL, pcm16, read_audio, start_faster_whisper_server, start_sayso_serve
 
 pytestmark = pytest.mark.model
 
@@ -149,18 +149,25 @@ def test_http_logs_no_text(serve):
 
 
 @pytest.fixture(scope="module")
-def faster_whisper_server(tmp_path_factory):
-    server = start_faster_whisper_server(tmp_path_factory.mktemp("fws"))
+def faster_whisper_server(tmp_path_factory, local):
+    from sayso.dictate.engines.faster_whisper import cpu_threads
+
+    # the same decoder as the local model's: compute type and threads
+    options = {"device": "cpu", "compute_type": local.cfg.compute_type, "cpu_threads": cpu_threads(local.cfg)}
+    server = start_faster_whisper_server(tmp_path_factory.mktemp("fws"), **options)
     yield server
     server.kill()
 
 
 def test_against_faster_whisper_server(faster_whisper_server, local):
-    """faster-whisper-server 0.0.3 loads the same model directory; it decodes the
-    uploaded WAV with faster-whisper's defaults (beam 5, its own compute type)."""
+    """faster-whisper-server 0.0.3 loads the same model directory with the local
+    model's compute type and threads; it decodes the uploaded WAV with
+    faster-whisper's defaults (beam 5)."""
     audio = read_audio("jfk.flac")
     for stream in (False, True):  # it has no stream=true: the JSON answer is read
-        stt = OpenAISpeechToText(faster_whisper_server.uri + "/v1", language="en", stream=stream, timeout_s=60)
+        stt = OpenAISpeechToText(
+            faster_whisper_server.uri + "/v1", FWS_MODEL, language="en", stream=stream, timeout_s=60
+        )
         text = stt.transcribe(audio).text
         assert text == local.transcribe(pcm16(audio)).text  # one plain call there and here
     assert wer(TRANSCRIPTS["jfk.flac"]["text"], text) < 0.1

@@ -21,7 +21,7 @@ from sayso.dictate.chunks import plan, speech_flags, transcribe_dictation
 from sayso.dictate.engines.faster_whisper import SAMPLE_RATE, Transcriber, load_audio_file
 from sayso.dictate.streaming import StreamingTranscriber
 
-from conftest import DATA, TRANSCRIPTS, normalize_words, wer
+from conftest import DATA, TRANSCRIPTS, deleted_words, normalize_words, wer
 
 pytestmark = pytest.mark.model
 
@@ -107,6 +107,12 @@ def file_text(model, audio: np.ndarray) -> str:
     return transcribe_dictation(model, audio).text
 
 
+def plain_text(model, audio: np.ndarray) -> str:
+    """Plain faster-whisper's text (its 30 s windows, its defaults)."""
+    segments, _ = model.model.transcribe(audio, language="en")
+    return " ".join(s.text.strip() for s in segments)
+
+
 @pytest.mark.parametrize("name", ["jfk.flac", "lamp.wav", "corpus/en_coqui_ljspeech_LJ001-0005.wav"])
 def test_released_after_a_pause_the_text_is_ready_and_is_the_file_text(model, config, name):
     """Released 300 ms after the last word: the pass at the end of speech
@@ -167,21 +173,33 @@ def test_long_recordings_are_cut_at_pauses_and_lose_nothing(model, config, name)
     assert all(b - a <= 28 * SAMPLE_RATE for a, b in chunks)
     assert stats["how"] == "ready" and stats["passes_at_release"] == 0, stats
     assert transcript.text == file_text(model, audio)
-    segments, _ = model.model.transcribe(audio, language="en")
-    plain = " ".join(s.text.strip() for s in segments)
-    assert wer(reference, transcript.text) <= wer(reference, plain) + 0.005, transcript.text
+    assert wer(reference, transcript.text) <= wer(reference, plain_text(model, audio)) + 0.005, transcript.text
 
 
-def test_held_chord_case_keeps_the_phrase_between_sentences(model, config):
-    """Issue 10's case: ~30 s with "Turn on the living room lamp." between
-    two sentences; released at the last word (the release pass runs)."""
+def assert_nothing_lost(text: str, reference: str, plain: str) -> None:
+    """Issue 10: the phrase between the sentences is there, no word of the
+    reference is missing beyond plain's, and at most two words of 56 differ
+    from plain's. The first "lamp" is cut at its last sample in this audio:
+    on an AMD AVX2 CPU both chunks heard "Liam" (the first chunk's reading,
+    then its prompt), which is a misreading, not a loss."""
+    assert normalize_words(text).count("turn on the living room") == 2, text
+    assert deleted_words(reference, text) <= deleted_words(reference, plain), (text, plain)
+    assert wer(reference, text) <= wer(reference, plain) + 2 / 56 + 1e-9, (text, plain)
+
+
+@pytest.mark.parametrize("after_s", [0.0, 0.3])
+def test_held_chord_case_keeps_the_phrase_between_sentences(model, config, after_s):
+    """Issue 10's case: ~27 s with "Turn on the living room lamp." between
+    two sentences, cut at a pause 2 s into the second (after "And so my
+    fellow Americans"); released at the last word (the release pass runs)
+    and 300 ms after it. Whisper left that phrase out of the first chunk's
+    text ("...and so my fellow"): it is heard again with the next chunk."""
     audio, text = long_utterance()
-    audio = released(audio, 0.0)
+    audio = released(audio, after_s)
     transcript, stats = stream(model, config, audio)
-    assert normalize_words(transcript.text).count("turn on the living room lamp") == 2, transcript.text
     assert transcript.text == file_text(model, audio)
-    # one word in 56 may differ from plain's windows on this joined clip (seen: "American. I ask" once)
-    assert wer(text, transcript.text) <= 0.05, transcript.text
+    assert_nothing_lost(transcript.text, text, plain_text(model, audio))
+    assert normalize_words(transcript.text).count("fellow americans ask not") == 2, transcript.text
     assert transcript.duration == pytest.approx(len(audio) / SAMPLE_RATE)
 
 
@@ -190,7 +208,7 @@ def test_fed_faster_than_the_worker(model, config):
     audio, text = long_utterance()
     transcript, _ = stream(model, config, audio, drain=False)
     assert transcript.text == file_text(model, audio)
-    assert wer(text, transcript.text) <= wer(text, model.transcribe(audio).text) + 0.03, transcript.text
+    assert_nothing_lost(transcript.text, text, plain_text(model, audio))
 
 
 def test_vocabulary_reaches_the_streaming_passes(model):

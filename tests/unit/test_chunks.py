@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sayso.audio.vad import WINDOW
-from sayso.core.interfaces import Transcript
+from sayso.core.interfaces import Segment, Transcript
 from sayso.dictate.chunks import Chunker, ChunkRules, plan, prompt
 
 RULES = ChunkRules()
@@ -109,3 +109,42 @@ def test_chunker_gives_each_chunk_the_text_before_as_prompt_and_reuses_passes():
     assert again.text == first.text and chunker.passes == 2
     chunker.transcript(audio, [spans[0], (16000 * 16, 16000 * 35)])  # the last chunk grew: one pass
     assert chunker.passes == 3 and calls.seen[-1] == (16000 * 19, "part1.")
+
+
+class EndsEarly:
+    """A stand-in whose first chunk's last segment ends *heard_s* into it
+    (Whisper left the chunk's last phrase out); later chunks are heard whole."""
+
+    def __init__(self, heard_s: float) -> None:
+        self.heard_s = heard_s
+        self.seen: list = []
+
+    def __call__(self, audio, context=None, check_speech=True) -> Transcript:
+        self.seen.append((len(audio), context))
+        end = self.heard_s if len(self.seen) == 1 else len(audio) / 16000
+        return Transcript(f"part{len(self.seen)}.", [Segment(0.0, end, f"part{len(self.seen)}.", 0.1, -0.2)])
+
+
+SPANS = [(0, 16000 * 16), (16000 * 16, 16000 * 30)]
+
+
+def test_speech_a_chunk_left_out_is_heard_again_with_the_next_chunk():
+    calls = EndsEarly(heard_s=15.2)  # 16 s - tail - 15.2 s: about 0.77 s of speech unheard
+    chunker = Chunker(calls)
+    transcript = chunker.transcript(np.zeros(16000 * 30, np.float32), SPANS)
+    assert calls.seen == [(16000 * 16, None), (16000 * 14 + int(0.8 * 16000), "part1.")]
+    assert transcript.text == "part1. part2."
+    assert transcript.segments[1].start == pytest.approx(15.2)  # times stay the recording's
+    assert chunker.known_text(SPANS) == transcript.text
+
+
+def test_a_chunk_heard_to_its_end_carries_nothing():
+    calls = EndsEarly(heard_s=16 - RULES.tail_s - RULES.carry_s + 0.05)
+    Chunker(calls).transcript(np.zeros(16000 * 30, np.float32), SPANS)
+    assert calls.seen[1] == (16000 * 14, "part1.")
+
+
+def test_what_a_chunk_carries_is_bounded_so_the_next_fits_a_window():
+    calls = EndsEarly(heard_s=5.0)
+    Chunker(calls).transcript(np.zeros(16000 * 30, np.float32), SPANS)
+    assert calls.seen[1][0] == 16000 * 14 + int(RULES.carry_max_s * 16000)

@@ -17,7 +17,11 @@ at the end of speech:
 * each chunk is transcribed by one plain faster-whisper call (the
   :class:`~sayso.dictate.engines.faster_whisper.Transcriber`: full 30 s
   window, the configured search, the vocabulary as hotwords) with the text
-  of the chunks before it as the prompt.
+  of the chunks before it as the prompt;
+* speech at the end of a chunk that its text leaves out (after the last
+  segment: Whisper decodes a window's unfinished phrase alone and often
+  drops it) is heard again at the start of the next chunk, as plain
+  faster-whisper starts its next window at the last segment's end.
 
 Every cut is decided from the audio up to it (the VAD runs forwards, and a
 cut at a pause is known once the pause is ``pause_s`` long): the plan of
@@ -31,7 +35,7 @@ audio, without transcribing it again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -49,6 +53,8 @@ class ChunkRules:
     max_s: float = 28.0  # a chunk is cut by this length in any case
     tail_s: float = 0.032  # audio kept after the end of speech (one VAD window)
     prompt_chars: int = 600  # text of the chunks before, given as the prompt
+    carry_s: float = 0.3  # speech this long after a chunk's last segment goes to the next chunk...
+    carry_max_s: float = 2.0  # ...up to this much (a chunk and what it carries fit in 30 s)
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,8 @@ def prompt(texts: List[str], chars: int) -> Optional[str]:
     return text or None
 
 
-Key = Tuple[int, int, Optional[str]]  # (start, end, prompt): what a chunk's text depends on
+# (start, end, prompt, lead): what a chunk's text depends on; its audio starts *lead* samples before *start*
+Key = Tuple[int, int, Optional[str], int]
 
 
 class Chunker:
@@ -143,28 +150,52 @@ class Chunker:
         self.passes = 0
         self.cancelled = 0  # passes given up half-way (the live path)
 
+    def parts(self, spans: List[Tuple[int, int]]) -> Iterator[Tuple[Key, Optional[Transcript]]]:
+        """Each chunk's key and text, in order, up to the first one not known
+        yet (given with None): a chunk's key depends on the texts before it."""
+        texts: List[str] = []
+        lead = 0
+        for start, end in spans:
+            key = (start, end, prompt(texts, self.rules.prompt_chars), lead)
+            part = self.cache.get(key)
+            yield key, part
+            if part is None:
+                return
+            texts.append(part.text)
+            lead = self._unheard(key, part)
+
+    def _unheard(self, key: Key, part: Transcript) -> int:
+        """How much of chunk *key*'s end its text leaves out, in samples: the
+        audio after its last segment if speech goes on there for ``carry_s``
+        (the speech ends ``tail_s`` before a cut at a pause), else 0."""
+        start, end, _, lead = key
+        if not part.segments:
+            return 0
+        heard = start - lead + int(part.segments[-1].end * SAMPLE_RATE)
+        speech_end = end - int(self.rules.tail_s * SAMPLE_RATE)
+        if (speech_end - heard) / SAMPLE_RATE < self.rules.carry_s:
+            return 0
+        return min(end - heard, int(self.rules.carry_max_s * SAMPLE_RATE))
+
     def next_pass(self, audio: np.ndarray, spans: List[Tuple[int, int]]) -> Optional[Key]:
         """The first chunk of *spans* whose text is not known yet (None: all are)."""
-        texts: List[str] = []
-        for start, end in spans:
-            key = (start, end, prompt(texts, self.rules.prompt_chars))
-            if key not in self.cache:
-                return key
-            texts.append(self.cache[key].text)
-        return None
+        return next((key for key, part in self.parts(spans) if part is None), None)
+
+    def known_text(self, spans: List[Tuple[int, int]]) -> str:
+        """The text of *spans* from the cache, as far as it goes in order."""
+        return " ".join(part.text for _, part in self.parts(spans) if part is not None and part.text)
 
     def run(self, audio: np.ndarray, key: Key, cancel: Optional[Callable[[], bool]] = None) -> Optional[Transcript]:
         """The text of chunk *key* (transcribed unless cached).  With
         *cancel* (the live path's passes ahead), None if it said stop."""
-        start, end, context = key
+        start, end, context, lead = key
         if key not in self.cache:
+            chunk = audio[start - lead : end]
             if cancel is None:
-                self.cache[key] = self._transcribe(audio[start:end], context=context, check_speech=False)
+                self.cache[key] = self._transcribe(chunk, context=context, check_speech=False)
             else:
                 try:
-                    self.cache[key] = self._transcribe(
-                        audio[start:end], context=context, check_speech=False, cancel=cancel
-                    )
+                    self.cache[key] = self._transcribe(chunk, context=context, check_speech=False, cancel=cancel)
                 except PassCancelled:
                     self.cancelled += 1
                     return None
@@ -178,10 +209,10 @@ class Chunker:
         texts: List[str] = []
         segments: List[Segment] = []
         dropped = 0
-        for start, end in spans:
-            part = self.cache[(start, end, prompt(texts, self.rules.prompt_chars))]
+        for (start, _, _, lead), part in self.parts(spans):
+            assert part is not None  # all transcribed above
             texts.append(part.text)
-            offset = start / SAMPLE_RATE
+            offset = (start - lead) / SAMPLE_RATE
             segments += [
                 Segment(s.start + offset, s.end + offset, s.text, s.no_speech_prob, s.avg_logprob)
                 for s in part.segments

@@ -39,7 +39,7 @@ from typing import Callable, List, Optional, Tuple
 import numpy as np
 
 from ..audio.vad import WINDOW, IncrementalVad
-from .chunks import Chunker, ChunkRules, Key, plan, prompt, transcribe_dictation
+from .chunks import Chunker, ChunkRules, Key, plan, transcribe_dictation
 from .engines.faster_whisper import SAMPLE_RATE, Transcript
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,13 +90,7 @@ class _Session:
 
     def known_text(self, spans: List[Tuple[int, int]]) -> str:
         """The text of *spans* from the cache, as far as it goes in order."""
-        texts: List[str] = []
-        for start, end in spans:
-            part = self.chunker.cache.get((start, end, prompt(texts, self.chunker.rules.prompt_chars)))
-            if part is None:
-                break
-            texts.append(part.text)
-        return " ".join(t for t in texts if t)
+        return self.chunker.known_text(spans)
 
 
 @dataclass(frozen=True)

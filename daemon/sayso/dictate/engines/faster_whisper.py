@@ -79,6 +79,11 @@ def is_hallucination(seg: Segment, cfg: SttConfig) -> bool:
     return seg.no_speech_prob > cfg.no_speech_threshold and seg.avg_logprob < cfg.logprob_threshold
 
 
+def cpu_threads(cfg: SttConfig) -> int:
+    """The decoder's threads: ``stt.cpu_threads``, or up to 4 cores."""
+    return cfg.cpu_threads or min(4, os.cpu_count() or 1)
+
+
 class Transcriber:
     """A warm faster-whisper model; thread-safe (one call at a time).
 
@@ -111,13 +116,12 @@ class Transcriber:
         from faster_whisper import WhisperModel
 
         source = resolve_model(cfg.model)
-        threads = cfg.cpu_threads or min(4, os.cpu_count() or 1)
         try:
             model = WhisperModel(
                 source,
                 device=cfg.device,
                 compute_type=cfg.compute_type,
-                cpu_threads=threads,
+                cpu_threads=cpu_threads(cfg),
                 local_files_only=not _looks_like_name(source),
             )
         except Exception as err:
