@@ -27,6 +27,11 @@ def data_home(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get("XDG_DATA_HOME") or str(home(env) / ".local" / "share"))
 
 
+def cache_home(env: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_CACHE_HOME`` or ``~/.cache``."""
+    return Path(env.get("XDG_CACHE_HOME") or str(home(env) / ".cache"))
+
+
 def state_home(env: Mapping[str, str] = os.environ) -> Path:
     """``$XDG_STATE_HOME`` or ``~/.local/state``."""
     return Path(env.get("XDG_STATE_HOME") or str(home(env) / ".local" / "state"))

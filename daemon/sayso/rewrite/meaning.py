@@ -114,7 +114,8 @@ def _times(text: str) -> dict:
 
 
 def _numbers(text: str) -> dict:
-    """Numbers outside times, with number words as digits ('three' == '3'); key -> as written."""
+    """Numbers outside times, with number words as digits ('three' == '3'); key -> as written
+    (each number under every key it may be written as: bare digits, with currency or %)."""
     bare = _TIME.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
     out: dict = {}
     for m in _NUMBER.finditer(bare):
@@ -126,11 +127,6 @@ def _numbers(text: str) -> dict:
         value = _WORDS[m.group(1).lower()]
         out.setdefault(f"{value:g}", m.group(0))
     return out
-
-
-def _number_keys(text: str) -> set:
-    """Every way the output may write a source number (bare digits, with currency or %)."""
-    return set(_numbers(text))
 
 
 def _names(text: str) -> list:
@@ -188,14 +184,14 @@ def fact_problems(action: Action, source: str, output: str, vocabulary: tuple = 
     for key, written in ({} if translate else _times(source)).items():
         if key not in out_times:
             return Problem(f"the rewrite dropped {written}", "the rewrite dropped a time")
-    out_numbers = _number_keys(output)
-    for key, written in ({} if translate else _numbers(source)).items():
+    out_numbers, source_numbers = _numbers(output), _numbers(source)
+    for key, written in ({} if translate else source_numbers).items():
         if key not in out_numbers:
             return Problem(f"the rewrite dropped {written}", "the rewrite dropped a number")
     extra = [
         w
-        for k, w in _numbers(output).items()
-        if k not in _number_keys(source) and not _is_list_marker(w, output) and w.lower() not in _IDIOM_NUMBERS
+        for k, w in out_numbers.items()
+        if k not in source_numbers and not _is_list_marker(w, output) and w.lower() not in _IDIOM_NUMBERS
     ]
     if extra and not translate:
         return Problem(f"the rewrite added {extra[0]}", "the rewrite added a number")
