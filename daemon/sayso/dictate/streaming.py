@@ -88,10 +88,6 @@ class _Session:
         stopped = p.end + max(0, int((rules.pause_after_s - rules.tail_s) * SAMPLE_RATE))
         return spans if p.end < self.length and stopped <= heard else spans[:-1]
 
-    def known_text(self, spans: List[Tuple[int, int]]) -> str:
-        """The text of *spans* from the cache, as far as it goes in order."""
-        return self.chunker.known_text(spans)
-
 
 @dataclass(frozen=True)
 class StreamingRules(ChunkRules):
@@ -196,7 +192,7 @@ class StreamingTranscriber:
                 return ""
             p = plan(session.vad.flags, session.length, session.chunker.rules)
             spans = p.chunks()[: len(p.cuts)]
-            return session.known_text(spans)
+            return session.chunker.known_text(spans)
 
     def finish(self, full_audio: np.ndarray, token: Optional[object] = None) -> Transcript:
         """The final transcript of the whole recording (dictation worker thread).
@@ -293,7 +289,7 @@ class StreamingTranscriber:
                 return  # the worker loop takes it at once
 
     def _show(self, session: _Session, spans: List[Tuple[int, int]]) -> None:
-        text = session.known_text(spans)
+        text = session.chunker.known_text(spans)
         if text != session.shown and self.on_stable_text is not None:
             session.shown = text
             try:
