@@ -8,7 +8,8 @@ xdotool chord, the Tk target window).
 
 Prints one row per dictation as it goes and a summary: dictations typed,
 first words lost (against plain faster-whisper on the same clip), daemon RSS
-at 1 / 10 / last and its growth after the tenth, key up -> first / last
+at 1 / 10 / last and its growth after the tenth (above the peak of the
+first ten), key up -> first / last
 typed character (p50, p95).  Exits 1 if any check failed (a dictation not
 typed, a first word lost, RSS growth >= 20 MB after the tenth).
 

@@ -21,7 +21,9 @@ tk_target.py; from just after ``xdotool keyup`` returns) and its checks:
   first word is reported beside it, and a miss is classed ``dropped`` (the
   text starts at plain's second or third word) or ``changed``;
 * RSS: after the first ten dictations the daemon's RSS stays within 20 MB of
-  its value at the tenth.
+  the most it held in those ten (their peak: RSS dips when the allocator
+  hands memory back, and one dip at the tenth made a flat run look like
+  22 MB of growth).
 
 Used by tests/e2e/test_soak_e2e.py (the short CI version) and scripts/soak.py
 (the full one); both start the desktop with conftest's pieces.
@@ -47,7 +49,7 @@ CORPUS = DATA / "corpus"
 MANIFEST = CORPUS / "manifest.tsv"
 KEYS = "ctrl+alt+space"
 CONFIG = BASE_CONFIG  # push-to-talk, hold mode, sounds off
-RSS_BASELINE = 10  # RSS growth is measured from the end of this dictation (1-based)...
+RSS_BASELINE = 10  # RSS growth is measured from the first this many dictations (their peak)...
 RSS_GROWTH_MB = 20.0  # ...and must stay under this
 LEAD_S = 0.3  # key down -> paplay starts
 PAD_S = 0.3  # silence played before each clip (see prepare())
@@ -496,17 +498,22 @@ def _ms(t: Optional[float], t0: float) -> Optional[float]:
 
 # --- the checks over a run and its summary -----------------------------------------
 def rss_growth(records: List[Record], baseline: int = RSS_BASELINE) -> Optional[float]:
-    """max RSS after dictation *baseline* minus RSS at it (MB); None if too few."""
+    """max RSS after dictation *baseline* minus the most it held in the
+    first *baseline* (MB); None if too few.  The peak, not the value at
+    dictation *baseline*: RSS dips when the allocator hands memory back (seen:
+    386 MB, then 365 and 371 at dictations 8 and 10, then 392 again), and a
+    leak is a peak that keeps rising."""
     if len(records) <= baseline:
         return None
-    base = records[baseline - 1].rss_mb
+    base = max(r.rss_mb for r in records[:baseline])
     return round(max(r.rss_mb for r in records[baseline:]) - base, 1)
 
 
 def rss_message(records: List[Record], baseline: int = RSS_BASELINE) -> str:
     rss = [r.rss_mb for r in records]
     return (
-        f"daemon RSS {rss[0]:.0f} MB at dictation 1, {rss[baseline - 1]:.0f} MB at {baseline}, {rss[-1]:.0f} MB at"
+        f"daemon RSS {rss[0]:.0f} MB at dictation 1, at most {max(rss[:baseline]):.0f} MB in the first {baseline},"
+        f" {rss[-1]:.0f} MB at"
         f" {len(rss)}; max growth after {baseline}: {rss_growth(records, baseline)} MB (limit {RSS_GROWTH_MB:.0f});"
         f" per dictation: {' '.join(f'{v:.0f}' for v in rss)}"
     )

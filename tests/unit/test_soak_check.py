@@ -1,5 +1,7 @@
 """The soak's first-word check (tests/soak.py): what counts as a lost first word."""
 
+from types import SimpleNamespace
+
 import soak
 
 
@@ -25,3 +27,23 @@ def test_a_repeated_word_later_does_not_hide_a_drop():
 def test_another_first_word_is_a_change():
     assert soak.first_word_change("Bat sat on the mat", "The cat sat on the mat", "the cat sat") == "changed"
     assert soak.first_word_change("", "The cat", "the cat") == "nothing"
+
+
+def _records(rss):
+    return [SimpleNamespace(rss_mb=v) for v in rss]
+
+
+def test_rss_growth_is_from_the_peak_of_the_first_ten():
+    # seen in CI on an AMD EPYC: dips at dictations 8 and 10 while the daemon's memory was flat
+    rss = [386, 387, 386, 386, 387, 386, 386, 365, 388, 371, 389, 393, 392] + [392] * 22
+    assert soak.rss_growth(_records(rss)) == 5.0
+
+
+def test_rss_that_keeps_rising_is_growth():
+    rss = [350.0] * 10 + [350.0 + 2 * i for i in range(1, 26)]
+    assert soak.rss_growth(_records(rss)) == 50.0
+    assert "at most 350 MB in the first 10" in soak.rss_message(_records(rss))
+
+
+def test_rss_growth_needs_more_than_the_baseline():
+    assert soak.rss_growth(_records([300.0] * 10)) is None
