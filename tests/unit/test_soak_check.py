@@ -1,4 +1,4 @@
-"""The soak's first-word check (tests/soak.py): what counts as a lost first word."""
+"""The soak's checks (tests/soak.py): what counts as a lost first word, and RSS growth."""
 
 from types import SimpleNamespace
 
