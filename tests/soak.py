@@ -497,23 +497,28 @@ def _ms(t: Optional[float], t0: float) -> Optional[float]:
 
 
 # --- the checks over a run and its summary -----------------------------------------
+def rss_peak(records: List[Record], baseline: int = RSS_BASELINE) -> Optional[float]:
+    """The most RSS the daemon held in the first *baseline* dictations (MB):
+    what growth is measured from.  The peak, not the value at dictation
+    *baseline*: RSS dips when the allocator hands memory back (seen: 386 MB,
+    then 365 and 371 at dictations 8 and 10, then 392 again), and a leak is a
+    peak that keeps rising."""
+    return max((r.rss_mb for r in records[:baseline]), default=None)
+
+
 def rss_growth(records: List[Record], baseline: int = RSS_BASELINE) -> Optional[float]:
-    """max RSS after dictation *baseline* minus the most it held in the
-    first *baseline* (MB); None if too few.  The peak, not the value at
-    dictation *baseline*: RSS dips when the allocator hands memory back (seen:
-    386 MB, then 365 and 371 at dictations 8 and 10, then 392 again), and a
-    leak is a peak that keeps rising."""
-    if len(records) <= baseline:
+    """max RSS after dictation *baseline* minus :func:`rss_peak` (MB); None if too few."""
+    peak = rss_peak(records, baseline)
+    if len(records) <= baseline or peak is None:
         return None
-    base = max(r.rss_mb for r in records[:baseline])
-    return round(max(r.rss_mb for r in records[baseline:]) - base, 1)
+    return round(max(r.rss_mb for r in records[baseline:]) - peak, 1)
 
 
 def rss_message(records: List[Record], baseline: int = RSS_BASELINE) -> str:
     rss = [r.rss_mb for r in records]
     return (
-        f"daemon RSS {rss[0]:.0f} MB at dictation 1, at most {max(rss[:baseline]):.0f} MB in the first {baseline},"
-        f" {rss[-1]:.0f} MB at"
+        f"daemon RSS {rss[0]:.0f} MB at dictation 1,"
+        f" at most {rss_peak(records, baseline):.0f} MB in the first {baseline}, {rss[-1]:.0f} MB at"
         f" {len(rss)}; max growth after {baseline}: {rss_growth(records, baseline)} MB (limit {RSS_GROWTH_MB:.0f});"
         f" per dictation: {' '.join(f'{v:.0f}' for v in rss)}"
     )
@@ -555,6 +560,7 @@ def summary(records: List[Record]) -> dict:
         "rss_mb": {
             "first": rss[0] if rss else None,
             "at_baseline": rss[RSS_BASELINE - 1] if len(rss) >= RSS_BASELINE else None,
+            "baseline_peak": rss_peak(records),  # what growth_after_baseline is measured from
             "last": rss[-1] if rss else None,
             "max": max(rss) if rss else None,
             "growth_after_baseline": rss_growth(records),
@@ -627,7 +633,8 @@ def format_summary(records: List[Record]) -> str:
     if s["early_text"]:
         lines.append(f"text while the chord was held: {s['early_text']}")
     lines.append(
-        f"daemon RSS: {rss['first']} MB at 1, {rss['at_baseline']} MB at {RSS_BASELINE}, {rss['last']} MB at"
+        f"daemon RSS: {rss['first']} MB at 1, {rss['at_baseline']} MB at {RSS_BASELINE}"
+        f" (peak of the first {RSS_BASELINE}: {rss['baseline_peak']}), {rss['last']} MB at"
         f" {s['dictations']} (max {rss['max']}); max growth after {RSS_BASELINE}: {rss['growth_after_baseline']} MB"
         f" (limit {RSS_GROWTH_MB:.0f})"
     )
