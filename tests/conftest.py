@@ -330,6 +330,12 @@ class DaemonProc:
         return time.monotonic() - t0
 
 
+# The daemon's read-aloud voice is ready: the last line of its warm-up
+# (ReadAloud.load).  Not "Voice joe loaded": in one CI run (AMD EPYC,
+# 2026-12-04) that line was missing from the log while the lines after it
+# were there.
+VOICE_READY = r"First chunk up to \d+ characters"
+
 BASE_CONFIG = """
 [hotkeys]
 dictate = "<ctrl>+<alt>+space"

@@ -16,7 +16,7 @@ from sayso.bench.screens import SCREENS, columns_text, reference
 from sayso.see.capture import capture
 from see_support import drag
 
-from conftest import BASE_CONFIG, wait_for, wer
+from conftest import BASE_CONFIG, VOICE_READY, wait_for, wer
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_a_hotkey_and_a_drag_read_the_region_aloud(desktop, daemon_factory, tmp_
 
     screen = SCREENS["two-dvsans-13-light"]
     daemon = daemon_factory(_config("speak"), wait_model=False)
-    daemon.wait_log(r"Voice joe loaded", 120)
+    daemon.wait_log(VOICE_READY, 120)
     raw = tmp_path / "heard.raw"
     with open(raw, "wb") as out, ShownScreen(screen, env=desktop.env):
         rec = subprocess.Popen(
@@ -129,7 +129,7 @@ def test_ctl_describes_a_clipboard_picture_as_alt_text(desktop, daemon_factory):
 def test_esc_stops_the_region_being_read(desktop, daemon_factory):
     screen = SCREENS["two-dvsans-13-light"]
     daemon = daemon_factory(_config("speak"), wait_model=False)
-    daemon.wait_log(r"Voice joe loaded", 120)
+    daemon.wait_log(VOICE_READY, 120)
     with ShownScreen(screen, env=desktop.env):
         mark = daemon.mark()
         desktop.xdotool("key", KEYS)

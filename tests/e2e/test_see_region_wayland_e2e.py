@@ -20,7 +20,7 @@ from test_wayland_e2e import Sway
 from sayso.bench.ocr import ShownScreen, cer
 from sayso.bench.screens import SCREENS, columns_text
 
-from conftest import wait_for
+from conftest import VOICE_READY, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +119,7 @@ def test_the_daemon_reads_a_region_dragged_on_sway_aloud(sway):
     from sayso.bench.wayland_pointer import VirtualPointer
 
     daemon = UserDaemon(sway, "wtype")
-    daemon.wait_log(r"Voice joe loaded", 180)
+    daemon.wait_log(VOICE_READY, 180)
     with ShownScreen(SCREEN, env=sway.env, prefix=tuple(sway._prefix())):
         wait_for(lambda: "sayso screen" in sway.focused_title(), 30, 0.2, "the Tk screen to have focus")
         ox, oy = _content_origin(sway)

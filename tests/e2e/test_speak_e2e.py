@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BASE_CONFIG, wait_for, wer
+from conftest import BASE_CONFIG, VOICE_READY, wait_for, wer
 
 pytestmark = pytest.mark.e2e
 
@@ -90,10 +90,7 @@ def whisper():
 
 def _start(daemon_factory):
     daemon = daemon_factory(CONFIG)
-    # the end of the voice's warm-up (reader.load): ready to read at once.  Not
-    # "Voice joe loaded": in one CI run (AMD EPYC, 2026-12-04) that line was
-    # missing from the log while the warm-up lines after it were there.
-    daemon.wait_log(r"First chunk up to \d+ characters", 120)
+    daemon.wait_log(VOICE_READY, 120)
     return daemon
 
 
