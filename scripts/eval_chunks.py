@@ -53,7 +53,7 @@ def default_manifests() -> list:
 
 
 def plain(model, audio, cfg) -> str:
-    segments, _ = model.model.transcribe(audio, language=cfg.language or None)
+    segments, _ = model.plain().transcribe(audio, language=cfg.language or None)
     return " ".join(s.text.strip() for s in segments).strip()
 
 

@@ -109,7 +109,7 @@ def file_text(model, audio: np.ndarray) -> str:
 
 def plain_text(model, audio: np.ndarray) -> str:
     """Plain faster-whisper's text (its 30 s windows, its defaults)."""
-    segments, _ = model.model.transcribe(audio, language="en")
+    segments, _ = model.plain().transcribe(audio, language="en")
     return " ".join(s.text.strip() for s in segments)
 
 

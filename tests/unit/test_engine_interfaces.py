@@ -48,3 +48,58 @@ def test_piper_speaks_one_piece_per_sentence_with_its_rate():
 def test_the_backend_is_chosen_by_a_pure_function_of_the_config_and_what_is_installed():
     assert choose_stt(RemoteSttConfig(), {"faster_whisper"}) == "local"
     assert choose_tts(RemoteSpeakConfig(), {"piper"}) == "local"
+
+
+class Recorder:
+    """A CTranslate2 model stand-in that records which copy got each call."""
+
+    def __init__(self, name: str, calls: list) -> None:
+        self.name, self.calls, self.device = name, calls, "cpu"
+
+    def encode(self, features):
+        self.calls.append(("encode", self.name))
+        return features
+
+    def generate(self, encoded):
+        self.calls.append(("generate", self.name))
+        return [encoded]
+
+
+def test_passes_encode_with_the_model_and_decode_with_the_decoder_copy():
+    from sayso.dictate.engines.faster_whisper import _PassModel
+
+    calls: list = []
+    model, decoder = Recorder("model", calls), Recorder("decoder", calls)
+    whisper = SimpleNamespace(model=model)
+    engine = Transcriber(whisper, SttConfig(), decoder)
+    whisper.model.generate(whisper.model.encode("mel"))
+    assert calls == [("encode", "model"), ("generate", "decoder")]
+    assert isinstance(whisper.model, _PassModel) and whisper.model.device == "cpu"
+    plain = engine.plain()  # the benches' anchor: faster-whisper's own copy for both
+    assert plain.model is model and engine.model.model is not model
+    calls.clear()
+    plain.model.generate(plain.model.encode("mel"))
+    assert calls == [("encode", "model"), ("generate", "model")]
+
+
+def test_a_useless_pass_stops_before_the_decoder_copy():
+    import pytest
+
+    from sayso.core.interfaces import PassCancelled
+
+    calls: list = []
+    whisper = SimpleNamespace(model=Recorder("model", calls))
+    Transcriber(whisper, SttConfig(), Recorder("decoder", calls))
+    encoded = whisper.model.encode("mel")
+    whisper.model.cancel = lambda: True
+    with pytest.raises(PassCancelled):
+        whisper.model.generate(encoded)
+    assert calls == [("encode", "model")]
+
+
+def test_decoder_threads():
+    from sayso.dictate.engines.faster_whisper import cpu_threads, decoder_threads
+
+    assert decoder_threads(SttConfig()) == 1
+    assert decoder_threads(SttConfig(cpu_threads=3, decoder_threads=0)) == 3 == cpu_threads(SttConfig(cpu_threads=3))
+    assert decoder_threads(SttConfig(decoder_threads=2)) == 2

@@ -283,7 +283,7 @@ class Rig:
 
 def plain_transcribe(model, audio: np.ndarray, language: str) -> str:
     """Plain faster-whisper: its defaults, the same model and language."""
-    segments, _ = model.model.transcribe(audio, language=language or None)
+    segments, _ = model.plain().transcribe(audio, language=language or None)
     return " ".join(s.text.strip() for s in segments).strip()
 
 

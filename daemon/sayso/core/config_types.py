@@ -61,6 +61,7 @@ class SttConfig(RemoteSttConfig):
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
     cpu_threads: int = 0
+    decoder_threads: int = 1
 
 
 @dataclass

@@ -7,6 +7,7 @@ directory or any faster-whisper size name (downloaded when online).
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -25,13 +26,21 @@ from ...core.pcm import SAMPLE_RATE
 _LOGGER = logging.getLogger(__name__)
 
 
-class _Checkpoints:
-    """The CTranslate2 model, with a check before each encoder and decoder
-    call: a pass found useless stops there (a call itself cannot be stopped)."""
+class _PassModel:
+    """The CTranslate2 model as a pass uses it: a check before each encoder
+    and decoder call (a pass found useless stops there; a call itself cannot
+    be stopped), and the decoder on its own threads when *decoder* is given:
+    another copy of the model, loaded with ``stt.decoder_threads``."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, decoder=None) -> None:
         self._model = model
+        self._decoder = decoder if decoder is not None else model
         self.cancel: Optional[Callable[[], bool]] = None
+
+    @property
+    def plain(self):
+        """The model as faster-whisper loaded it: one copy, ``stt.cpu_threads``."""
+        return self._model
 
     def __getattr__(self, name: str):
         return getattr(self._model, name)
@@ -46,7 +55,7 @@ class _Checkpoints:
 
     def generate(self, *args, **kwargs):
         self._check()
-        return self._model.generate(*args, **kwargs)
+        return self._decoder.generate(*args, **kwargs)
 
 
 def resolve_model(spec: str) -> str:
@@ -80,8 +89,16 @@ def is_hallucination(seg: Segment, cfg: SttConfig) -> bool:
 
 
 def cpu_threads(cfg: SttConfig) -> int:
-    """The decoder's threads: ``stt.cpu_threads``, or up to 4 cores."""
+    """The model's threads: ``stt.cpu_threads``, or up to 4 cores."""
     return cfg.cpu_threads or min(4, os.cpu_count() or 1)
+
+
+def decoder_threads(cfg: SttConfig) -> int:
+    """The decoder's threads: ``stt.decoder_threads``, or (0) the model's.
+    Whisper's decoder runs one small step per token, too small to share
+    between cores: on one thread it took 0.71x the time it took on two
+    (docs/latency.md), and the other core is free meanwhile."""
+    return cfg.decoder_threads if cfg.decoder_threads > 0 else cpu_threads(cfg)
 
 
 class Transcriber:
@@ -90,19 +107,21 @@ class Transcriber:
     Every call decodes as plain faster-whisper does (Whisper's full 30 s
     windows, faster-whisper's default search: ``stt.beam_size = 5``,
     temperature fallback), so ``sayso dictate --file`` gives what
-    faster-whisper gives.  The vocabulary goes in as hotwords.
+    faster-whisper gives.  The vocabulary goes in as hotwords.  The decoder
+    may run on a copy of the model with threads of its own
+    (``stt.decoder_threads``): the same search, in less time.
     """
 
     name = "faster-whisper"  # a sayso.core.interfaces.SpeechToText, the local one
 
-    def __init__(self, model, cfg: SttConfig) -> None:
+    def __init__(self, model, cfg: SttConfig, decoder=None) -> None:
         self.model = model
         self.cfg = cfg
         self._lock = threading.Lock()
-        self._checkpoints: Optional[_Checkpoints] = None
+        self._checkpoints: Optional[_PassModel] = None
         inner = getattr(model, "model", None)
-        if inner is not None and not isinstance(inner, _Checkpoints):
-            self._checkpoints = model.model = _Checkpoints(inner)
+        if inner is not None and not isinstance(inner, _PassModel):
+            self._checkpoints = model.model = _PassModel(inner, decoder)
 
     def describe(self, refresh: bool = False) -> EngineInfo:
         """The local engine: always there once loaded."""
@@ -126,8 +145,26 @@ class Transcriber:
             )
         except Exception as err:
             raise ModelError(f"cannot load speech model {cfg.model!r}: {first_line(err)}") from None
-        _LOGGER.info("Speech model loaded: %s (%s, %s)", cfg.model, cfg.device, cfg.compute_type)
-        return Transcriber(model, cfg)
+        decoder = _load_decoder(model, source, cfg)
+        _LOGGER.info(
+            "Speech model loaded: %s (%s, %s, %d threads, the decoder %d)",
+            cfg.model,
+            cfg.device,
+            cfg.compute_type,
+            cpu_threads(cfg),
+            decoder_threads(cfg) if decoder is not None else cpu_threads(cfg),
+        )
+        return Transcriber(model, cfg, decoder)
+
+    def plain(self):
+        """faster-whisper's WhisperModel over the same weights, as faster-whisper
+        loads it (the benches' record-then-transcribe anchor)."""
+        inner = self.model.model
+        if not isinstance(inner, _PassModel):
+            return self.model
+        plain = copy.copy(self.model)
+        plain.model = inner.plain
+        return plain
 
     def warm_up(self) -> None:
         """Run one inference so the first dictation is as fast as the tenth."""
@@ -186,6 +223,29 @@ class Transcriber:
             log_prob_threshold=cfg.logprob_threshold,
         )
         return list(segments)
+
+
+def _load_decoder(model, source: str, cfg: SttConfig):
+    """A second copy of the model for the decoder, on ``stt.decoder_threads``
+    (None: the decoder shares the model's copy and threads)."""
+    threads = decoder_threads(cfg)
+    inner = model.model
+    if threads == cpu_threads(cfg) or getattr(inner, "device", "cpu") != "cpu":
+        return None
+    import ctranslate2
+
+    try:
+        path = source if os.path.isdir(source) else _downloaded(source)
+        return ctranslate2.models.Whisper(path, device="cpu", compute_type=cfg.compute_type, intra_threads=threads)
+    except Exception as err:
+        raise ModelError(f"cannot load speech model {cfg.model!r} for the decoder: {first_line(err)}") from None
+
+
+def _downloaded(name: str) -> str:
+    """Where faster-whisper keeps the model *name* it has just downloaded."""
+    from faster_whisper.utils import download_model
+
+    return download_model(name, local_files_only=True)
 
 
 def spell_vocabulary(text: str, vocabulary: list) -> str:
