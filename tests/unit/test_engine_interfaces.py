@@ -103,3 +103,19 @@ def test_decoder_threads():
     assert decoder_threads(SttConfig()) == 1
     assert decoder_threads(SttConfig(cpu_threads=3, decoder_threads=0)) == 3 == cpu_threads(SttConfig(cpu_threads=3))
     assert decoder_threads(SttConfig(decoder_threads=2)) == 2
+
+
+def test_a_decoder_copy_only_where_it_has_other_threads_on_the_cpu(tmp_path):
+    import pytest
+
+    from sayso.core.errors import ModelError
+    from sayso.dictate.engines.faster_whisper import _load_decoder
+
+    on_cpu = SimpleNamespace(model=SimpleNamespace(device="cpu"))
+    on_gpu = SimpleNamespace(model=SimpleNamespace(device="cuda"))
+    assert _load_decoder(on_cpu, str(tmp_path), SttConfig(cpu_threads=1, decoder_threads=1)) is None
+    assert _load_decoder(on_cpu, str(tmp_path), SttConfig(cpu_threads=2, decoder_threads=0)) is None
+    assert _load_decoder(on_gpu, str(tmp_path), SttConfig(cpu_threads=2, decoder_threads=1)) is None
+    with pytest.raises(ModelError, match="for the decoder") as err:  # an empty directory: one line, no traceback
+        _load_decoder(on_cpu, str(tmp_path), SttConfig(cpu_threads=2, decoder_threads=1))
+    assert "\n" not in str(err.value)
